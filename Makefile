@@ -1,0 +1,63 @@
+# The commands a person types. `make lab` and `make test` set everything up first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(abspath $(VENV))/bin
+# nbgrader shells out to `jupyter` and `alembic`: the environment's bin/ must come first.
+export PATH := $(BIN):$(PATH)
+# A relative mirror path would break inside notebooks, which run from their own folder.
+ifdef PAPER2PROD_DATA_MIRROR
+export PAPER2PROD_DATA_MIRROR := $(abspath $(PAPER2PROD_DATA_MIRROR))
+endif
+DATASETS := ml-latest-small ml-100k
+# LOCKED=0 installs from the ranges in pyproject.toml instead of the Linux lock file.
+LOCKED ?= 1
+
+.PHONY: lab test setup preflight data kernel release bench slides lock clean help
+
+help:
+	@echo "make lab      set up (first time) and open JupyterLab on lessons/"
+	@echo "make test     set up (first time) and run every test"
+	@echo "make release  regenerate lessons/ from solutions/ (after editing authoring/)"
+	@echo "make bench    time every solution notebook and the ALS benchmark"
+	@echo "make slides   build the static HTML decks into slides/build/"
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=lessons
+
+test: setup
+	PAPER2PROD_TEST=1 $(BIN)/python -m pytest
+
+setup: preflight $(VENV)/.installed data kernel
+
+preflight:
+	@$(PYTHON) paper2prod/preflight.py
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+ifeq ($(LOCKED),1)
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+endif
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+data: $(VENV)/.installed
+	$(BIN)/python -m paper2prod.data fetch $(DATASETS)
+
+kernel: $(VENV)/.installed
+	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
+		--display-name "Python 3 (paper2prod)" > /dev/null
+
+release: $(VENV)/.installed
+	$(BIN)/python -m tools.notebooks build
+	$(BIN)/python -m tools.notebooks release
+
+bench: setup
+	PAPER2PROD_TEST=1 $(BIN)/python -m tools.bench
+
+lock:
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) gradebook.db submitted autograded feedback

@@ -1,0 +1,59 @@
+"""The Spark session helper, in a subprocess so each test gets a fresh JVM."""
+import subprocess
+import sys
+import textwrap
+
+
+def run(code, **env):
+    import os
+
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def test_session_is_small_quiet_and_checkpointed():
+    done = run("""
+        from paper2prod.spark import get_spark
+        spark = get_spark("t")
+        conf = spark.sparkContext.getConf()
+        assert get_spark("again") is spark, "one session per process"
+        assert spark.conf.get("spark.sql.shuffle.partitions") == "4"
+        assert conf.get("spark.ui.enabled") == "false"
+        assert conf.get("spark.ui.showConsoleProgress") == "false"
+        assert conf.get("spark.driver.memory") == "1g"
+        assert spark.sparkContext.getCheckpointDir()
+        assert spark.sparkContext.master == "local[1]"
+        print(spark.range(10).count())
+        """, PAPER2PROD_TEST="1", PAPER2PROD_DRIVER_MEMORY="1g", PAPER2PROD_SPARK_MASTER="local[1]")
+    assert done.stdout.strip() == "10"
+    assert "incubator" not in done.stderr and "WARN" not in done.stderr, "JVM noise should go to the log"
+
+
+def test_missing_java_gives_advice_not_a_py4j_trace():
+    import os
+
+    done = subprocess.run([sys.executable, "-c", "from paper2prod.spark import get_spark; get_spark()"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "JAVA_HOME": "/nonexistent", "PATH": os.path.dirname(sys.executable)})
+    assert done.returncode != 0
+    assert "PreflightError: Java was not found" in done.stderr and "py4j" not in done.stderr.lower()
+
+
+def test_spark_loaders_use_explicit_schemas():
+    run("""
+        from paper2prod.spark import get_spark
+        from paper2prod import data
+        spark = get_spark("t")
+        ratings = data.spark_ratings(spark)
+        assert ratings.schema == data.ratings_schema() or [f.name for f in ratings.schema] == data.RATING_COLUMNS
+        assert ratings.count() == 100836
+        movies = data.spark_movies(spark)
+        assert movies.count() == 9742
+        assert movies.filter("movieId = 11").first().title == "American President, The (1995)"
+        assert data.spark_ratings(spark, "ml-100k").count() == 100000
+        train, test = data.spark_split(spark, "u2")
+        assert train.count() + test.count() == 100000
+        assert data.spark_movies(spark, "ml-100k").count() == 1682
+        """)

@@ -1,0 +1,115 @@
+"""The grading round trip, as an instructor would run it, in a scratch course folder.
+
+    course = Course.create(["00-setup"])
+    course.submit("00-setup", "alice", course.solution_notebooks("00-setup"))
+    course.submit("00-setup", "bob", course.release_notebooks("00-setup"))
+    course.autograde("00-setup")
+    course.scores("00-setup", "alice")   # {grade_id: Score}
+
+Scores are read from the gradebook, never from exit codes: `nbgrader validate`
+and friends exit 0 even when tests fail.
+"""
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from tools.notebooks import ROOT, SOLUTIONS, nbgrader_env
+
+
+@dataclass
+class Score:
+    score: float | None
+    max_score: float
+    autograded: bool
+
+
+@dataclass
+class Course:
+    root: Path
+
+    @classmethod
+    def create(cls, names: list[str], where: Path | None = None) -> "Course":
+        root = Path(tempfile.mkdtemp(prefix="paper2prod-course-", dir=where))
+        shutil.copy(ROOT / "nbgrader_config.py", root)
+        for name in names:
+            shutil.copytree(SOLUTIONS / name, root / "solutions" / name,
+                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        course = cls(root)
+        for name in names:
+            course.nbgrader("generate_assignment", name, "--force")
+        return course
+
+    def nbgrader(self, *args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.root,
+                              env=nbgrader_env(), capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        return done.stdout + done.stderr
+
+    # -- what a student hands in
+    def _notebooks(self, folder: Path) -> dict[str, nbformat.NotebookNode]:
+        return {p.name: nbformat.read(p, as_version=4) for p in sorted(folder.glob("*.ipynb"))}
+
+    def solution_notebooks(self, name: str) -> dict[str, nbformat.NotebookNode]:
+        return self._notebooks(self.root / "solutions" / name)
+
+    def release_notebooks(self, name: str) -> dict[str, nbformat.NotebookNode]:
+        return self._notebooks(self.root / "lessons" / name)
+
+    def submit(self, name: str, student: str, notebooks: dict[str, nbformat.NotebookNode]) -> None:
+        """Hand in notebooks, alongside the release's other files (data, modules)."""
+        folder = self.root / "submitted" / student / name
+        shutil.copytree(self.root / "lessons" / name, folder, dirs_exist_ok=True)
+        for file_name, notebook in notebooks.items():
+            nbformat.write(notebook, folder / file_name)
+
+    def autograde(self, name: str) -> str:
+        return self.nbgrader("autograde", name, "--force", "--create")
+
+    # -- what the gradebook says
+    def scores(self, name: str, student: str) -> dict[str, Score]:
+        from nbgrader.api import Gradebook
+
+        result = {}
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
+            submission = gradebook.find_submission(name, student)
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    result[grade.name] = Score(grade.score, grade.max_score, grade.cell.cell_type == "code")
+        return result
+
+    def cell_output(self, name: str, student: str, grade_id: str) -> str:
+        """Everything a graded cell printed or raised in the autograded copy."""
+        for path in sorted((self.root / "autograded" / student / name).glob("*.ipynb")):
+            for cell in nbformat.read(path, as_version=4).cells:
+                if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+                    return "\n".join(_output_text(o) for o in cell.get("outputs", []))
+        raise KeyError(f"no cell {grade_id} in {student}'s autograded {name}")
+
+
+def _output_text(output: dict) -> str:
+    if output.get("output_type") == "error":
+        return f"{output.get('ename')}: {output.get('evalue')}"
+    if output.get("output_type") == "stream":
+        return output.get("text", "")
+    return str(output.get("data", {}).get("text/plain", ""))
+
+
+def replace_cell(notebooks: dict[str, nbformat.NotebookNode], grade_id: str,
+                 source: str) -> dict[str, nbformat.NotebookNode]:
+    """A copy of the notebooks with one solution cell's code replaced (a wrong answer)."""
+    copies = copy.deepcopy(notebooks)
+    for notebook in copies.values():
+        for cell in notebook.cells:
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+                cell.source = source
+                return copies
+    raise KeyError(f"no cell with grade_id {grade_id!r}")
