@@ -119,15 +119,15 @@ def rating_histogram(frame):
 # %% [tests] id=ex2_histogram_check points=3
 import pandas as pd
 
-_tiny = spark.createDataFrame([(1, 10, 4.0, 0), (2, 10, 0.5, 0), (3, 11, 4.0, 0), (3, 12, 2.5, 0)],
-                              schema=data.ratings_schema())
+_tiny = spark.createDataFrame([(1, 10, 0.5, 0), (2, 10, 0.5, 0), (3, 11, 0.5, 0), (1, 11, 2.5, 0),
+                               (2, 12, 2.5, 0), (3, 12, 4.0, 0)], schema=data.ratings_schema())
 _hist = rating_histogram(_tiny)
 expect(isinstance(_hist, pd.Series), f"rating_histogram should return a pandas Series, not a "
        f"{type(_hist).__name__}. Convert with .toPandas() and pick the count column.")
-expect(list(_hist.index) == [0.5, 2.5, 4.0], f"On a tiny table with ratings 4.0, 0.5, 4.0, 2.5 the index "
+expect(list(_hist.index) == [0.5, 2.5, 4.0], f"On a tiny table with three 0.5s, two 2.5s and one 4.0 the index "
        f"should be [0.5, 2.5, 4.0] (each value once, increasing); got {list(_hist.index)}. "
        "Did you sort by rating?")
-expect(list(_hist) == [1, 1, 2], f"The counts should be [1, 1, 2] (rows per rating); got {list(_hist)}.")
+expect(list(_hist) == [3, 2, 1], f"The counts should be [3, 2, 1] (rows per rating); got {list(_hist)}.")
 passed("histogram of a tiny table")
 ### BEGIN HIDDEN TESTS
 _full = rating_histogram(ratings)

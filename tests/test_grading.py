@@ -5,6 +5,11 @@ on every autograded cell), the untouched release (zero on every autograded
 cell), and each typical wrong answer in tests/wrong_answers/NN-x.py (zero on
 the cells it should lose, full marks elsewhere, and the student's hint in the
 feedback).
+
+A wrong answer is a dict: name; either cell + source, or cells = {grade_id: source}
+to bundle several independent mistakes into one submission (each costs a whole
+notebook run in CI); loses = the test cells that must score zero; says = the hint
+each lost cell must show (one string for all, or {test_id: string}).
 """
 import runpy
 from pathlib import Path
@@ -31,7 +36,10 @@ def test_round_trip(name, tmp_path):
     course.submit(name, "blank", course.release_notebooks(name))
     wrong = wrong_answers(name)
     for case in wrong:
-        course.submit(name, f"wrong-{case['name']}", replace_cell(solutions, case["cell"], case["source"]))
+        notebooks = solutions
+        for cell, source in case.get("cells", {case.get("cell"): case.get("source")}).items():
+            notebooks = replace_cell(notebooks, cell, source)
+        course.submit(name, f"wrong-{case['name']}", notebooks)
     course.autograde(name)
 
     problems = []
@@ -54,9 +62,10 @@ def test_round_trip(name, tmp_path):
             if not lost and got[cell].score != got[cell].max_score:
                 problems.append(f"{student}: {cell} should keep full marks, got {got[cell].score}")
         for cell in case["loses"]:
+            hint = case["says"] if isinstance(case["says"], str) else case["says"][cell]
             text = course.cell_output(name, student, cell)
-            if case["says"] not in text:
-                problems.append(f"{student}: feedback of {cell} lacks {case['says']!r}; it says: {text[-300:]!r}")
+            if hint not in text:
+                problems.append(f"{student}: feedback of {cell} lacks {hint!r}; it says: {text[-300:]!r}")
     assert not problems, "\n".join(problems)
 
 

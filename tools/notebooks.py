@@ -1,7 +1,7 @@
 """Build instructor notebooks from readable sources, and the student release from those.
 
     python -m tools.notebooks build      authoring/NN-x.py  ->  solutions/NN-x/NN-x.ipynb
-    python -m tools.notebooks release    solutions/         ->  lessons/   (nbgrader)
+    python -m tools.notebooks release [NN-x ...]   solutions/  ->  lessons/   (nbgrader)
     python -m tools.notebooks check      exit 1 if either step would change a committed file
 
 Sources are plain Python in the "percent" format, so diffs stay readable. A cell
@@ -147,9 +147,10 @@ def fresh_release(names: list[str] | None = None) -> Path:
     return course / "lessons"
 
 
-def release() -> None:
-    fresh = fresh_release()
-    for name in assignments():
+def release(names: list[str] | None = None) -> None:
+    names = names or assignments()
+    fresh = fresh_release(names)
+    for name in names:
         shutil.rmtree(LESSONS / name, ignore_errors=True)
         shutil.copytree(fresh / name, LESSONS / name)
     for stale in LESSONS.iterdir() if LESSONS.exists() else []:
@@ -177,8 +178,9 @@ def main(argv: list[str]) -> int:
             print(f"wrote {path.relative_to(ROOT)}")
         return 0
     if command == "release":
-        release()
-        print(f"released {', '.join(assignments())} into lessons/")
+        names = argv[1:] or assignments()
+        release(names)
+        print(f"released {', '.join(names)} into lessons/")
         return 0
     if command == "check":
         stale = [str(target_for(s).relative_to(ROOT)) for s in sorted(AUTHORING.glob("[0-9][0-9]-*.py"))
