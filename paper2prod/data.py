@@ -83,7 +83,11 @@ def path(name: str) -> Path:
 # ---------------------------------------------------------------- checking files
 
 def sha256_of(file: Path) -> str:
-    digest = hashlib.sha256()
+    return file_digest(file, "sha256")
+
+
+def file_digest(file: Path, algorithm: str) -> str:
+    digest = hashlib.new(algorithm)
     with open(file, "rb") as handle:
         for block in iter(lambda: handle.read(CHUNK), b""):
             digest.update(block)
@@ -177,7 +181,7 @@ def _copy_from_mirror(source: Path, staging: Path, info: dict, progress: bool) -
 def _download_into(staging: Path, name: str, info: dict, progress: bool) -> dict:
     archive = _download(info["url"], data_home() / ".downloads" / f"{name}.zip", progress)
     expected_md5 = info.get("archive_md5")
-    if expected_md5 and _md5_of(archive) != expected_md5:
+    if expected_md5 and file_digest(archive, "md5") != expected_md5:
         archive.unlink()
         raise DataError(f"the download of {name} is corrupt (MD5 mismatch); it was deleted, run fetch again")
     try:
@@ -202,14 +206,6 @@ def _download_into(staging: Path, name: str, info: dict, progress: bool) -> dict
         files = {f.name: {"sha256": sha256_of(f), "bytes": f.stat().st_size}
                  for f in sorted(staging.iterdir())}
     return files
-
-
-def _md5_of(file: Path) -> str:
-    digest = hashlib.md5()
-    with open(file, "rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _download(url: str, destination: Path, progress: bool) -> Path:
