@@ -12,14 +12,15 @@ DATASETS := ml-latest-small ml-100k
 # LOCKED=0 installs from the ranges in pyproject.toml instead of the Linux lock file.
 LOCKED ?= 1
 
-.PHONY: lab test setup preflight data kernel release bench slides lock clean help
+.PHONY: lab test setup preflight data kernel release bench slides slides-check browser lock clean help
 
 help:
 	@echo "make lab      set up (first time) and open JupyterLab on lessons/"
 	@echo "make test     set up (first time) and run every test"
 	@echo "make release  regenerate lessons/ from solutions/ (after editing authoring/)"
 	@echo "make bench    time every solution notebook and the ALS benchmark"
-	@echo "make slides   build the static HTML decks into slides/build/"
+	@echo "make slides   build the static HTML decks into slides/build/ (open slides/build/index.html)"
+	@echo "make browser  install Chromium, which the slide test uses (Debian/Ubuntu, as root)"
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=lessons
@@ -54,6 +55,17 @@ release: $(VENV)/.installed
 
 bench: setup
 	PAPER2PROD_TEST=1 $(BIN)/python -m tools.bench
+
+slides: $(VENV)/.installed data kernel
+	$(BIN)/python -m tools.slides build
+	@echo "open slides/build/index.html (works offline); check the decks with: make slides-check"
+
+slides-check: slides
+	$(BIN)/python -m tools.slides check
+
+# The headless browser the slide test uses (Debian/Ubuntu; run as root or with sudo).
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 lock:
 	$(BIN)/python -m pip install --quiet pip-tools
