@@ -1,6 +1,6 @@
 """Build instructor notebooks from readable sources, and the student release from those.
 
-    python -m tools.notebooks build      authoring/NN-x.py  ->  solutions/NN-x/NN-x.ipynb
+    python -m tools.notebooks build [NN-x ...]     authoring/NN-x.py  ->  solutions/NN-x/NN-x.ipynb
     python -m tools.notebooks release [NN-x ...]   solutions/  ->  lessons/   (nbgrader)
     python -m tools.notebooks check      exit 1 if either step would change a committed file
 
@@ -101,9 +101,11 @@ def rendered(source: Path) -> str:
     return nbformat.writes(build_notebook(source)) + "\n"
 
 
-def build() -> list[Path]:
+def build(names: list[str] | None = None) -> list[Path]:
     written = []
     for source in sorted(AUTHORING.glob("[0-9][0-9]-*.py")):
+        if names and source.stem not in names:
+            continue
         target = target_for(source)
         text = rendered(source)
         if not target.exists() or target.read_text() != text:
@@ -174,7 +176,7 @@ def tree_differences(expected: Path, actual: Path) -> list[str]:
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "check"
     if command == "build":
-        for path in build():
+        for path in build(argv[1:]):
             print(f"wrote {path.relative_to(ROOT)}")
         return 0
     if command == "release":
