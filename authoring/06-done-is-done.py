@@ -1,0 +1,869 @@
+# %% [markdown]
+# # Lesson 06 — Done is done: ship the simplest thing that meets the brief, and know when to stop
+#
+# **Time:** about 75 minutes. **You need:** lesson 00 working (Java, Spark, data). Lessons 03–05 help
+# (Spark ALS, the rating-count filter and ranking metrics, data cleaning), but this lesson stands on
+# its own: everything it uses is introduced again here, briefly.
+#
+# ## Learning objectives
+# By the end of this lesson you can:
+# 1. read a product brief as acceptance checks that code runs, and let their verdict decide what ships;
+# 2. choose what to build from a backlog by impact per day of effort, within the time there is, and
+#    say what is out of scope;
+# 3. time-box tuning and stop it by a stated rule of diminishing returns, keeping the best finished result;
+# 4. ship a pipeline that passes every acceptance check, and hand it over: reproducible, with a README
+#    and its known limitations;
+# 5. write a short decision memo, and use the elbow of a quality-against-effort curve to argue when to stop.
+#
+# ## Why a lesson on stopping?
+# In research, "finished" is flexible: a thesis ends with a chapter called *further work*, and one more
+# experiment is nearly always possible. In a product team the deadline is real, because other people's
+# work depends on yours: the web team is building the page your recommendations fill, and marketing has
+# announced the launch. The last few points of accuracy often cost most of the time, and nobody outside
+# the team can see them.
+#
+# So a product team agrees **up front** what "done" means, in terms it can check, then builds the
+# simplest thing that meets it, stops, ships, and writes down what it left out. This lesson makes you
+# do exactly that, with numbers.
+
+# %% [markdown]
+# ## 1. The brief
+# Your product manager sends this on Monday morning:
+#
+# > **Launch: "Films for you", Friday.** Top-10 film recommendations on two pages: the onboarding page
+# > (people who have just signed up and rated nothing) and the home page of returning users.
+# > Acceptance, agreed with the web and catalogue teams:
+# > 1. every returning user gets exactly 10 different films, ranked 1 to 10;
+# > 2. nobody is offered a film they have already rated;
+# > 3. no recommended film has fewer than 20 ratings (we were embarrassed by obscure picks last time);
+# > 4. a new user with no ratings gets 10 well-known films that people liked;
+# > 5. on held-out ratings, ranking quality (NDCG@10) is at least that of "most popular films";
+# > 6. at least 10% of the eligible films appear in somebody's list (the catalogue team wants more than
+# >    the same thirty blockbusters for everyone);
+# > 7. the nightly batch job runs within its 60-second slot on our standard machine.
+# >
+# > You have **5 person-days**. Anything else goes on the list for the next release.
+#
+# A brief like this is a gift: every line can be checked by code. The course package holds those checks,
+# written once from the brief, in `paper2prod.acceptance`: `Brief` holds the numbers, `check_delivery`
+# runs one check per criterion and says which failed and why. Writing the checks *before* the model is
+# the production habit: they are the definition of done that everybody agreed to.
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from paper2prod import acceptance, data
+from paper2prod.acceptance import Brief, Delivery, check_delivery, eligible_films, timed
+from paper2prod.checks import expect, expect_close, expect_type, passed
+from paper2prod.ranking import as_sets, ndcg_at_k
+
+pd.set_option("display.max_colwidth", None)  # show each criterion in full
+brief = Brief()
+pd.DataFrame({"criterion": brief.criteria()})
+
+# %% [markdown]
+# ## 2. The clean input
+# In the launch, the input would be the output of lesson 05's cleaning job. Here it is **ml-latest-small**
+# (Harper and Konstan, 2015), which GroupLens already publishes clean: every user has rated at least 20
+# films, and there are no repeated or malformed ratings. "Already clean" is still a claim, so a
+# production job checks it at the door, cheaply, every time it runs: a job that trusts its input passes
+# bad data on to everyone downstream.
+
+# %%
+ratings = data.load_ratings("ml-latest-small")
+
+
+def input_problems(frame):
+    """Count what would make the input unfit for the job; all zeros means go."""
+    half_stars = np.arange(1, 11) / 2
+    return pd.Series({
+        "missing values": int(frame.isna().any(axis=1).sum()),
+        "repeated (user, film) pairs": int(frame.duplicated(["userId", "movieId"]).sum()),
+        "ratings off the half-star scale": int((~frame["rating"].isin(half_stars)).sum()),
+        "timestamps in the future": int((frame["timestamp"] > time.time()).sum()),
+    })
+
+
+problems = input_problems(ratings)
+print(problems.to_string())
+assert problems.sum() == 0, "the input is not clean: run lesson 05's cleaning job first"
+print(f"\n{len(ratings):,} ratings by {ratings['userId'].nunique()} users of {ratings['movieId'].nunique():,} films")
+
+# %% [markdown]
+# ### Three parts: fit, validation, test
+# We hold out 20% of the ratings at random as the **test** set: the acceptance checks measure ranking
+# quality there, once, at the end. From the remaining **train** set we hold out another 20% as
+# **validation**, for tuning. Tuning on the test set would make the acceptance check flatter us: it
+# would measure how well we chose settings for those very ratings, not how well we recommend.
+#
+# The split is drawn with NumPy from a fixed seed, so it is the same on every machine and every run.
+
+# %%
+def hold_out(frame, share, seed):
+    """Split rows at random: (kept, held out), with `share` of the rows held out."""
+    held = np.random.default_rng(seed).random(len(frame)) < share
+    return frame[~held].reset_index(drop=True), frame[held].reset_index(drop=True)
+
+
+train, test = hold_out(ratings, 0.2, seed=6)
+fit, validation = hold_out(train, 0.2, seed=7)
+print(f"train {len(train):,} (fit {len(fit):,} + validation {len(validation):,}), test {len(test):,}")
+print(f"test users also in train: {test['userId'].isin(train['userId']).mean():.0%}")
+
+# %% [markdown]
+# ## Exercise 1 — Scope: what fits in five days? (3 points)
+# The team's backlog, with an effort estimate in person-days and an expected impact (points agreed in the
+# planning meeting; higher is better). Some items are **required by the brief**: without them an
+# acceptance criterion fails, whatever else ships.
+
+# %%
+BACKLOG = pd.DataFrame([
+    ("rating-count filter (lesson 04)", 0.5, 8.0, True),
+    ("popularity fallback for new users", 0.5, 7.0, True),
+    ("acceptance checks and hand-over README", 1.5, 3.0, True),
+    ("time-boxed ALS tuning (a few ranks)", 1.0, 5.0, False),
+    ("'because you watched' explanations", 2.0, 4.5, False),
+    ("lesson 05 cleaning run on the launch export", 1.0, 2.5, False),
+    ("genre-diversity re-ranking", 0.5, 1.0, False),
+    ("full hyper-parameter grid search", 2.5, 5.5, False),
+    ("time-aware bias model (lesson 01)", 3.0, 3.0, False),
+    ("deep recommender (a new model)", 10.0, 6.0, False),
+], columns=["item", "effort_days", "impact", "required"])
+DAYS_AVAILABLE = 5.0
+BACKLOG.assign(impact_per_day=BACKLOG["impact"] / BACKLOG["effort_days"])
+
+# %% [markdown]
+# Write `choose_work(backlog, days)`. It returns the chosen rows of `backlog` (a DataFrame with the same
+# columns), chosen by this rule:
+# 1. every **required** item first. If the required items alone need more than `days`, raise a
+#    `ValueError`: the brief cannot be met in time, and that is a conversation with the product manager,
+#    not a choice to make on your own;
+# 2. then the other items in decreasing order of **impact per day** (`impact / effort_days`); take each
+#    one that still fits in the days left, and **skip** (do not stop at) one that does not fit;
+# 3. ties in impact per day go to the smaller effort.
+#
+# The cell then plans the week with it (`week_plan`). Look at the plan and write down what is **out of
+# scope**: `out_of_scope`, a dict from every backlog item that is *not* in `week_plan` to a short reason
+# (a string) you could give the product manager.
+#
+# *Why this rule?* Sorting by impact alone fills the week with one large item; impact per day spends
+# each day where it buys most. (For a small backlog like this one it also finds the best plan; in
+# general it is a good, fast rule of thumb, not a guarantee.)
+
+# %% [solution] id=ex1_scope
+def choose_work(backlog, days):
+    """Required items, then the rest by impact per day while they fit; returns the chosen rows."""
+    ### BEGIN SOLUTION
+    required = backlog[backlog["required"]]
+    days_left = days - required["effort_days"].sum()
+    if days_left < 0:
+        raise ValueError(f"the required items need {required['effort_days'].sum():g} days, "
+                         f"only {days:g} are available")
+    optional = backlog[~backlog["required"]].assign(per_day=lambda b: b["impact"] / b["effort_days"])
+    optional = optional.sort_values(["per_day", "effort_days"], ascending=[False, True], kind="stable")
+    chosen = list(required.index)
+    for index, row in optional.iterrows():
+        if row["effort_days"] <= days_left + 1e-9:  # tolerate floating-point sums of half days
+            chosen.append(index)
+            days_left -= row["effort_days"]
+    return backlog.loc[chosen]
+    ### END SOLUTION
+
+
+week_plan = choose_work(BACKLOG, DAYS_AVAILABLE)
+print(week_plan[["item", "effort_days", "impact"]].to_string(index=False))
+print(f"\n{week_plan['effort_days'].sum():g} of {DAYS_AVAILABLE:g} days, total impact {week_plan['impact'].sum():g}")
+
+# out_of_scope: every backlog item NOT in week_plan -> the reason you would give the product manager
+### BEGIN SOLUTION
+out_of_scope = {
+    "'because you watched' explanations": "a good next feature, but it needs 2 days and only half a day was left",
+    "full hyper-parameter grid search": "the time-boxed tuning gets most of the gain for a fraction of the cost",
+    "time-aware bias model (lesson 01)": "3 days for a gain our users would hardly notice; revisit after launch",
+    "deep recommender (a new model)": "two working weeks and new infrastructure; not for this release",
+}
+### END SOLUTION
+
+# %% [tests] id=ex1_choose_check points=2
+_backlog = pd.DataFrame([("must A", 1.0, 2.0, True), ("small good", 1.0, 4.0, False), ("big", 3.0, 10.5, False),
+                         ("tiny", 0.5, 1.5, False), ("medium", 2.0, 5.0, False)],
+                        columns=["item", "effort_days", "impact", "required"])
+_plan = choose_work(_backlog, 4.0)
+expect(isinstance(_plan, pd.DataFrame), f"choose_work should return the chosen rows as a DataFrame, not a "
+       f"{type(_plan).__name__}; e.g. backlog.loc[chosen_index].")
+_chosen = set(_plan["item"])
+expect("must A" in _chosen, "A required item is missing: every row with required=True goes in first.")
+expect(_chosen != {"must A", "big"}, "On a test backlog you picked the item with the largest impact ('big', 10.5 "
+       "points for 3 days); rank by impact per day (impact / effort_days) instead.")
+expect(_chosen != {"must A", "small good"}, "On a test backlog you stopped at the first item that did not fit; "
+       "skip it and keep going: a smaller item may still fit in the days left.")
+expect(_chosen == {"must A", "small good", "tiny"}, f"On a test backlog (4 days) the plan should be "
+       f"{{'must A', 'small good', 'tiny'}}; got {_chosen}. Check the order (impact per day, decreasing).")
+try:
+    choose_work(_backlog.assign(required=True), 4.0)
+    raise AssertionError("When the required items need more days than there are, choose_work should raise "
+                         "ValueError (tell the product manager), not quietly drop some.")
+except ValueError:
+    pass
+expect_close(week_plan["impact"].sum(), choose_work(BACKLOG, DAYS_AVAILABLE)["impact"].sum(),
+             "week_plan's total impact", hint="Set week_plan = choose_work(BACKLOG, DAYS_AVAILABLE).")
+passed(f"{len(week_plan)} items, {week_plan['effort_days'].sum():g} days, impact {week_plan['impact'].sum():g}")
+### BEGIN HIDDEN TESTS
+def _reference_plan(backlog, days):
+    """An independent take on the rule: required first, then a greedy pass by impact per day."""
+    rows = backlog.to_dict("records")
+    taken = [r["item"] for r in rows if r["required"]]
+    left = days - sum(r["effort_days"] for r in rows if r["required"])
+    others = sorted((r for r in rows if not r["required"]),
+                    key=lambda r: (-r["impact"] / r["effort_days"], r["effort_days"]))
+    for r in others:
+        if r["effort_days"] <= left + 1e-9:
+            taken.append(r["item"])
+            left -= r["effort_days"]
+    return set(taken)
+
+
+_expected = _reference_plan(BACKLOG, DAYS_AVAILABLE)
+assert set(week_plan["item"]) == _expected, f"week_plan should hold {sorted(_expected)}"
+assert abs(week_plan["impact"].sum() - BACKLOG.set_index("item").loc[sorted(_expected), "impact"].sum()) < 1e-9
+_rng = np.random.default_rng(2024)
+for _trial in range(30):
+    _n = int(_rng.integers(4, 12))
+    _random = pd.DataFrame({"item": [f"item {i}" for i in range(_n)],
+                            "effort_days": _rng.integers(1, 12, _n) / 2,
+                            "impact": _rng.uniform(0.5, 10, _n).round(3),
+                            "required": _rng.random(_n) < 0.2})
+    _days = float(_rng.integers(4, 20)) / 2
+    if _random.loc[_random["required"], "effort_days"].sum() > _days:
+        continue
+    _got = choose_work(_random, _days)
+    assert set(_got["item"]) == _reference_plan(_random, _days), f"wrong plan for a random backlog ({_days} days)"
+    assert _got["effort_days"].sum() <= _days + 1e-9, "a plan must fit in the days available"
+_tie = pd.DataFrame([("must", 1.0, 1.0, True), ("a", 2.0, 4.0, False), ("b", 1.0, 2.0, False)],
+                    columns=["item", "effort_days", "impact", "required"])
+assert set(choose_work(_tie, 3.0)["item"]) == {"must", "b"}, "a tie in impact per day goes to the smaller effort"
+### END HIDDEN TESTS
+
+# %% [tests] id=ex1_out_of_scope_check points=1
+expect_type(out_of_scope, dict, "out_of_scope")
+_left_out = set(BACKLOG["item"]) - set(week_plan["item"])
+expect(set(out_of_scope) == _left_out, f"out_of_scope should have one entry for each backlog item not in week_plan: "
+       f"missing {sorted(_left_out - set(out_of_scope))}, extra {sorted(set(out_of_scope) - _left_out)}.")
+for _item, _reason in out_of_scope.items():
+    expect(isinstance(_reason, str) and len(_reason.split()) >= 3,
+           f"Give a reason of a few words for leaving out {_item!r} (got {_reason!r}).")
+passed(f"{len(out_of_scope)} items written down as out of scope")
+### BEGIN HIDDEN TESTS
+assert not set(out_of_scope) & set(week_plan["item"]), "an item cannot be both planned and out of scope"
+assert len(set(out_of_scope.values())) >= 2, "each item deserves its own reason, not one sentence copied"
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3. The model, and a first run of the acceptance checks
+# Spark runs ALS for us (lesson 03). Three small helpers do the work for the rest of the lesson:
+# `to_spark` hands a pandas table to Spark; `fit_als` trains ALS with the course's settings;
+# `top_k_unseen` turns a trained model into a top-k table: it scores only the `candidates` films, never
+# offers a user a film they rated in `seen`, and ranks the rest. Scoring is one matrix product in NumPy:
+# 610 users by a thousand films is small enough for the driver, and it makes "exclude what they have
+# seen" a simple mask.
+#
+# One choice needs a word. The brief judges *ranking*: which films a user will pick next, not how many
+# stars they would give. ALS can learn from ratings as numbers to predict (`implicit=False`, the setting
+# of lesson 03, tuned for RMSE) or from *who rated what* as a signal of interest (`implicit=True`,
+# Hu, Koren and Volinsky, 2008). Rather than argue, we let the acceptance checks decide.
+
+# %%
+from pyspark.ml.recommendation import ALS
+
+from paper2prod.spark import ALS_BLOCKS, get_spark
+
+spark = get_spark("06-done-is-done")
+# Arrow moves pandas tables into Spark in columns, much faster than row by row.
+spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+
+
+def to_spark(spark, frame):
+    return spark.createDataFrame(frame[["userId", "movieId", "rating"]])
+
+
+def fit_als(ratings_spark, rank, implicit=True, max_iter=5, seed=6):
+    """ALS with the course's settings; implicit=True learns from who rated what."""
+    als = ALS(rank=rank, maxIter=max_iter, regParam=0.1, implicitPrefs=implicit, alpha=1.0,
+              userCol="userId", itemCol="movieId", ratingCol="rating", seed=seed,
+              numUserBlocks=ALS_BLOCKS, numItemBlocks=ALS_BLOCKS, coldStartStrategy="drop")
+    return als.fit(ratings_spark)
+
+
+def top_k_unseen(model, seen, candidates, k):
+    """Top-k candidate films per user (userId, movieId, rank), never a film in `seen` for that user."""
+    users = model.userFactors.toPandas().sort_values("id")
+    items = model.itemFactors.toPandas()
+    items = items[items["id"].isin(set(candidates))].sort_values("id")
+    scores = np.vstack(users["features"]) @ np.vstack(items["features"]).T
+    film_ids, user_ids = items["id"].to_numpy(), users["id"].to_numpy()
+    column = pd.Series(np.arange(len(film_ids)), index=film_ids)
+    row = pd.Series(np.arange(len(user_ids)), index=user_ids)
+    rated = seen[seen["movieId"].isin(column.index) & seen["userId"].isin(row.index)]
+    scores[row[rated["userId"]].to_numpy(), column[rated["movieId"]].to_numpy()] = -np.inf
+    best = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return pd.DataFrame({"userId": np.repeat(user_ids, k), "movieId": film_ids[best].ravel(),
+                         "rank": np.tile(np.arange(1, k + 1), len(user_ids))})
+
+
+print("Spark", spark.version, "ready")
+
+# %% [markdown]
+# First, last month's model: explicit ALS with lesson 03's settings (rank 10, `regParam` 0.1,
+# 10 iterations), which were chosen for RMSE, here restricted to well-known films. The new-user list is
+# a placeholder; only the returning users' lists matter for this run.
+
+# %%
+placeholder = list(train["movieId"].value_counts().index[: brief.k])
+explicit_model = fit_als(to_spark(spark, train), rank=10, implicit=False, max_iter=10)
+explicit = Delivery(top_k_unseen(explicit_model, train, eligible_films(train, brief), brief.k), placeholder, 0.0)
+print(check_delivery(explicit, train, test, brief))
+
+# %% [markdown]
+# Rejected on ranking quality: a model that predicts stars well does not necessarily put the films a
+# person will pick at the top. Now the simplest possible candidate, the one to beat: **the most popular
+# films for everyone** (each user's most-rated eligible films that they have not rated yet).
+
+# %%
+def most_popular_lists(frame, brief):
+    """Each user's most-rated eligible films that they have not rated yet."""
+    counts = frame["movieId"].value_counts()
+    popular = list(counts.index[counts >= brief.min_ratings])  # most-rated first
+    rated_by = frame.groupby("userId")["movieId"].apply(set)
+    return {user: [f for f in popular[: brief.k + len(rated)] if f not in rated][: brief.k]
+            for user, rated in rated_by.items()}
+
+
+popularity = Delivery(acceptance.recommendations_frame(most_popular_lists(train, brief)), placeholder, 0.0)
+print(check_delivery(popularity, train, test, brief))
+
+# %% [markdown]
+# Popularity ties the baseline (it *is* the baseline), but shows too few films: it fails the catalogue
+# team's criterion. So the simplest thing that can meet the brief is a personal model after all:
+# ALS trained on who rated what, restricted to well-known films, with popularity only for people who
+# have no history. The next question is how much to tune it.
+
+# %% [markdown]
+# ## Exercise 2 — Time-box the tuning (3 points)
+# ALS's `rank` (the number of latent factors) is its main knob: more factors can capture more taste, and
+# cost more time. The plan is to double it, starting small: 2, 4, 8, 16, 32, 64. The budget: **one minute
+# of machine time and at most six fits**. The stopping rule, stated before anyone looks at results:
+#
+# > **Stop when the last step improved validation NDCG@10 by less than `MIN_GAIN` = 0.005 over the step
+# > before it** (an improvement that small is below what the product would notice). Ship the **best**
+# > step that was run, which is not necessarily the last one.
+#
+# Write three small functions. They work on a **recorded curve**: a list of scores, one per step, in
+# the order the steps ran.
+# - `should_stop(scores, min_gain)`: `True` when there are at least two scores and the last one minus
+#   the one before it is less than `min_gain`. A step that made things *worse* has a negative
+#   improvement, which is certainly less than `min_gain`.
+# - `stopping_point(curve, min_gain)`: how many steps you run if you check `should_stop` after each
+#   one: the number of scores seen when the rule first says stop (that step counts: it ran), or
+#   `len(curve)` if it never does.
+# - `best_step(curve, steps_run)`: the index (from 0) of the highest score among the first `steps_run`
+#   steps; on a tie, the earlier step (it was cheaper).
+#
+# Then run the next cell: the package's `Timebox` runs the plan under the budget and calls your
+# `should_stop` after each step.
+
+# %% [solution] id=ex2_timebox
+MIN_GAIN = 0.005
+
+
+def should_stop(scores, min_gain):
+    """True when the newest score beat the one before it by less than min_gain."""
+    ### BEGIN SOLUTION
+    return len(scores) >= 2 and scores[-1] - scores[-2] < min_gain
+    ### END SOLUTION
+
+
+def stopping_point(curve, min_gain):
+    """Number of steps of a recorded curve that run before the rule says stop."""
+    ### BEGIN SOLUTION
+    for steps in range(1, len(curve) + 1):
+        if should_stop(curve[:steps], min_gain):
+            return steps
+    return len(curve)
+    ### END SOLUTION
+
+
+def best_step(curve, steps_run):
+    """Index of the best score among the steps that ran (the earliest on a tie)."""
+    ### BEGIN SOLUTION
+    return int(np.argmax(curve[:steps_run]))
+    ### END SOLUTION
+
+# %% [tests] id=ex2_rule_check points=2
+expect(not should_stop([0.10], 0.01),
+       "With one score there is no improvement to judge yet: should_stop([0.10], 0.01) should be False.")
+expect(bool(should_stop([0.10, 0.20, 0.205], 0.01)), "0.205 - 0.20 = 0.005 < 0.01: should_stop should say True.")
+expect(not should_stop([0.10, 0.105, 0.20], 0.01), "Compare the last score with the one just before it "
+       "(0.20 - 0.105 = 0.095, a big gain), not with the first score: should_stop should say False.")
+expect(bool(should_stop([0.10, 0.15, 0.13], 0.01)), "The last step made things worse (0.13 - 0.15 = -0.02): "
+       "a negative improvement is less than min_gain, so stop. Did you take an absolute value?")
+_curve = [0.10, 0.14, 0.16, 0.165, 0.18]
+_got = stopping_point(_curve, 0.01)
+expect(_got != 3, "stopping_point returned 3 for [0.10, 0.14, 0.16, 0.165, 0.18] with min_gain 0.01: the "
+       "fourth step ran (that is how you learnt it gained only 0.005), so count it: 4.")
+expect(_got == 4, f"stopping_point([0.10, 0.14, 0.16, 0.165, 0.18], 0.01) should be 4 (the gain 0.165 - 0.16 "
+       f"is too small), got {_got}.")
+expect(stopping_point([0.1, 0.2, 0.3], 0.01) == 3, "When the rule never fires, every step runs: "
+       "stopping_point([0.1, 0.2, 0.3], 0.01) should be 3.")
+passed("the stopping rule, on recorded curves")
+### BEGIN HIDDEN TESTS
+def _reference_stop(curve, min_gain):
+    for i in range(1, len(curve)):
+        if curve[i] - curve[i - 1] < min_gain:
+            return i + 1
+    return len(curve)
+
+
+_rng = np.random.default_rng(6)
+for _trial in range(200):
+    _curve = list(np.round(np.cumsum(_rng.normal(0.006, 0.01, int(_rng.integers(1, 9)))), 4))
+    _gain = float(_rng.choice([0.0, 0.002, 0.005, 0.01]))
+    if any(abs((b - a) - _gain) < 1e-9 for a, b in zip(_curve, _curve[1:])):
+        continue  # a gain of exactly min_gain: floating point decides, and no student should lose on that
+    assert stopping_point(_curve, _gain) == _reference_stop(_curve, _gain), \
+        f"stopping_point({_curve}, {_gain}) should be {_reference_stop(_curve, _gain)}"
+assert stopping_point([0.2, 0.2], 0.0) == 2, "no improvement at all (0 < 0 is false) does not stop with min_gain 0"
+### END HIDDEN TESTS
+
+# %% [tests] id=ex2_best_check points=1
+_got = best_step([0.10, 0.15, 0.13], 3)
+expect(_got != 2, "best_step returned the last step that ran; the rule stopped *because* it was worse. "
+       "Keep the best one: index 1 (0.15).")
+expect(_got == 1, f"best_step([0.10, 0.15, 0.13], 3) should be 1, got {_got}.")
+expect(best_step([0.1, 0.3, 0.2, 0.9], 3) == 1, "Only the steps that ran count: best_step([0.1, 0.3, 0.2, 0.9], 3) "
+       "should be 1; the 0.9 was never measured.")
+passed("the best finished step")
+### BEGIN HIDDEN TESTS
+assert best_step([0.2, 0.2, 0.1], 3) == 0, "on a tie, the earlier (cheaper) step"
+_rng = np.random.default_rng(7)
+for _trial in range(100):
+    _curve = list(np.round(_rng.random(int(_rng.integers(1, 9))), 2))
+    _steps = int(_rng.integers(1, len(_curve) + 1))
+    _ran = _curve[:_steps]
+    assert best_step(_curve, _steps) == _ran.index(max(_ran)), f"best_step({_curve}, {_steps})"
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Now the real thing. Each step fits ALS on the *fit* part and measures NDCG@10 on *validation*; the
+# `Timebox` stops at whichever comes first: the end of the plan, six steps, one minute, or your rule.
+# (On a busy machine the minute may run out before the rule fires: that is what a time box is for, and
+# every finished step is kept.)
+
+# %%
+from paper2prod.timebox import Timebox
+
+fit_spark = to_spark(spark, fit).cache()  # every tuning step reads it: keep it in memory
+fit_spark.count()  # fill the cache now, so the first step's time is the fit's alone
+fit_candidates = eligible_films(fit, brief)
+validation_hits = as_sets(validation[validation["rating"] >= brief.relevant_rating])
+
+
+def tuning_step(rank):
+    model = fit_als(fit_spark, rank)
+    return ndcg_at_k(top_k_unseen(model, fit, fit_candidates, brief.k), validation_hits, brief.k)
+
+
+RANKS = [2, 4, 8, 16, 32, 64]
+tuning = Timebox(seconds=60, max_steps=6).run(tuning_step, RANKS, name=lambda rank: f"rank {rank}",
+                                             stop_rule=lambda scores: should_stop(scores, MIN_GAIN))
+print(tuning)
+chosen_rank = RANKS[best_step(tuning.results, len(tuning.results))]
+print(f"\nship rank {chosen_rank}")
+
+# %%
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
+ran = RANKS[: len(tuning.results)]
+left.plot(ran, tuning.results, "o-", color="#3b75af", label="steps that ran")
+left.axhline(ndcg_at_k(most_popular_lists(fit, brief), validation_hits, brief.k), color="grey", ls=":",
+             label="most popular")
+left.plot([chosen_rank], [max(tuning.results)], "*", ms=16, color="#d9822b", label="shipped")
+left.set_xscale("log", base=2)  # the plan doubles the rank: equal steps on this axis
+left.minorticks_off()
+left.set_xticks(RANKS, labels=[str(r) for r in RANKS])
+left.set(xlabel="ALS rank (the plan)", ylabel="validation NDCG@10", title="Tuning, time-boxed")
+left.legend(loc="upper left")
+right.bar([str(r) for r in ran], tuning.to_frame()["seconds"], color="#3b75af")
+right.set(xlabel="ALS rank", ylabel="seconds (this machine, today)", title="What each step cost")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Read both panels together. The gains shrink, while a fit gets dearer as the rank grows (timings on a
+# shared machine are noisy, and the first fit also pays for warming Spark up). A step that was never run,
+# the largest rank, would have cost the most of all.
+
+# %% [markdown]
+# ## Exercise 3 — Ship (4 points)
+# Write `ship(spark, train, brief, rank)`, the batch job. From the training ratings (a pandas table) it
+# returns a `Delivery` with
+# - `recommendations`: a top-`brief.k` table (`userId`, `movieId`, `rank`) for every user in `train`,
+#   from implicit ALS with the given `rank` (use `to_spark`, `fit_als` and `top_k_unseen` from
+#   section 3), scoring only the **eligible** films (`eligible_films(train, brief)`: at least
+#   `brief.min_ratings` ratings) and never a film the user rated;
+# - `new_user`: the fallback for someone with no ratings: the `brief.k` **most-rated** films among those
+#   with at least `brief.min_ratings` ratings **and** an average rating at least the overall average of
+#   `train`.
+#
+# Leave `seconds` alone: the next cell runs your job with `acceptance.timed`, which measures it from the
+# outside, then runs the checks. Only the simplest thing that meets the brief, please: no extra tuning
+# inside the job.
+
+# %% [solution] id=ex3_ship
+def ship(spark, train, brief, rank):
+    """The batch job: ALS top-k for returning users, popular and liked films for new ones."""
+    ### BEGIN SOLUTION
+    model = fit_als(to_spark(spark, train), rank)
+    recommendations = top_k_unseen(model, seen=train, candidates=eligible_films(train, brief), k=brief.k)
+    films = train.groupby("movieId")["rating"].agg(["size", "mean"])
+    liked = films[(films["size"] >= brief.min_ratings) & (films["mean"] >= train["rating"].mean())]
+    new_user = list(liked.sort_values("size", ascending=False, kind="stable").index[: brief.k])
+    return Delivery(recommendations, new_user)
+    ### END SOLUTION
+
+# %%
+delivery = timed(ship, spark, train, brief, rank=chosen_rank)
+report = check_delivery(delivery, train, test, brief)
+print(report)
+
+# %% [tests] id=ex3_ship_check points=4
+_hints = {
+    "every user served": "Every user in train needs exactly brief.k different films ranked 1..k: "
+                         "use top_k_unseen on a model trained on all of train.",
+    "nothing already rated": "Pass the training ratings as `seen` to top_k_unseen.",
+    "only well-known films": "Score only eligible films: candidates=eligible_films(train, brief); the "
+                             "new-user list must obey the same rule.",
+    "new users served": "A new user's list: films with at least brief.min_ratings ratings whose average is "
+                        "at least train's overall average, most-rated first, brief.k of them.",
+    "ranking quality": "Train ALS with implicit=True (the default of fit_als) on all of train, with the "
+                       "rank the time box chose.",
+    "catalogue coverage": "Personal lists from ALS should cover the catalogue; did you give everyone the "
+                          "same films?",
+    "on time": "Keep the job simple: one ALS fit, no tuning inside ship.",
+}
+expect(isinstance(delivery, Delivery), f"ship should return a Delivery, not a {type(delivery).__name__}.")
+_report = check_delivery(delivery, train, test, brief)
+expect(_report.passed, "The acceptance checks rejected the delivery:\n" + "\n".join(
+    f"- {name}: {_report[name].detail}. {_hints[name]}" for name in _report.failed))
+passed("every acceptance criterion holds")
+### BEGIN HIDDEN TESTS
+# The same checks with the brief as written and the split rebuilt from the raw data, so that
+# neither a changed Brief nor a changed train/test split can pass for the real thing.
+_ratings = data.load_ratings("ml-latest-small")
+_held = np.random.default_rng(6).random(len(_ratings)) < 0.2
+_train, _test = _ratings[~_held].reset_index(drop=True), _ratings[_held].reset_index(drop=True)
+assert train.equals(_train) and test.equals(_test), "train and test must be the split made in section 2"
+_final = check_delivery(delivery, _train, _test, Brief())
+assert _final.passed, "rejected: " + "; ".join(f"{n}: {_final[n].detail}" for n in _final.failed)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Exercise 4 — Definition of done (2 points)
+# "It works on my machine, once" is not done. The team's definition of done has four items:
+# 1. **tests pass**: here, the acceptance checks;
+# 2. **reproducible from a clean run**: running the job again gives the same recommendations;
+# 3. **handed over with a README**: whoever runs the job at night, or changes it next month, can do so
+#    without you;
+# 4. **known limitations written down**: what it does not do, so nobody finds out the hard way.
+#
+# Provide the evidence:
+# - `same_recommendations(a, b)`: `True` when two recommendation tables hold the same (user, film, rank)
+#   rows, each as many times, whatever the order of the rows, the index, or the integer type of the
+#   columns (`int32` or `int64`), and `False` otherwise;
+# - `handover_readme`: the README as a Markdown string, with these five `##` sections, each with some
+#   text under it: **What it does**, **How to run**, **Output**, **Acceptance**, **Known limitations**;
+# - `known_limitations`: a list of at least three limitations, each a sentence of five words or more.
+
+# %% [solution] id=ex4_done
+def same_recommendations(a, b):
+    """Same (userId, movieId, rank) rows, in any order."""
+    ### BEGIN SOLUTION
+    columns = ["userId", "rank", "movieId"]
+    if len(a) != len(b):
+        return False
+    tidy = [frame[columns].astype("int64").sort_values(columns).reset_index(drop=True) for frame in (a, b)]
+    return bool(tidy[0].equals(tidy[1]))
+    ### END SOLUTION
+
+
+# known_limitations: a list of sentences; handover_readme: a Markdown string with the five sections
+### BEGIN SOLUTION
+known_limitations = [
+    "Users who joined after the nightly run get the new-user list until the next run.",
+    "The new-user list is the same for everybody: it ignores the onboarding questions.",
+    "Films with fewer than 20 ratings are never recommended, however good they are.",
+    "Quality is measured offline on held-out ratings, not on what people click.",
+]
+handover_readme = f"""# Films for you: nightly recommendation job
+
+## What it does
+Trains implicit ALS (rank {chosen_rank}) on all ratings and writes the top {brief.k} unseen, well-known films
+(at least {brief.min_ratings} ratings) for every user, plus one list for users without ratings.
+
+## How to run
+Run `ship(spark, ratings, Brief(), rank={chosen_rank})` from lesson 06 with the cleaned ratings table; it needs
+Spark (lesson 00) and takes well under the {brief.time_budget_seconds:g} s slot.
+
+## Output
+A `Delivery`: a table userId, movieId, rank (1 = best) and a list of {brief.k} films for new users.
+
+## Acceptance
+`check_delivery(delivery, train, test, Brief())` must say ACCEPTED before a release.
+
+## Known limitations
+""" + "\n".join(f"- {line}" for line in known_limitations)
+### END SOLUTION
+
+# %% [tests] id=ex4_same_check points=1
+_a = pd.DataFrame({"userId": [1, 1, 2], "movieId": [10, 11, 10], "rank": [1, 2, 1]})
+expect(bool(same_recommendations(_a, _a.copy())), "A table should be the same as its copy.")
+_shuffled = _a.iloc[[2, 0, 1]]
+expect(bool(same_recommendations(_a, _shuffled)), "The same rows in another order (and with another index) are "
+       "the same recommendations: sort by user and rank, and drop the index, before comparing.")
+expect(not same_recommendations(_a, _a.assign(movieId=[11, 10, 10])), "Swapping the films at ranks 1 and 2 "
+       "changes the recommendations: same_recommendations should say False.")
+expect(not same_recommendations(_a, _a.iloc[:2]), "A table with a missing row is not the same.")
+passed("same_recommendations")
+### BEGIN HIDDEN TESTS
+_b = _a.astype({"userId": "int32", "movieId": "int32"}).iloc[::-1]
+assert bool(same_recommendations(_a, _b)), "integer width (int32 vs int64) does not change a recommendation"
+assert not same_recommendations(_a, _a.assign(userId=[1, 2, 2])), "a film given to another user is different"
+_c = pd.concat([_a, _a.iloc[[0]]])
+assert not same_recommendations(_c, pd.concat([_a, _a.iloc[[1]]])), "duplicated rows must be compared too"
+### END HIDDEN TESTS
+
+# %% [tests] id=ex4_readme_check points=1
+import re
+
+_REQUIRED = ["What it does", "How to run", "Output", "Acceptance", "Known limitations"]
+
+
+def _sections(markdown):
+    """{heading: text under it} for the '## ' headings of a Markdown string."""
+    parts = re.split(r"^##[ \t]+(.+?)[ \t]*$", markdown, flags=re.MULTILINE)
+    return {title.strip().lower(): body.strip() for title, body in zip(parts[1::2], parts[2::2])}
+
+
+expect_type(handover_readme, str, "handover_readme")
+_found = _sections(handover_readme)
+for _title in _REQUIRED:
+    expect(_title.lower() in _found, f"handover_readme has no '## {_title}' section (found: {list(_found)}).")
+    expect(len(_found[_title.lower()]) > 0, f"The '## {_title}' section is empty: write something under it.")
+expect_type(known_limitations, list, "known_limitations")
+expect(len(known_limitations) >= 3, f"Write down at least three known limitations, not {len(known_limitations)}.")
+for _line in known_limitations:
+    expect(isinstance(_line, str) and len(_line.split()) >= 5,
+           f"Each limitation should be a sentence of five words or more: {_line!r}.")
+passed("README and known limitations")
+### BEGIN HIDDEN TESTS
+assert len(set(known_limitations)) == len(known_limitations), "each limitation once"
+assert all(len(_found[t.lower()].split()) >= 3 for t in _REQUIRED), "a few words under every heading"
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The checklist, with its evidence. The re-run below calls the job again from the same inputs, in this
+# session; the full test is *Kernel → Restart Kernel and Run All Cells*, which you do before handing in
+# anyway. Fixed seeds everywhere (the split, ALS) are what make two runs agree.
+
+# %%
+from IPython.display import Markdown, display
+
+rerun = timed(ship, spark, train, brief, rank=chosen_rank)
+checklist = {
+    "tests pass (acceptance checks)": report.passed,
+    "reproducible from a clean run": same_recommendations(delivery.recommendations, rerun.recommendations),
+    "handed over with a README": all(t.lower() in _sections(handover_readme) for t in _REQUIRED),
+    "known limitations written down": len(known_limitations) >= 3,
+}
+for item, done in checklist.items():
+    print(f"{'✓' if done else '✗'} {item}")
+print("DONE" if all(checklist.values()) else "NOT DONE")
+display(Markdown(handover_readme))
+
+# %% [markdown]
+# ## Exercise 5 — Decision memo (4 points, graded by your instructor)
+# Write half a page (150–250 words) to the product manager, who is busy and not a data scientist:
+# - **what shipped** and how you know it meets the brief (cite the acceptance report's numbers);
+# - **what was left out, and why** (from your scope decision and the time box);
+# - **what to do next and what it would cost** (in person-days, from the backlog);
+# - one **risk** they should know about.
+#
+# Plain words, numbers where they help, no jargon the reader would have to look up.
+
+# %% [answer] id=ex5_memo points=4
+# **To:** product manager · **Re:** "Films for you" is ready for Friday
+#
+# **What ships.** Every returning user gets 10 films they have not rated, chosen by a model trained on
+# who rated what; new users get 10 well-known films that people rated above average. All seven
+# acceptance checks pass (see the report above): for example, our ranking quality on ratings we held
+# back is well above "most popular films for everyone", and the lists use far more of the catalogue than
+# the popular list does. The nightly job runs in seconds, far inside its slot, and gives the same
+# result when run twice.
+#
+# **What we left out.** The explanations ("because you watched…"), the big grid search, the time-aware
+# model and a deep model: together 17.5 person-days. Our tuning stopped when one more step improved
+# quality by less than half a point of NDCG; the next step would have cost the most and gained least.
+#
+# **What next.** First, measure what people actually click (an A/B test against the popular list:
+# about 2 days with the web team, by our estimate). Then the explanations (2 days), which users can
+# see, unlike a small accuracy gain.
+#
+# **Risk.** New users all see the same 10 films until they rate something; if onboarding asks for
+# favourite genres, using them is the cheapest improvement we know of.
+
+# %% [markdown]
+# ## Exercise 6 — Stop: find the elbow (2 + 2 points)
+# After the launch, the team kept a log of further improvements: each row is what they tried next, the
+# person-days it took (cumulative), and validation NDCG@10 afterwards. It is a recorded curve, the kind
+# you get from any project that keeps going.
+
+# %%
+FURTHER_WORK = pd.DataFrame([
+    ("as shipped", 0, 0.220),
+    ("tune alpha and regularisation", 1, 0.238),
+    ("larger ranks, more iterations", 3, 0.249),
+    ("time-aware weighting", 6, 0.251),
+    ("genre side-information", 11, 0.253),
+    ("deep model, first version", 21, 0.2555),
+    ("deep model, tuned", 31, 0.257),
+], columns=["step", "person_days", "ndcg"])
+FURTHER_WORK
+
+# %% [markdown]
+# Where does it stop paying? The **elbow** (or knee) of the curve is where it bends from steep to flat.
+# One standard way to find it (the idea behind the "Kneedle" method of Satopää et al., 2011):
+# 1. rescale both axes to run from 0 to 1: $x' = (x - x_{min}) / (x_{max} - x_{min})$, and the same for $y$
+#    (otherwise the answer depends on the units: days or hours, NDCG or per cent);
+# 2. the elbow is the point furthest **above** the straight line from the first point to the last; after
+#    rescaling, that line is $y' = x'$, so the elbow is the index with the largest $y' - x'$
+#    (the first one on a tie).
+#
+# Write `find_elbow(effort, quality)`: two equal-length sequences (effort increasing, quality mostly
+# increasing); return the index of the elbow as an `int`.
+
+# %% [solution] id=ex6_elbow
+def find_elbow(effort, quality):
+    """Index of the point furthest above the chord, with both axes rescaled to [0, 1]."""
+    ### BEGIN SOLUTION
+    x, y = np.asarray(effort, dtype=float), np.asarray(quality, dtype=float)
+    x = (x - x.min()) / (x.max() - x.min())
+    y = (y - y.min()) / (y.max() - y.min())
+    return int(np.argmax(y - x))
+    ### END SOLUTION
+
+# %% [tests] id=ex6_elbow_check points=2
+_days = [0, 1, 2, 4, 8, 16]
+_quality = [0.20, 0.23, 0.245, 0.25, 0.253, 0.255]
+_got = find_elbow(_days, _quality)
+expect(isinstance(_got, (int, np.integer)), f"find_elbow should return an index (an int), not {type(_got).__name__}.")
+expect(_got != 0, "find_elbow returned 0, the first point. Rescale both axes to 0..1 first: in raw units "
+       "(days against NDCG) the day axis swamps the other.")
+expect(_got != len(_days) - 1, "find_elbow returned the last point (the best quality): the elbow is where the "
+       "curve bends, not where it peaks.")
+expect(_got == 2, f"For days {_days} and quality {_quality} the elbow is at index 2 (largest y' - x' after "
+       f"rescaling); got {_got}.")
+expect(find_elbow([0, 10, 20, 30], [0.0, 0.9, 0.95, 1.0]) == 1, "For effort [0, 10, 20, 30] and quality "
+       "[0, 0.9, 0.95, 1.0] the elbow is index 1.")
+passed("the elbow of a test curve")
+### BEGIN HIDDEN TESTS
+def _reference_elbow(effort, quality):
+    """Largest perpendicular distance above the chord, in rescaled units (the same point)."""
+    x = np.interp(effort, (min(effort), max(effort)), (0, 1))
+    y = np.interp(quality, (min(quality), max(quality)), (0, 1))
+    distance = (y - x) / np.sqrt(2)
+    return int(np.flatnonzero(distance == distance.max())[0])
+
+
+assert find_elbow(list(FURTHER_WORK["person_days"]), list(FURTHER_WORK["ndcg"])) == _reference_elbow(
+    list(FURTHER_WORK["person_days"]), list(FURTHER_WORK["ndcg"])), "the elbow of the team's log"
+assert find_elbow(np.array([0, 2, 4, 8]) * 8, [0.1, 0.5, 0.6, 0.62]) == find_elbow([0, 2, 4, 8], [10, 50, 60, 62]), \
+    "the elbow must not depend on the units"
+_rng = np.random.default_rng(11)
+for _trial in range(100):
+    _n = int(_rng.integers(3, 12))
+    _x = np.cumsum(_rng.uniform(0.5, 5, _n))
+    _y = 1 - np.exp(-_x / _rng.uniform(1, 20)) + _rng.normal(0, 0.01, _n)
+    assert find_elbow(list(_x), list(_y)) == _reference_elbow(_x, _y), f"elbow of {list(_x)}, {list(_y)}"
+### END HIDDEN TESTS
+
+# %%
+elbow = find_elbow(FURTHER_WORK["person_days"], FURTHER_WORK["ndcg"])
+days, quality = FURTHER_WORK["person_days"], FURTHER_WORK["ndcg"]
+fig, ax = plt.subplots(figsize=(7.5, 3.8))
+ax.plot(days, quality, "o-", color="#3b75af", label="the team's log")
+ax.plot([days.iloc[0], days.iloc[-1]], [quality.iloc[0], quality.iloc[-1]], ":", color="grey", label="first to last")
+ax.plot(days[elbow], quality[elbow], "*", ms=16, color="#d9822b", label=f"elbow: {FURTHER_WORK['step'][elbow]}")
+for x, y, step in zip(days, quality, FURTHER_WORK["step"]):
+    ax.annotate(step, (x, y), textcoords="offset points", xytext=(6, -10), fontsize=8)
+ax.set(xlabel="person-days after launch", ylabel="validation NDCG@10", title="Further work: where it stops paying",
+       xlim=(-1, 40), ylim=(quality.min() - 0.004, quality.max() + 0.003))
+ax.legend(loc="lower right")
+plt.show()
+
+
+def gain_per_day(rows):
+    return (rows["ndcg"].iloc[-1] - rows["ndcg"].iloc[0]) / (rows["person_days"].iloc[-1] - rows["person_days"].iloc[0])
+
+
+print(f"NDCG@10 per person-day up to the elbow: {gain_per_day(FURTHER_WORK.iloc[: elbow + 1]):.5f}, "
+      f"after it: {gain_per_day(FURTHER_WORK.iloc[elbow:]):.5f}")
+
+# %% [markdown]
+# Now argue, in 80–150 words, whether the team should continue past the elbow. Use the numbers (NDCG
+# gained per person-day before and after the elbow), say what else those days could buy, and name what
+# evidence would change your mind.
+
+# %% [answer] id=ex6_argument points=2
+# Stop at the elbow (after "larger ranks, more iterations", day 3). Up to there each person-day bought
+# about 0.01 NDCG@10; after it, 28 more days buy about 0.008 in total, some 0.0003 per day, thirty times
+# less, and below the difference we would expect between two random splits of the data, so we could not
+# even be sure it is real. Those 28 days would pay for the explanations feature, an A/B test and most of
+# the lesson 07 maintenance work, all of which users or the business can see. I would change my mind if
+# an online test showed that small offline gains move clicks or retention, or if the deep model brought
+# something the current one lacks, such as recommendations for brand-new films.
+
+# %% [markdown]
+# ## Recap
+# - Agree what "done" means **before** building, in criteria code can check; run the checks on every
+#   candidate, including the simplest one. Here they rejected both last month's RMSE-tuned model and
+#   "popular for everyone", and accepted the simplest thing that meets the brief.
+# - Scope by **impact per day** within the time there is, required items first; write down what is out
+#   of scope and why, so it is a decision and not an accident.
+# - **Time-box** exploratory work and state the stopping rule before you look at results; ship the best
+#   finished step, and keep every finished step when time runs out.
+# - **Done** means: checks pass, a clean re-run gives the same output, a README, known limitations.
+# - The **elbow** of a quality-against-effort curve, with both axes rescaled, shows where more work stops
+#   paying; past it, spend the time on something users can see.
+#
+# ## Further reading
+# - Yifan Hu, Yehuda Koren and Chris Volinsky (2008). *Collaborative Filtering for Implicit Feedback
+#   Datasets.* Proceedings of the 8th IEEE International Conference on Data Mining (ICDM), 263–272.
+# - Paolo Cremonesi, Yehuda Koren and Roberto Turrin (2010). *Performance of Recommender Algorithms on
+#   Top-N Recommendation Tasks.* Proceedings of the 4th ACM Conference on Recommender Systems (RecSys),
+#   39–46. (Why "most popular" is a baseline to take seriously.)
+# - Kalervo Järvelin and Jaana Kekäläinen (2002). *Cumulated Gain-Based Evaluation of IR Techniques.*
+#   ACM Transactions on Information Systems 20(4): 422–446. (NDCG.)
+# - Ville Satopää, Jeannie Albrecht, David Irwin and Barath Raghavan (2011). *Finding a "Kneedle" in a
+#   Haystack: Detecting Knee Points in System Behavior.* 31st International Conference on Distributed
+#   Computing Systems Workshops (ICDCSW), 166–171.
+# - Eric Breck, Shanqing Cai, Eric Nielsen, Michael Salib and D. Sculley (2017). *The ML Test Score: A
+#   Rubric for ML Production Readiness and Technical Debt Reduction.* IEEE International Conference on
+#   Big Data, 1123–1132. (A longer definition of done.)
+# - D. Sculley et al. (2015). *Hidden Technical Debt in Machine Learning Systems.* Advances in Neural
+#   Information Processing Systems 28 (NeurIPS), 2503–2511.
+# - F. Maxwell Harper and Joseph A. Konstan (2015). *The MovieLens Datasets: History and Context.* ACM
+#   Transactions on Interactive Intelligent Systems 5(4): 19.
+# - Sophie Watson (2018). *From Research to Production: What They Didn't Teach You in Grad School.* Talk,
+#   Berlin Buzzwords 2018. (The talk this course grew from; its "how done is done" is this lesson.)

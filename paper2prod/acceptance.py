@@ -1,0 +1,273 @@
+"""The launch brief of lesson 06 as code: acceptance checks a delivery must pass.
+
+A product manager's "done" is a list of criteria. Written as code, they can be
+run on every build, by anyone, and they say exactly which criterion failed:
+
+    brief = Brief()                                     # the numbers of the brief
+    delivery = timed(my_pipeline, spark, train, brief)  # runs it, measures the seconds
+    report = check_delivery(delivery, train, test, brief)
+    print(report)          # one line per criterion, ✓ or ✗ with the reason
+    report.passed          # True only when every criterion holds
+
+A delivery holds the batch job's output: a table of top-k recommendations for
+every user in the training data (columns userId, movieId, rank 1..k) and one
+list for a new user with no ratings at all.
+
+The ranking-quality criterion compares against a popularity baseline computed
+here, independently of any student's code: each user gets the most-rated
+eligible films they have not rated yet.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from paper2prod.ranking import as_lists, as_sets, coverage, ndcg_at_k
+
+COLUMNS = ["userId", "movieId", "rank"]
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What the product manager asked for, in numbers code can check."""
+    k: int = 10                       # recommendations per user
+    min_ratings: int = 20             # no recommended film has fewer training ratings than this
+    relevant_rating: float = 4.0      # a held-out rating this high counts as a hit
+    min_coverage: float = 0.10        # share of eligible films that appear in somebody's list
+    time_budget_seconds: float = 60.0  # the whole batch job, on the course machine
+
+    def criteria(self) -> dict[str, str]:
+        """The brief in words, one entry per check."""
+        return {
+            "every user served": f"every user in the training data gets exactly {self.k} different films, "
+                                 f"ranked 1 to {self.k}",
+            "nothing already rated": "no user is offered a film they have already rated",
+            "only well-known films": f"every recommended film has at least {self.min_ratings} ratings",
+            "new users served": f"a new user with no ratings gets {self.k} different well-known films "
+                                "that people liked (average rating at least the overall average)",
+            "ranking quality": f"NDCG@{self.k} on the held-out ratings (hits: rating >= {self.relevant_rating:g}) "
+                               "is at least the popularity baseline's",
+            "catalogue coverage": f"at least {self.min_coverage:.0%} of the eligible films appear in "
+                                  "somebody's list",
+            "on time": f"the batch job takes at most {self.time_budget_seconds:g} s",
+        }
+
+
+@dataclass
+class Delivery:
+    """What the batch job hands over."""
+    recommendations: pd.DataFrame       # userId, movieId, rank (1 = best)
+    new_user: list = field(default_factory=list)  # k movieIds for someone with no ratings
+    seconds: float | None = None        # wall-clock time of the job, set by `timed`
+
+
+def timed(pipeline: Callable[..., Delivery], *args, **kwargs) -> Delivery:
+    """Run the pipeline and record how long it took (the clock is ours, not the pipeline's)."""
+    started = time.perf_counter()
+    delivery = pipeline(*args, **kwargs)
+    seconds = time.perf_counter() - started
+    if not isinstance(delivery, Delivery):
+        raise TypeError(f"the pipeline should return a Delivery, not a {type(delivery).__name__}")
+    delivery.seconds = seconds
+    return delivery
+
+
+@dataclass
+class Check:
+    name: str
+    criterion: str
+    passed: bool
+    detail: str
+
+
+@dataclass
+class Report:
+    checks: list[Check]
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def failed(self) -> list[str]:
+        return [check.name for check in self.checks if not check.passed]
+
+    def __getitem__(self, name: str) -> Check:
+        for check in self.checks:
+            if check.name == name:
+                return check
+        raise KeyError(f"no check named {name!r}; the checks are {[c.name for c in self.checks]}")
+
+    def __str__(self) -> str:
+        verdict = "ACCEPTED" if self.passed else f"REJECTED ({len(self.failed)} of {len(self.checks)} failed)"
+        lines = [f"{'✓' if c.passed else '✗'} {c.name:<22} {c.detail}" for c in self.checks]
+        return "\n".join([*lines, verdict])
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([vars(c) for c in self.checks], columns=["name", "criterion", "passed", "detail"])
+
+
+# ---------------------------------------------------------------- helpers
+
+def rating_counts(train: pd.DataFrame) -> pd.Series:
+    """Number of training ratings per film."""
+    return train["movieId"].value_counts()
+
+
+def eligible_films(train: pd.DataFrame, brief: Brief) -> set:
+    """Films with enough ratings to be recommended at all."""
+    counts = rating_counts(train)
+    return set(counts.index[counts >= brief.min_ratings])
+
+
+def _examples(values, limit: int = 5) -> str:
+    values = list(values)
+    shown = ", ".join(str(v) for v in values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def _popularity_lists(train: pd.DataFrame, brief: Brief) -> dict:
+    """The reference baseline: most-rated eligible films each user has not rated."""
+    counts = rating_counts(train)
+    popular = [film for film in counts.index if counts[film] >= brief.min_ratings]  # most-rated first
+    lists = {}
+    for user, rated in as_sets(train).items():
+        lists[user] = [film for film in popular[: brief.k + len(rated)] if film not in rated][: brief.k]
+    return lists
+
+
+# ---------------------------------------------------------------- the checks, one per criterion
+
+def check_every_user_served(delivery: Delivery, train: pd.DataFrame, brief: Brief) -> str | None:
+    """None when the criterion holds, else what is wrong (so a student knows where to look)."""
+    recs = delivery.recommendations
+    users = set(train["userId"].unique())
+    missing = users - set(recs["userId"].unique())
+    if missing:
+        return f"{len(missing)} of {len(users)} users have no recommendations, e.g. users {_examples(sorted(missing))}"
+    per_user = recs.groupby("userId").agg(rows=("movieId", "size"), films=("movieId", "nunique"),
+                                         ranks=("rank", lambda r: sorted(r) == list(range(1, brief.k + 1))))
+    short = per_user.index[per_user["rows"] != brief.k]
+    if len(short):
+        return (f"{len(short)} users do not get exactly {brief.k} rows, e.g. user {short[0]} gets "
+                f"{per_user.loc[short[0], 'rows']}")
+    repeated = per_user.index[per_user["films"] != per_user["rows"]]
+    if len(repeated):
+        return f"{len(repeated)} users get the same film twice, e.g. user {repeated[0]}"
+    misranked = per_user.index[~per_user["ranks"].astype(bool)]
+    if len(misranked):
+        return f"{len(misranked)} users' ranks are not 1 to {brief.k}, e.g. user {misranked[0]}"
+    extra = set(recs["userId"].unique()) - users
+    if extra:
+        return f"{len(extra)} users in the output are not in the training data, e.g. {_examples(sorted(extra))}"
+    return None
+
+
+def check_nothing_already_rated(delivery: Delivery, train: pd.DataFrame, brief: Brief) -> str | None:
+    pairs = delivery.recommendations.merge(train[["userId", "movieId"]], on=["userId", "movieId"])
+    if len(pairs):
+        first = pairs.iloc[0]
+        return (f"{len(pairs)} recommendations are films the user already rated, e.g. user "
+                f"{first['userId']} and film {first['movieId']}")
+    return None
+
+
+def check_only_well_known(delivery: Delivery, train: pd.DataFrame, brief: Brief) -> str | None:
+    counts = rating_counts(train)
+    films = pd.Series(list(delivery.recommendations["movieId"]) + list(delivery.new_user)).unique()
+    too_few = [film for film in films if counts.get(film, 0) < brief.min_ratings]
+    if too_few:
+        return (f"{len(too_few)} recommended films have fewer than {brief.min_ratings} ratings, e.g. "
+                f"{_examples(too_few)}")
+    return None
+
+
+def check_new_users_served(delivery: Delivery, train: pd.DataFrame, brief: Brief) -> str | None:
+    films = list(delivery.new_user)
+    if len(films) != brief.k or len(set(films)) != brief.k:
+        return f"a new user should get {brief.k} different films; got {len(films)} ({len(set(films))} different)"
+    stats = train.groupby("movieId")["rating"].agg(["size", "mean"])
+    overall = train["rating"].mean()
+    unknown = [film for film in films if film not in stats.index or stats.loc[film, "size"] < brief.min_ratings]
+    if unknown:
+        return (f"films for a new user must be well known; {_examples(unknown)} have fewer than "
+                f"{brief.min_ratings} ratings")
+    disliked = [film for film in films if stats.loc[film, "mean"] < overall]
+    if disliked:
+        return (f"films for a new user should be liked; {_examples(disliked)} average below the overall "
+                f"{overall:.2f} stars")
+    return None
+
+
+def check_ranking_quality(delivery: Delivery, train: pd.DataFrame, test: pd.DataFrame,
+                          brief: Brief) -> tuple[str | None, str]:
+    hits = test[(test["rating"] >= brief.relevant_rating) & test["userId"].isin(train["userId"])]
+    relevant = as_sets(hits)
+    model = ndcg_at_k(as_lists(delivery.recommendations), relevant, brief.k)
+    baseline = ndcg_at_k(_popularity_lists(train, brief), relevant, brief.k)
+    summary = f"NDCG@{brief.k} {model:.4f} vs popularity {baseline:.4f} on {len(relevant)} held-out users"
+    # A hair of tolerance: identical lists must not fail on floating-point noise.
+    return (None if model >= baseline - 1e-12 else summary + ": below the baseline"), summary
+
+
+def check_catalogue_coverage(delivery: Delivery, train: pd.DataFrame, brief: Brief) -> tuple[str | None, str]:
+    eligible = eligible_films(train, brief)
+    share = coverage(as_lists(delivery.recommendations), eligible, k=brief.k)
+    summary = f"{share:.1%} of {len(eligible)} eligible films appear in somebody's list"
+    failure = None if share >= brief.min_coverage else f"{summary}; the brief asks for {brief.min_coverage:.0%}"
+    return failure, summary
+
+
+def check_on_time(delivery: Delivery, brief: Brief) -> tuple[str | None, str]:
+    if delivery.seconds is None:
+        return "the job was not timed: run it with acceptance.timed(pipeline, ...)", "not timed"
+    summary = f"{delivery.seconds:.1f} s of {brief.time_budget_seconds:g} s"
+    return (None if delivery.seconds <= brief.time_budget_seconds else summary + ": too slow"), summary
+
+
+def _table_problem(delivery) -> str | None:
+    if not isinstance(delivery, Delivery):
+        return f"expected a Delivery, got a {type(delivery).__name__}"
+    recs = delivery.recommendations
+    if not isinstance(recs, pd.DataFrame):
+        return f"recommendations should be a pandas DataFrame, not a {type(recs).__name__}"
+    absent = [c for c in COLUMNS if c not in recs.columns]
+    if absent:
+        return f"recommendations lack column(s) {absent}; they have {list(recs.columns)}"
+    return None
+
+
+def check_delivery(delivery: Delivery, train: pd.DataFrame, test: pd.DataFrame, brief: Brief = Brief()) -> Report:
+    """Run every check of the brief on a delivery. A check that cannot run fails, with the reason."""
+    criteria = brief.criteria()
+    problem = _table_problem(delivery)
+    if problem:
+        return Report([Check(name, text, False, problem) for name, text in criteria.items()])
+    runs = {
+        "every user served": lambda: (check_every_user_served(delivery, train, brief), "all users, k films each"),
+        "nothing already rated": lambda: (check_nothing_already_rated(delivery, train, brief), "only new films"),
+        "only well-known films": lambda: (check_only_well_known(delivery, train, brief),
+                                          f"every film has >= {brief.min_ratings} ratings"),
+        "new users served": lambda: (check_new_users_served(delivery, train, brief), "well-known, liked films"),
+        "ranking quality": lambda: check_ranking_quality(delivery, train, test, brief),
+        "catalogue coverage": lambda: check_catalogue_coverage(delivery, train, brief),
+        "on time": lambda: check_on_time(delivery, brief),
+    }
+    checks = []
+    for name, run in runs.items():
+        try:
+            failure, summary = run()
+        except Exception as error:  # a malformed delivery fails the check; it must not crash the report
+            failure, summary = f"could not check: {type(error).__name__}: {error}", ""
+        checks.append(Check(name, criteria[name], failure is None, failure or summary))
+    return Report(checks)
+
+
+def recommendations_frame(lists: dict) -> pd.DataFrame:
+    """user -> ranked films, as the long table a Delivery holds (rank 1 = first)."""
+    rows = [(user, film, rank) for user, films in lists.items() for rank, film in enumerate(films, 1)]
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"rank": np.int64})
