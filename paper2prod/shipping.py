@@ -1,0 +1,182 @@
+"""Plumbing for lesson 07 (shipping): scratch folders, spark-submit, and the course's cluster script.
+
+None of this is an exercise's answer. It lets a notebook run a job the way a scheduler would (in a
+fresh process, through spark-submit, its output in a log file) and start or stop the standalone
+cluster of tools/spark_cluster.py, on the loopback address only.
+"""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import getpass
+import logging
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import types
+from pathlib import Path
+
+from paper2prod.data import REPO_ROOT
+from paper2prod.spark import LOG_CONFIG
+
+LOOPBACK = "127.0.0.1"
+CLUSTER_TOOL = REPO_ROOT / "tools" / "spark_cluster.py"
+
+
+def work_dir(name: str) -> Path:
+    """A fresh scratch folder for one notebook run: <temp>/paper2prod-NAME-USER/run-PID-xxxx.
+
+    Jobs, their outputs and model versions go here rather than next to the notebook, so running a
+    lesson never adds files to the course folder. A kernel that is killed never cleans up after
+    itself, so each new run removes the folders of runs whose process has gone, after stopping any
+    cluster one of them left running (see tools/spark_cluster.py).
+    """
+    base = Path(tempfile.gettempdir()) / f"paper2prod-{name}-{getpass.getuser()}"
+    base.mkdir(parents=True, exist_ok=True)
+    for old in base.glob("run-*"):
+        if not _process_alive(_pid_of(old.name)):
+            if (old / "cluster" / "cluster.json").is_file():
+                cluster("stop", old / "cluster")
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=base))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def _pid_of(run_name: str) -> int:
+    try:
+        return int(run_name.split("-")[1])
+    except (IndexError, ValueError):
+        return -1
+
+
+def _process_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but another user's
+        return True
+    return True
+
+
+def spark_submit() -> Path:
+    """bin/spark-submit of the PySpark installation (the same Spark the notebook uses)."""
+    import pyspark
+
+    return Path(pyspark.__file__).resolve().parent / "bin" / "spark-submit"
+
+
+def job_environment(master: str | None = None) -> dict:
+    """Environment for a job in a new process: this Python, loopback only, an optional master URL."""
+    env = dict(os.environ)
+    env.update(PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable,
+               SPARK_LOCAL_IP=LOOPBACK)  # the driver listens on, and advertises, 127.0.0.1 only
+    env.pop("SPARK_HOME", None)  # another Spark installation must not answer for this one
+    if master:
+        env["PAPER2PROD_SPARK_MASTER"] = master
+    return env
+
+
+def submit(job: Path | str, arguments: list[str], master: str | None = None, log_file: Path | str | None = None,
+           timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run `spark-submit job arguments...` as a scheduler would; everything it prints goes to log_file.
+
+    `master` is handed to the job as PAPER2PROD_SPARK_MASTER, so the same command runs in local mode
+    or on a cluster. Returns the finished process: `.returncode` is the job's exit code.
+    """
+    log_file = Path(log_file) if log_file else Path(job).with_suffix(".log")
+    env = job_environment(master)
+    command = [str(spark_submit()),
+               "--conf", "spark.ui.enabled=false",  # no web page, no port to pick
+               "--conf", f"spark.driver.extraJavaOptions=-Dlog4j2.configurationFile=file:{LOG_CONFIG}",
+               str(job), *arguments]
+    with open(log_file, "w") as log:
+        done = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL, timeout=timeout)
+    done.log_file = log_file
+    # The same run typed into a terminal (what a scheduler's task would contain).
+    settings = {"SPARK_LOCAL_IP": LOOPBACK, **({"PAPER2PROD_SPARK_MASTER": master} if master else {})}
+    done.command_line = " ".join([*(f"{k}={shlex.quote(v)}" for k, v in settings.items()),
+                                  "spark-submit", *(shlex.quote(str(a)) for a in [job, *arguments])])
+    return done
+
+
+def job_log(done: subprocess.CompletedProcess, contains: str = "") -> str:
+    """The lines of a submitted job's log that contain `contains` (all lines if empty)."""
+    lines = Path(done.log_file).read_text(errors="replace").splitlines()
+    return "\n".join(line for line in lines if contains in line)
+
+
+def cluster(command: str, state_dir: Path | str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`python -m tools.spark_cluster COMMAND --state-dir STATE_DIR`, run from the course folder.
+
+    Returns the finished process (stdout holds the master URL after `start`). When the course's
+    tools/ folder is not there (an installed package without the repository), it returns exit
+    code 1 with a message instead of raising, so a notebook can skip its cluster part.
+    """
+    if not CLUSTER_TOOL.is_file():
+        return subprocess.CompletedProcess([command], 1, "", f"{CLUSTER_TOOL} not found: the cluster script "
+                                           "ships with the course repository, not with the package")
+    return subprocess.run([sys.executable, "-m", "tools.spark_cluster", command, "--state-dir", str(state_dir)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "SPARK_LOCAL_IP": LOOPBACK})
+
+
+def read_recommendations(folder: Path | str):
+    """A job's recommendations/ folder as a pandas DataFrame sorted by userId and rank."""
+    import pandas as pd
+
+    frame = pd.read_parquet(folder)
+    return frame.sort_values(["userId", "rank"], ignore_index=True)
+
+
+def load_module(file: Path | str, name: str | None = None) -> types.ModuleType:
+    """Import a .py file as a module, afresh every time (a notebook edits and re-runs it).
+
+    Compiling the source directly, rather than importlib.reload, never picks up a stale cached
+    bytecode file written in the same second. The module is registered in sys.modules, so other
+    code (a pytest file, say) can `import` it by name.
+    """
+    file = Path(file)
+    name = name or file.stem
+    module = types.ModuleType(name)
+    module.__file__ = str(file)
+    sys.modules[name] = module
+    exec(compile(file.read_text(), str(file), "exec"), module.__dict__)
+    return module
+
+
+class _Recorder(logging.Handler):
+    def __init__(self, records: list):
+        super().__init__(logging.DEBUG)
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def capture_logs(logger_name: str):
+    """`with capture_logs("job") as records:` collects that logger's records, as LogRecords.
+
+    While the block runs, the records go to the list only: the logger's own handlers are set aside
+    and nothing propagates to the root logger. (nbgrader gives no credit to a test cell that writes
+    to stderr, so a test cell must keep a job's log lines out of its output.)
+    """
+    records: list[logging.LogRecord] = []
+    logger = logging.getLogger(logger_name)
+    saved_handlers, saved_propagate = list(logger.handlers), logger.propagate
+    logger.handlers = [_Recorder(records)]
+    logger.propagate = False
+    try:
+        yield records
+    finally:
+        added = [h for h in logger.handlers if not isinstance(h, _Recorder)]  # configured inside the block
+        logger.handlers = saved_handlers + added
+        logger.propagate = saved_propagate
