@@ -77,7 +77,8 @@ def get_spark(app_name: str = "paper2prod", conf: dict[str, object] | None = Non
     from pyspark.sql import SparkSession
 
     quiet = under_test()
-    checkpoints = tempfile.mkdtemp(prefix="paper2prod-checkpoints-")
+    _remove_leftovers()
+    checkpoints = tempfile.mkdtemp(prefix=f"paper2prod-checkpoints-{os.getpid()}-")
     builder = (
         SparkSession.builder.appName(app_name)
         .master(master_url())
@@ -99,6 +100,25 @@ def get_spark(app_name: str = "paper2prod", conf: dict[str, object] | None = Non
     spark.sparkContext.setCheckpointDir(checkpoints)
     atexit.register(shutil.rmtree, checkpoints, True)
     return spark
+
+
+def _remove_leftovers() -> None:
+    """Delete checkpoint folders of sessions whose process is gone (a killed kernel
+    never runs its clean-up, and ALS checkpoints add up)."""
+    for folder in Path(tempfile.gettempdir()).glob("paper2prod-checkpoints-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def stop_spark() -> None:

@@ -57,3 +57,17 @@ def test_spark_loaders_use_explicit_schemas():
         assert train.count() + test.count() == 100000
         assert data.spark_movies(spark, "ml-100k").count() == 1682
         """)
+
+
+def test_checkpoints_of_dead_sessions_are_removed(tmp_path, monkeypatch):
+    import tempfile
+
+    from paper2prod import spark
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = tmp_path / "paper2prod-checkpoints-999999999-abc"
+    mine = tmp_path / f"paper2prod-checkpoints-{__import__('os').getpid()}-abc"
+    dead.mkdir()
+    mine.mkdir()
+    spark._remove_leftovers()
+    assert not dead.exists() and mine.exists()
