@@ -1,0 +1,188 @@
+# %% [markdown] slide_type=slide
+# # Lesson 07 — Shipping
+# ## A nightly job, a real cluster, model versions, top-N on time, drift
+#
+# *Paper to Production* · workshop deck · about 90 minutes
+#
+# <small>Notebook: `lessons/07-shipping/07-shipping.ipynb`</small>
+
+# %% slide_type=skip
+import json
+import time
+from datetime import datetime, timezone
+
+from deckkit import *
+from paper2prod import data
+
+# %% [markdown] slide_type=notes
+# The course ends where products begin. Nothing in this lesson changes the RMSE; all of it decides
+# whether people get recommendations tomorrow morning.
+
+# %% [markdown] slide_type=slide
+# ## A recommender is never finished
+#
+# - New ratings every day, new people, new films, machines that fail.
+# - The notebook becomes a **program that runs every night** with nobody watching.
+# - Its model must be traceable to its data; its lists must reach a page in milliseconds.
+# - Someone must notice when the world has moved on from the model.
+
+# %% [markdown] slide_type=slide
+# ## One night in the life of a recommender
+#
+# | when | what | if it goes wrong |
+# |---|---|---|
+# | 02:00 | the scheduler starts the job with today's ratings | exit code ≠ 0: alert the person on call |
+# | 02:05 | train, recommend, write version `2024-06-01` | yesterday's version stays live |
+# | 02:40 | checks: counts, filter, fallback, metadata | the new version is not published |
+# | 07:00 | the site serves top 10 from a lookup | unknown users get the popular films |
+# | monthly | drift report: has the world moved on? | retrain, or investigate the data |
+
+# %% [markdown] slide_type=slide
+# ## Exercise 1 — from notebook to job
+#
+# | in the notebook | in the job |
+# |---|---|
+# | variables at the top of a cell | command-line arguments: `--input`, `--output`, `--model-version`, `--master` |
+# | `print` | logging: time, level, one line per event |
+# | you see the red traceback | **the exit code**: 0 done, 1 failed, 2 usage, 3 bad input, 4 version exists |
+# | you re-run a cell | versioned, all-or-nothing output |
+#
+# ```bash
+# spark-submit nightly_recs.py --input ratings.csv --output recs/ --model-version 2024-06-01
+# ```
+
+# %% [markdown] slide_type=slide
+# ## Exercise 2 — the same job on a real cluster
+#
+# ```bash
+# python -m tools.spark_cluster start     # one master, two workers, on 127.0.0.1 only
+# spark-submit --master spark://127.0.0.1:PORT nightly_recs.py ...   # only the master URL changes
+# python -m tools.spark_cluster stop      # nothing stays behind
+# ```
+#
+# - Same seed, same data: are the recommendations identical? If not, explain the differences.
+# - On real machines: shared storage for input and output, the same Python on every worker.
+
+# %% [markdown] slide_type=slide
+# ## Exercise 3 — a model you can trace
+
+# %% hide=input
+ratings_file = data.path("ml-latest-small") / "ratings.csv"
+metadata = {
+    "model_version": "2024-06-01",
+    "data": {"file": ratings_file.name, "sha256": data.sha256_of(ratings_file)[:16] + "…", "rows": len(ratings())},
+    "params": {"rank": 10, "regParam": 0.1, "maxIter": 10, "seed": 42, "min_ratings": 5},
+    "metrics": {"rmse": "from the held-out split"},
+    "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+}
+say("```json\n{\n" + ",\n".join(f'  "{key}": {json.dumps(value, ensure_ascii=False)}' for key, value in metadata.items())
+    + "\n}\n```")
+
+# %% [markdown] slide_type=fragment
+# Saved beside the model, under a versioned path. The server **refuses** a model whose metadata does
+# not match what it expects, with a clear error.
+
+# %% [markdown] slide_type=slide
+# ## Exercise 4 — top-N within a latency budget
+
+# %% hide=input
+model = fit_als(ratings(), rank=10, reg=0.1, iterations=3, biases=False)
+n_users = len(model.user_ids)
+top = np.argsort(-(model.user_factors @ model.item_factors.T), axis=1)[:, :10]
+lookup = {int(user): list(model.item_ids[row]) for user, row in zip(model.user_ids, top)}
+fallback = list(per_film().nlargest(10, "n_ratings")["movieId"])
+rng = np.random.default_rng(SEED)
+requests = rng.choice(model.user_ids, size=2000)
+
+
+def time_each(serve):
+    spent = []
+    for user in requests:
+        started = time.perf_counter()
+        serve(int(user))
+        spent.append(time.perf_counter() - started)
+    return np.array(spent) * 1000
+
+
+def from_lookup(user):
+    return lookup.get(user, fallback)
+
+
+def on_demand(user):
+    row = np.searchsorted(model.user_ids, user)
+    scores = model.item_factors @ model.user_factors[row]
+    best = np.argpartition(-scores, 10)[:10]
+    return list(model.item_ids[best[np.argsort(-scores[best])]])
+
+
+latency = {"precomputed lookup": time_each(from_lookup), "scoring on demand": time_each(on_demand)}
+fig, ax = figure(11, 3.8)
+for (name, spent), color in zip(latency.items(), [BLUE, ORANGE]):
+    ax.hist(spent, bins=np.logspace(-4.5, 1, 60), color=color, alpha=0.8,
+            label=f"{name}: p50 {np.percentile(spent, 50):.4f} ms, p99 {np.percentile(spent, 99):.3f} ms")
+ax.set(xscale="log", xlabel="milliseconds per request (log scale)", ylabel="requests",
+       title=f"{len(requests):,} requests for {n_users} users' top 10, on this machine")
+ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=1)
+plt.show()
+
+# %% [markdown] slide_type=fragment
+# Report **p50 and p99**, not the mean: one slow page in a hundred is a slow page every few seconds.
+# Unknown users get the popularity fallback from lesson 04.
+
+# %% [markdown] slide_type=slide
+# ## Exercise 5 — watch for drift
+
+# %% hide=input
+frame = ratings().assign(month=pd.to_datetime(ratings()["timestamp"], unit="s").dt.to_period("M"))
+cutoff = pd.Period("2015-12", "M")
+reference = frame[frame["month"] <= cutoff]
+bins = np.arange(0.5, 5.01, 0.5)
+expected = reference["rating"].value_counts(normalize=True).reindex(bins, fill_value=0).clip(lower=1e-4)
+known_films = set(reference["movieId"])
+
+
+def psi(month_ratings):
+    """Population stability index of one month's ratings against the reference period."""
+    actual = month_ratings.value_counts(normalize=True).reindex(bins, fill_value=0).clip(lower=1e-4)
+    return float(((actual - expected) * np.log(actual / expected)).sum())
+
+
+later = frame[frame["month"] > cutoff].groupby("month")
+drift = pd.DataFrame({"n_ratings": later.size(), "psi": later["rating"].apply(psi),
+                      "unseen_share": later["movieId"].apply(lambda films: float((~films.isin(known_films)).mean()))})
+drift = drift[drift["n_ratings"] >= 200]
+months = drift.index.to_timestamp()
+fig, ax = figure(12, 4.0)
+ax.plot(months, drift["psi"], "o-", color=BLUE, label="PSI of the rating distribution")
+ax.plot(months, drift["unseen_share"], "s-", color=ORANGE, label="share of ratings of films the model never saw")
+ax.axhline(0.25, color=RED, linestyle="--", label="PSI 0.25: a major shift (rule of thumb)")
+ax.set(ylabel="score", title="ml-latest-small after the model's data ends (Dec 2015); months with 200+ ratings")
+ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=12)
+plt.show()
+
+# %% [markdown] slide_type=fragment
+# $\mathrm{PSI} = \sum_i (a_i - e_i)\ln(a_i / e_i)$ over the ten rating values. Exercise 5b turns these
+# curves into a rule: retrain after two alarming months in a row, ignoring months with too few ratings.
+
+# %% [markdown] slide_type=slide
+# ## Exercise 6 — the runbook
+#
+# Written for someone who did not build the job, and is woken at 3 a.m. (graded with a rubric):
+#
+# 1. **Schedule**: what starts the job, with which command, how versions are named.
+# 2. **Alerts**: at least three signals, each with a threshold, and who gets them.
+# 3. **At 3 a.m.**: what users see meanwhile; read the exit code and the log; retry, roll back, or wait
+#    until morning.
+
+# %% [markdown] slide_type=slide
+# ## Recap
+#
+# - A job has arguments, logs and exit codes that mean something; its output is versioned and atomic.
+# - The same code runs on a cluster by changing the master URL.
+# - A model carries its data's checksum and refuses to load when it does not match.
+# - Precompute, serve from a lookup, report p50 and p99.
+# - Watch the data drift, and decide in advance when to retrain.
+#
+# **Further reading:** D. Sculley et al. (2015), *Hidden Technical Debt in Machine Learning Systems*,
+# NeurIPS 28 · B. Beyer et al. (2016), *Site Reliability Engineering*, O'Reilly, ch. 6 and 11 ·
+# Spark documentation, *Submitting Applications* and *Spark Standalone Mode*.
