@@ -55,6 +55,7 @@ release: $(VENV)/.installed
 
 bench: setup
 	PAPER2PROD_TEST=1 $(BIN)/python -m tools.bench
+	$(BIN)/python -m tools.bench_als
 
 slides: $(VENV)/.installed data kernel
 	$(BIN)/python -m tools.slides build

@@ -1,0 +1,714 @@
+# %% [markdown]
+# # Lesson 03 — Spark ALS: stand on the shoulders of giants
+#
+# **Time:** about 75 minutes. **You need:** lessons 00 and 01 (you wrote ALS-WR there).
+#
+# ## Learning objectives
+# By the end of this lesson you can:
+# 1. load data into Spark DataFrames with explicit schemas, and read a query plan with `explain()`
+#    (driver, executors, partitions, lazy evaluation, shuffles);
+# 2. train `pyspark.ml.recommendation.ALS` on a cached random split and measure its RMSE, counting the
+#    test rows it cannot score;
+# 3. check the library against your own implementation on the same split, and explain why Spark's
+#    `regParam` is the weighted λ of ALS-WR;
+# 4. tune rank and `regParam` with `TrainValidationSplit` on a small budget;
+# 5. time Spark and NumPy as the data grows, and say what "Spark scales out" does and does not mean.
+#
+# ## Why use someone else's ALS?
+# In lesson 01 you turned a paper into code and reproduced its numbers. That is how research works: the
+# code exists to produce a result, and it is trusted because you wrote it and checked it once. A product
+# team mostly does the opposite. It reaches for a library that thousands of people have already run,
+# whose bugs have been found and fixed by others, and that keeps working when the data outgrows one
+# machine. Spark's ALS implements the same algorithm you wrote (Zhou et al., 2008), runs on a laptop or
+# on a cluster of hundreds of machines without a code change, and is maintained by someone else.
+#
+# Using a library well is still work: you have to know what its parameters mean, check that it does what
+# you think on data you understand, avoid its traps, and know when it is the wrong tool. This lesson does
+# all four.
+
+# %%
+import os
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from pyspark.ml.evaluation import RegressionEvaluator
+from pyspark.ml.recommendation import ALS
+from pyspark.ml.tuning import ParamGridBuilder, TrainValidationSplit
+from pyspark.sql import functions as F
+from tqdm.auto import tqdm
+
+from paper2prod import data
+from paper2prod.checks import expect, expect_close, passed
+from paper2prod.spark import ALS_BLOCKS, get_spark, master_url
+
+# Arrow moves pandas columns into the JVM in bulk; without it, part 5's
+# million-row tables would be copied one Python object at a time.
+spark = get_spark("03-spark-als", conf={"spark.sql.execution.arrow.pyspark.enabled": "true"})
+print("Spark", spark.version, "on", master_url())
+
+# %% [markdown]
+# ## 1. DataFrames, and what Spark does with them
+# `paper2prod.data` reads the MovieLens files with **explicit schemas**: column names and types are
+# stated, so Spark neither reads the file twice to guess them nor silently turns an id into a string.
+
+# %%
+ratings = data.spark_ratings(spark, "ml-latest-small")
+movies = data.spark_movies(spark, "ml-latest-small")
+ratings.printSchema()
+movies.printSchema()
+
+# %% [markdown]
+# ### A short tour
+# - The **driver** is the program that plans the work and collects results: here, this notebook's
+#   Python process and the Java virtual machine (JVM) it talks to.
+# - **Executors** do the work. On a cluster they are processes on other machines; in local mode
+#   (`local[*]`) they are threads inside the driver's JVM, one per core.
+# - A DataFrame is cut into **partitions**. Each step of a job runs one **task** per partition, and the
+#   executors run tasks in parallel.
+# - Spark is **lazy**. `select`, `filter`, `groupBy` and `join` only add steps to a *plan*. An *action*
+#   (`count`, `show`, `collect`, `toPandas`, fitting a model) makes Spark optimise the whole plan and run it.
+# - Grouping or joining by a key has to bring rows with the same key together: a **shuffle**, shown as
+#   `Exchange` in a plan. On a cluster that means sending data over the network, so it is where the time goes.
+
+# %%
+print("master:", spark.sparkContext.master, "| cores on this machine:", os.cpu_count())
+print("partitions of the ratings file:", ratings.rdd.getNumPartitions())
+print("partitions after a shuffle:", spark.conf.get("spark.sql.shuffle.partitions"))
+
+# %% [markdown]
+# A 2 MB file is read as one partition: Spark cuts files into pieces of 128 MB by default, so a big file
+# on a cluster becomes hundreds of tasks. After a shuffle the rows are spread over
+# `spark.sql.shuffle.partitions` partitions; `get_spark` sets it to 4 (Spark's default of 200 suits a
+# cluster, not a laptop, where 200 tiny tasks cost more to schedule than to run).
+
+# %% [markdown]
+# ## Exercise 1 — A film summary in Spark (2 points)
+# Write `film_summary(ratings, movies, min_ratings)`. Given Spark DataFrames of ratings
+# (`userId, movieId, rating, timestamp`) and films (`movieId, title, genres`), return a **Spark
+# DataFrame** with exactly the columns `movieId, title, n_ratings, mean_rating`: one row per film with
+# **at least** `min_ratings` ratings, its title, its number of ratings and its mean rating. Order the
+# rows by `mean_rating` (highest first), then `n_ratings` (highest first), then `movieId` (lowest first),
+# so ties come out the same way every time.
+#
+# Stay in Spark: no `toPandas()` inside the function. *Hint:* `groupBy(...).agg(F.count("*")...,
+# F.avg(...)...)`, then `filter`, `join` and `orderBy(F.desc(...), ...)`.
+
+# %% [solution] id=ex1_film_summary
+def film_summary(ratings, movies, min_ratings):
+    """Films with at least `min_ratings` ratings: movieId, title, n_ratings, mean_rating, best first."""
+    ### BEGIN SOLUTION
+    per_film = (ratings.groupBy("movieId")
+                .agg(F.count("*").alias("n_ratings"), F.avg("rating").alias("mean_rating"))
+                .filter(F.col("n_ratings") >= min_ratings))
+    return (per_film.join(movies.select("movieId", "title"), on="movieId")
+            .select("movieId", "title", "n_ratings", "mean_rating")
+            .orderBy(F.desc("mean_rating"), F.desc("n_ratings"), F.asc("movieId")))
+    ### END SOLUTION
+
+# %% [tests] id=ex1_film_summary_check points=2
+from pyspark.sql import DataFrame as SparkDataFrame
+
+# Film 13: three 4.5s; film 10: 5 and 4; film 11: 4, 4, 5; film 12: a single 5; film 14: 3 and 4.
+_tiny_ratings = spark.createDataFrame(
+    [(1, 13, 4.5, 0), (2, 13, 4.5, 0), (3, 13, 4.5, 0), (1, 10, 5.0, 0), (2, 10, 4.0, 0),
+     (1, 11, 4.0, 0), (2, 11, 4.0, 0), (3, 11, 5.0, 0), (1, 12, 5.0, 0), (2, 14, 3.0, 0), (3, 14, 4.0, 0)],
+    schema=data.ratings_schema())
+_tiny_movies = spark.createDataFrame([(m, f"Film {m}", "Drama") for m in range(10, 15)],
+                                     schema=data.movies_schema())
+_summary = film_summary(_tiny_ratings, _tiny_movies, 2)
+expect(isinstance(_summary, SparkDataFrame), f"film_summary should return a Spark DataFrame, not a "
+       f"{type(_summary).__name__}: keep the work in Spark (no toPandas() inside the function).")
+expect(_summary.columns == ["movieId", "title", "n_ratings", "mean_rating"],
+       f"The columns should be ['movieId', 'title', 'n_ratings', 'mean_rating'] in that order; got "
+       f"{_summary.columns}. Use .alias(...) to name aggregates and .select(...) to order columns.")
+_rows = _summary.collect()
+expect(sorted(r.movieId for r in _rows) == [10, 11, 13, 14],
+       f"With min_ratings=2 the tiny table should keep films [10, 11, 13, 14] (film 12 has one rating); "
+       f"got {sorted(r.movieId for r in _rows)}. Films with exactly min_ratings ratings must be kept: "
+       "'at least' means >=.")
+expect([r.movieId for r in _rows] == [13, 10, 11, 14],
+       f"Order should be [13, 10, 11, 14]: by mean rating (highest first), ties by number of ratings "
+       f"(highest first), then movieId. Got {[r.movieId for r in _rows]}.")
+expect([r.n_ratings for r in _rows] == [3, 2, 3, 2] and
+       np.allclose([r.mean_rating for r in _rows], [4.5, 4.5, 13 / 3, 3.5]),
+       f"Counts should be [3, 2, 3, 2] and means [4.5, 4.5, 4.33, 3.5]; got "
+       f"{[(r.n_ratings, r.mean_rating) for r in _rows]}.")
+expect(_rows[0].title == "Film 13", f"The title of film 13 should be 'Film 13', got {_rows[0].title!r}: "
+       "join the films table on movieId.")
+passed("film summary of a tiny table")
+### BEGIN HIDDEN TESTS
+_pd_ratings, _pd_movies = data.load_ratings("ml-latest-small"), data.load_movies("ml-latest-small")
+_stats = _pd_ratings.groupby("movieId")["rating"].agg(n_ratings="count", mean_rating="mean").reset_index()
+_expected = (_stats[_stats.n_ratings >= 50].merge(_pd_movies[["movieId", "title"]], on="movieId")
+             .sort_values(["mean_rating", "n_ratings", "movieId"], ascending=[False, False, True]))
+_got = film_summary(ratings, movies, 50).toPandas()
+assert list(_got.movieId) == list(_expected.movieId), "films or order differ from the data on ml-latest-small"
+assert list(_got.n_ratings) == list(_expected.n_ratings), "n_ratings differs from the data"
+assert np.allclose(_got.mean_rating, _expected.mean_rating), "mean_rating differs from the data"
+assert list(_got.title) == list(_expected.title), "titles differ from movies.csv"
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Reading a plan
+# Nothing has run yet for the real data: `top_films` below is a plan. `explain()` prints the physical
+# plan Spark chose. Read it from the bottom up:
+# - `FileScan csv` reads the ratings with the schema you gave (only the columns the query needs);
+# - `HashAggregate` appears twice: each partition first counts and sums its own rows (*partial*), then an
+#   `Exchange hashpartitioning(movieId, ...)` shuffles those small partial results so each film's lie in
+#   one partition, where a second `HashAggregate` finishes them;
+# - `BroadcastHashJoin` joins the titles: the films table is small, so Spark copies it to every executor
+#   instead of shuffling the big table;
+# - `Sort` after an `Exchange rangepartitioning` puts the result in order across partitions.
+
+# %%
+top_films = film_summary(ratings, movies, min_ratings=50)
+top_films.explain()
+
+# %% [markdown]
+# An action runs the plan:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+top_films.show(8, truncate=40)
+
+# %% [markdown]
+# ## 2. Spark's ALS on a cached random split
+# To measure a model we train it on part of the ratings and score it on ratings it has not seen.
+# Two traps wait here.
+#
+# **Re-computation.** `randomSplit` is lazy like everything else: every action on its output re-reads the
+# file and re-draws the split. ALS passes over its training data many times, and you will evaluate more
+# than once, so **cache** both parts: after the first action Spark keeps their rows in memory.
+#
+# **Cold start.** A random split puts some films (and, more rarely, users) only in the test part. ALS
+# has learned no factors for them, so by default (`coldStartStrategy="nan"`) it predicts NaN for those
+# rows, and one NaN makes the whole RMSE NaN. `coldStartStrategy="drop"` leaves those rows out of the
+# predictions instead. Dropping rows changes what is measured, so always **count and report** them.
+#
+# ## Exercise 2 — Split and cache (2 points)
+# Write `cached_split(frame, test_fraction, seed)`: split a Spark DataFrame at random into
+# `(train, test)`, with about `test_fraction` of the rows in `test`, the same split for the same seed,
+# and **both parts cached**. *Hint:* `DataFrame.randomSplit(weights, seed)` and `DataFrame.cache()`.
+
+# %% [solution] id=ex2_split
+def cached_split(frame, test_fraction=0.2, seed=42):
+    """A reproducible random (train, test) split of a Spark DataFrame, both parts cached."""
+    ### BEGIN SOLUTION
+    train, test = frame.randomSplit([1 - test_fraction, test_fraction], seed=seed)
+    return train.cache(), test.cache()
+    ### END SOLUTION
+
+# %% [tests] id=ex2_split_check points=2
+from pyspark import StorageLevel
+
+from paper2prod.synthetic import make_ratings
+
+_source = make_ratings(2_000, seed=5)
+_frame = spark.createDataFrame(_source, schema=data.ratings_schema())
+_train, _test = cached_split(_frame, test_fraction=0.25, seed=1)
+expect(_train.storageLevel != StorageLevel.NONE and _test.storageLevel != StorageLevel.NONE,
+       "train and test should both be cached, so ALS and the evaluation do not re-read and re-split "
+       "the data on every pass: return train.cache(), test.cache().")
+_n_train, _n_test = _train.count(), _test.count()
+expect(_n_train + _n_test == len(_source), f"train and test together should hold all {len(_source)} "
+       f"rows; they hold {_n_train} + {_n_test}.")
+expect(_train.join(_test, ["userId", "movieId"]).count() == 0,
+       "Some ratings are in both train and test: split the rows, don't sample each part separately.")
+expect(abs(_n_test / len(_source) - 0.25) < 0.05, f"With test_fraction=0.25 about a quarter of the rows "
+       f"should be in test; got {_n_test / len(_source):.1%}. Is the order of the weights right?")
+
+
+def _pairs(frame):
+    return sorted((r.userId, r.movieId) for r in frame.select("userId", "movieId").collect())
+
+
+_again = cached_split(_frame, test_fraction=0.25, seed=1)[1]
+expect(_pairs(_again) == _pairs(_test), "The same seed should give the same split: pass seed to randomSplit.")
+expect(_pairs(cached_split(_frame, test_fraction=0.25, seed=2)[1]) != _pairs(_test),
+       "A different seed should give a different split: pass seed to randomSplit.")
+passed(f"{_n_train} + {_n_test} rows, cached, reproducible")
+### BEGIN HIDDEN TESTS
+_real_train, _real_test = cached_split(ratings, test_fraction=0.1, seed=7)
+assert _real_train.storageLevel != StorageLevel.NONE and _real_test.storageLevel != StorageLevel.NONE
+_n_real = ratings.count()
+assert _real_train.count() + _real_test.count() == _n_real, "the parts of the real data do not add up"
+assert abs(_real_test.count() / _n_real - 0.1) < 0.01, "test_fraction=0.1 should put about 10% in test"
+for _part in (_real_train, _real_test, _train, _test, _again):
+    _part.unpersist()
+### END HIDDEN TESTS
+
+# %%
+train, test = cached_split(ratings, test_fraction=0.2, seed=42)
+print(f"train: {train.count():,} ratings   test: {test.count():,} ratings")
+
+# %% [markdown]
+# ## Exercise 3 — Train ALS and measure it (3 points)
+# Write two functions.
+#
+# `make_als(rank, reg_param, max_iter, seed)` returns an **unfitted** `ALS` estimator for explicit
+# ratings with the columns `userId`, `movieId`, `rating`; the given rank, `regParam`, `maxIter` and
+# seed; `coldStartStrategy="drop"`; and `numUserBlocks` and `numItemBlocks` set to `ALS_BLOCKS` (the
+# default of 10 blocks is meant for clusters; 2 to 4 is faster on a laptop).
+#
+# `rmse_and_dropped(model, test)` scores a fitted model on a test DataFrame and returns a tuple
+# `(rmse, dropped)`: the RMSE of the predictions, computed with `RegressionEvaluator`, and the number
+# of test rows the model dropped because their user or film was not in the training data.
+
+# %% [solution] id=ex3_als
+def make_als(rank=10, reg_param=0.1, max_iter=10, seed=42):
+    """An unfitted ALS for explicit MovieLens ratings that drops cold-start rows."""
+    ### BEGIN SOLUTION
+    return ALS(userCol="userId", itemCol="movieId", ratingCol="rating", implicitPrefs=False,
+               rank=rank, regParam=reg_param, maxIter=max_iter, seed=seed, coldStartStrategy="drop",
+               numUserBlocks=ALS_BLOCKS, numItemBlocks=ALS_BLOCKS)
+    ### END SOLUTION
+
+
+def rmse_and_dropped(model, test):
+    """(RMSE on the test rows the model can score, number of test rows it dropped)."""
+    ### BEGIN SOLUTION
+    predictions = model.transform(test).cache()
+    dropped = test.count() - predictions.count()
+    evaluator = RegressionEvaluator(metricName="rmse", labelCol="rating", predictionCol="prediction")
+    rmse = evaluator.evaluate(predictions)
+    predictions.unpersist()
+    return rmse, dropped
+    ### END SOLUTION
+
+# %% [tests] id=ex3_als_check points=3
+_als = make_als(rank=3, reg_param=0.2, max_iter=4, seed=7)
+expect(isinstance(_als, ALS), f"make_als should return an (unfitted) ALS estimator, not a "
+       f"{type(_als).__name__}. Don't call .fit inside make_als.")
+expect(_als.getColdStartStrategy() == "drop", f"coldStartStrategy is {_als.getColdStartStrategy()!r}: "
+       "with the default 'nan', test rows of unseen users or films get NaN predictions and the RMSE "
+       "becomes NaN. Set coldStartStrategy='drop'.")
+_settings = {"userCol": (_als.getUserCol(), "userId"), "itemCol": (_als.getItemCol(), "movieId"),
+             "ratingCol": (_als.getRatingCol(), "rating"), "rank": (_als.getRank(), 3),
+             "regParam": (_als.getRegParam(), 0.2), "maxIter": (_als.getMaxIter(), 4),
+             "seed": (_als.getSeed(), 7), "implicitPrefs": (_als.getImplicitPrefs(), False),
+             "numUserBlocks": (_als.getNumUserBlocks(), ALS_BLOCKS),
+             "numItemBlocks": (_als.getNumItemBlocks(), ALS_BLOCKS)}
+for _name, (_got, _want) in _settings.items():
+    expect(_got == _want, f"make_als(rank=3, reg_param=0.2, max_iter=4, seed=7) has {_name}={_got!r}, "
+           f"expected {_want!r}. Pass it to ALS(...).")
+
+# A reference model on a tiny split; the test holds an unseen user (99) and an unseen film (999).
+_tiny_train = spark.createDataFrame(
+    [(u, m, float(1 + (u * m) % 5), 0) for u in range(1, 7) for m in range(10, 16) if (u + m) % 4],
+    schema=data.ratings_schema())
+_tiny_test = spark.createDataFrame([(1, 12, 4.0, 0), (2, 11, 2.0, 0), (3, 13, 5.0, 0), (99, 10, 3.0, 0),
+                                    (4, 999, 1.0, 0)], schema=data.ratings_schema())
+_reference = ALS(userCol="userId", itemCol="movieId", ratingCol="rating", rank=2, maxIter=5, regParam=0.1,
+                 seed=0, coldStartStrategy="drop", numUserBlocks=ALS_BLOCKS,
+                 numItemBlocks=ALS_BLOCKS).fit(_tiny_train)
+_result = rmse_and_dropped(_reference, _tiny_test)
+expect(isinstance(_result, tuple) and len(_result) == 2,
+       f"rmse_and_dropped should return a tuple (rmse, dropped), not {_result!r}.")
+_rmse, _dropped = _result
+expect(int(_dropped) == 2, f"The tiny test has 5 rows, one with an unseen user and one with an unseen "
+       f"film: 2 should be dropped, got {_dropped}. Count the test rows, count the predictions, subtract.")
+_users = {r.id: np.array(r.features) for r in _reference.userFactors.collect()}
+_films = {r.id: np.array(r.features) for r in _reference.itemFactors.collect()}
+_by_hand = [(_users[u] @ _films[m] - y) ** 2 for u, m, y in [(1, 12, 4.0), (2, 11, 2.0), (3, 13, 5.0)]]
+expect_close(_rmse, np.sqrt(np.mean(_by_hand)), "rmse on the tiny test", tol=1e-4,
+             hint="Evaluate model.transform(test) with RegressionEvaluator(metricName='rmse', "
+                  "labelCol='rating', predictionCol='prediction').")
+passed("ALS settings, and RMSE and dropped rows on a tiny split")
+### BEGIN HIDDEN TESTS
+# Same settings as a reference ALS => the same factors (ALS is deterministic given seed and blocks).
+_student_model = make_als(rank=2, reg_param=0.1, max_iter=5, seed=0).fit(_tiny_train)
+_student_rmse, _ = rmse_and_dropped(_student_model, _tiny_test)
+assert abs(_student_rmse - np.sqrt(np.mean(_by_hand))) < 1e-4, \
+    "make_als sets something beyond the asked settings (e.g. nonnegative or implicitPrefs)"
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Now the real thing: rank 10, `regParam` 0.1, 10 iterations, on the cached split of ml-latest-small.
+
+# %%
+model = make_als(rank=10, reg_param=0.1, max_iter=10, seed=42).fit(train)
+spark_rmse, n_dropped = rmse_and_dropped(model, test)
+n_test = test.count()
+print(f"Spark ALS: RMSE {spark_rmse:.4f} on {n_test - n_dropped:,} test ratings "
+      f"({n_dropped:,} of {n_test:,} dropped: {n_dropped / n_test:.1%})")
+
+# %% [markdown]
+# Which rows were dropped? Mostly ratings of films rated so rarely that all their ratings landed in the
+# test part. Remember that about a third of the films in ml-latest-small have a single rating:
+
+# %%
+unseen = test.join(train.select("movieId").distinct(), "movieId", "left_anti")
+ratings_per_film = ratings.groupBy("movieId").agg(F.count("*").alias("ratings_of_film"))
+(unseen.join(ratings_per_film, "movieId").groupBy("ratings_of_film").count()
+ .orderBy("ratings_of_film").show(5))
+
+# %% [markdown]
+# ## 3. Does the library do what we think? Check it against ALS-WR
+# Trust, but verify: before a library's number goes into a report, reproduce it with something you
+# understand, on the same data. In lesson 01 you wrote ALS-WR from the paper. To save you copying your
+# lesson-01 notebook, this folder ships a compact NumPy version of the same algorithm, `numpy_als.py`.
+# It is written for speed rather than for reading: instead of solving one user at a time, it stacks all
+# users with the same number of ratings and solves them in one batched call. Read it and match it to
+# the equations you implemented (the module's docstring states the objective).
+
+# %%
+from IPython.display import Code
+
+import numpy_als
+
+Code(filename=numpy_als.__file__, language="python")
+
+# %% [markdown]
+# "The same split" means the same training rows **and** the same test rows. NumPy needs users and films
+# numbered `0..n-1`, and it cannot score a user or film it has not trained, just like Spark. So the
+# numbering must come from the training data only, and test rows Spark dropped must be dropped here too.
+#
+# ## Exercise 4 — The same split, in NumPy (2 points)
+# Write `encode_split(train, test)`. Given two **pandas** DataFrames with `userId` and `movieId`
+# columns, return `(train_codes, test_codes)`: copies with two extra integer columns, `user` and
+# `item`, that number the users and the films of **the training set only** as `0, 1, 2, ...` with no
+# gaps. The same user (or film) gets the same number in both frames, and `test_codes` leaves out the
+# test rows whose user or film is not in the training set.
+#
+# *Hint:* `pd.Index(train["userId"].unique()).get_indexer(values)` gives each value's position, and
+# `-1` for values it does not contain.
+
+# %% [solution] id=ex4_encode
+def encode_split(train, test):
+    """Number users and films from `train`; drop `test` rows that the numbering does not cover."""
+    ### BEGIN SOLUTION
+    user_ids = pd.Index(train["userId"].unique())
+    item_ids = pd.Index(train["movieId"].unique())
+
+    def encode(frame):
+        return frame.assign(user=user_ids.get_indexer(frame["userId"]),
+                            item=item_ids.get_indexer(frame["movieId"]))
+
+    train_codes, test_codes = encode(train), encode(test)
+    known = (test_codes["user"] >= 0) & (test_codes["item"] >= 0)
+    return train_codes.reset_index(drop=True), test_codes[known].reset_index(drop=True)
+    ### END SOLUTION
+
+# %% [tests] id=ex4_encode_check points=2
+_tiny_train = pd.DataFrame({"userId": [7, 7, 3, 9], "movieId": [100, 200, 100, 300], "rating": [4.0, 3.0, 5.0, 2.0]})
+_tiny_test = pd.DataFrame({"userId": [3, 8, 9, 7], "movieId": [200, 100, 400, 300], "rating": [1.0, 2.0, 3.0, 4.0]})
+_codes = encode_split(_tiny_train, _tiny_test)
+expect(isinstance(_codes, tuple) and len(_codes) == 2, "encode_split should return (train_codes, test_codes).")
+_train_codes, _test_codes = _codes
+for _name, _table in (("train_codes", _train_codes), ("test_codes", _test_codes)):
+    expect(isinstance(_table, pd.DataFrame)
+           and {"userId", "movieId", "rating", "user", "item"} <= set(_table.columns),
+           f"{_name} should be a pandas DataFrame with the original columns plus 'user' and 'item'.")
+expect(len(_train_codes) == 4 and sorted(_train_codes.user) == [0, 0, 1, 2]
+       and sorted(set(_train_codes.item)) == [0, 1, 2],
+       f"The tiny training set has users 7, 3, 9 and films 100, 200, 300: their codes should be 0, 1, 2 with "
+       f"no gaps; got users {sorted(_train_codes.user)} and films {sorted(_train_codes.item)}. Number the "
+       "training set only, and keep every training row.")
+expect(sorted(_test_codes.userId) == [3, 7],
+       f"Test rows (8, 100) and (9, 400) have a user or a film that is not in training and must be left out; "
+       f"test_codes keeps users {sorted(_test_codes.userId)}. Number users and films from the training set "
+       "only, and drop test rows that have no code (Spark's coldStartStrategy='drop' does the same).")
+_both = pd.concat([_train_codes, _test_codes])
+expect((_both.groupby("userId")["user"].nunique() == 1).all()
+       and (_both.groupby("movieId")["item"].nunique() == 1).all(),
+       "The same user (or film) must get the same code in train_codes and test_codes: build the numbering "
+       "once, from the training set, and apply it to both.")
+passed("codes from the training set, unseen test rows dropped")
+### BEGIN HIDDEN TESTS
+_all = data.load_ratings("ml-latest-small")
+_is_test = np.random.default_rng(3).random(len(_all)) < 0.2
+_real_train_pd, _real_test_pd = _all[~_is_test], _all[_is_test]
+_tc, _sc = encode_split(_real_train_pd, _real_test_pd)
+assert len(_tc) == len(_real_train_pd), "every training row must be kept"
+assert sorted(_tc.user.unique()) == list(range(_real_train_pd.userId.nunique())), "user codes must be 0..n-1"
+assert sorted(_tc.item.unique()) == list(range(_real_train_pd.movieId.nunique())), "film codes must be 0..n-1"
+_known = _real_test_pd.userId.isin(_real_train_pd.userId) & _real_test_pd.movieId.isin(_real_train_pd.movieId)
+assert len(_sc) == int(_known.sum()), "test_codes must keep exactly the test rows with known user and film"
+_lookup_user = dict(zip(_tc.userId, _tc.user))
+_lookup_item = dict(zip(_tc.movieId, _tc.item))
+assert (_sc.user == _sc.userId.map(_lookup_user)).all(), "test user codes must match the training numbering"
+assert (_sc.item == _sc.movieId.map(_lookup_item)).all(), "test film codes must match the training numbering"
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Now train the NumPy ALS-WR with the settings Spark used (rank 10, λ = `regParam` = 0.1, 10 iterations)
+# on exactly Spark's training rows, and score it on exactly the test rows Spark scored.
+
+# %%
+train_codes, test_codes = encode_split(train.toPandas(), test.toPandas())
+user_factors, item_factors = numpy_als.als_wr(
+    train_codes.user.to_numpy(), train_codes.item.to_numpy(), train_codes.rating.to_numpy(),
+    n_users=train_codes.user.max() + 1, n_items=train_codes.item.max() + 1,
+    rank=10, lam=0.1, iterations=10, seed=42)
+numpy_predictions = numpy_als.predict(user_factors, item_factors, test_codes.user.to_numpy(),
+                                      test_codes.item.to_numpy())
+numpy_rmse = float(np.sqrt(np.mean((numpy_predictions - test_codes.rating.to_numpy()) ** 2)))
+print(f"{'':14}{'RMSE':>8}{'test rows':>11}")
+print(f"{'Spark ALS':14}{spark_rmse:8.4f}{n_test - n_dropped:11,}")
+print(f"{'NumPy ALS-WR':14}{numpy_rmse:8.4f}{len(test_codes):11,}")
+print(f"difference: {abs(spark_rmse - numpy_rmse):.4f}")
+
+# %%
+expect(len(test_codes) == n_test - n_dropped, f"NumPy scored {len(test_codes):,} test rows and Spark "
+       f"{n_test - n_dropped:,}: they should score the same rows. Check encode_split.")
+expect(abs(spark_rmse - numpy_rmse) <= 0.02, f"Spark ({spark_rmse:.4f}) and NumPy ({numpy_rmse:.4f}) "
+       "should agree within 0.02 on the same split. Check make_als's settings (rank 10, regParam 0.1, "
+       "maxIter 10) and encode_split.")
+passed("Spark's ALS and ALS-WR agree on the same split")
+
+# %% [markdown]
+# They agree closely but not exactly: the two start from different random factors, Spark stores its
+# factors in single precision, and ten iterations do not reach the exact minimum. The agreement is no
+# coincidence, though. Spark's `regParam` and ALS-WR's λ are the same number used the same way, even
+# though ALS-WR's penalty has an extra factor that Spark's parameter list never mentions.
+#
+# ## Question — why is `regParam` ALS-WR's λ? (2 points, graded by your instructor)
+# Recall the ALS-WR objective and the normal equations you solved for one user in lesson 01. In three
+# to five sentences: what does Spark do with `regParam` when it solves for one user's (or one film's)
+# factors, and why does that make it the weighted λ of ALS-WR rather than a plain (unweighted) ridge
+# penalty? What follows for a λ you tuned in lesson 01?
+#
+# *Hint:* the Spark documentation on collaborative filtering has a section called "Scaling of the
+# regularization parameter".
+
+# %% [answer] id=q_regparam points=2
+# ALS-WR penalises each user's factor by λ·n_u·|x_u|² and each film's by λ·n_i·|y_i|², where n_u and n_i
+# are the numbers of ratings the user made and the film received. So the normal equations for user u are
+# (Y_uᵀY_u + λ·n_u·I) x_u = Y_uᵀ r_u. When Spark solves the least-squares problem of one user (or film),
+# it counts that user's explicit ratings and adds regParam × that count to the diagonal, not regParam
+# alone: the same equations, with regParam in the place of λ. A heavy rater is therefore regularised as
+# strongly relative to the size of their data as someone with five ratings, which a plain ridge penalty
+# would not do. It follows that Spark with regParam = λ minimises the same objective as our ALS-WR, and a
+# λ tuned in lesson 01 can be used as Spark's regParam directly, without rescaling.
+
+# %% [markdown]
+# ## 4. Tuning on a budget
+# Rank and `regParam` were given to you so far. In a product you choose them on data the final test
+# never sees. `CrossValidator` fits every grid point *k* times (once per fold); `TrainValidationSplit`
+# splits the training data once (say 80 % fit, 20 % validation) and fits every grid point once, which
+# is *k* times cheaper and enough for a first choice. Either way, the cost is the number of grid points
+# times the cost of a fit, so keep the grid small and the iterations few while you explore.
+#
+# ## Exercise 5 — `TrainValidationSplit` (3 points)
+# Write `tune(estimator, train, ranks, reg_params, seed)`. Build a grid over the estimator's `rank` and
+# `regParam` (every combination of `ranks` and `reg_params`), evaluate it with a `TrainValidationSplit`
+# (`trainRatio=0.8`, the given `seed`, a `RegressionEvaluator` on RMSE), fit it on `train`, and return
+# `(best_model, table)`:
+# - `best_model`: the winning model, refitted on all of `train` (the fitted split's `bestModel`);
+# - `table`: a pandas DataFrame with one row per grid point and the columns `rank`, `regParam` and
+#   `rmse` (the validation RMSE), sorted from the best grid point to the worst.
+#
+# *Hint:* `ParamGridBuilder().addGrid(estimator.rank, ranks)...build()`; after fitting, the split's
+# `validationMetrics` are in the same order as the grid. `parallelism=2` lets Spark fit two grid points
+# at the same time, which saves time on small data.
+
+# %% [solution] id=ex5_tune
+def tune(estimator, train, ranks, reg_params, seed=42):
+    """Grid search over rank x regParam with a train/validation split: (best_model, table)."""
+    ### BEGIN SOLUTION
+    grid = (ParamGridBuilder()
+            .addGrid(estimator.rank, list(ranks))
+            .addGrid(estimator.regParam, list(reg_params))
+            .build())
+    evaluator = RegressionEvaluator(metricName="rmse", labelCol="rating", predictionCol="prediction")
+    # parallelism=2 fits two grid points at once: ALS on small data leaves cores idle between stages.
+    search = TrainValidationSplit(estimator=estimator, estimatorParamMaps=grid, evaluator=evaluator,
+                                  trainRatio=0.8, seed=seed, parallelism=2)
+    fitted = search.fit(train)
+    table = pd.DataFrame([{"rank": point[estimator.rank], "regParam": point[estimator.regParam], "rmse": rmse}
+                          for point, rmse in zip(grid, fitted.validationMetrics)])
+    return fitted.bestModel, table.sort_values("rmse", ignore_index=True)
+    ### END SOLUTION
+
+# %% [tests] id=ex5_tune_check points=3
+from paper2prod.synthetic import make_ratings
+
+_frame = spark.createDataFrame(make_ratings(1_500, n_users=50, n_items=60, seed=11),
+                               schema=data.ratings_schema()).cache()
+_estimator = ALS(userCol="userId", itemCol="movieId", ratingCol="rating", maxIter=2, seed=0,
+                 coldStartStrategy="drop", numUserBlocks=ALS_BLOCKS, numItemBlocks=ALS_BLOCKS)
+_tuned = tune(_estimator, _frame, ranks=[2, 4], reg_params=[0.01, 50.0], seed=3)
+expect(isinstance(_tuned, tuple) and len(_tuned) == 2, "tune should return (best_model, table).")
+_best, _table = _tuned
+expect(isinstance(_table, pd.DataFrame) and {"rank", "regParam", "rmse"} <= set(_table.columns),
+       "table should be a pandas DataFrame with the columns 'rank', 'regParam' and 'rmse'.")
+_points = sorted(zip(_table["rank"].astype(int), _table["regParam"].astype(float)))
+expect(_points == [(2, 0.01), (2, 50.0), (4, 0.01), (4, 50.0)],
+       f"With ranks [2, 4] and reg_params [0.01, 50] the table should have the 4 combinations, once each; "
+       f"got {_points}. Add both parameters to one ParamGridBuilder.")
+expect(np.isfinite(_table["rmse"]).all(), f"Some validation RMSEs are not numbers: {list(_table['rmse'])}. "
+       "Evaluate with RegressionEvaluator(metricName='rmse', ...).")
+expect(_table["rmse"].is_monotonic_increasing,
+       f"table should go from the best grid point to the worst; its rmse column reads {list(_table['rmse'].round(3))}. "
+       "For RMSE, lower is better: sort ascending.")
+expect(hasattr(_best, "userFactors") and _best.rank == int(_table["rank"].iloc[0]),
+       "best_model should be the fitted model of the best grid point (the split's bestModel).")
+passed("a 2 x 2 grid on a tiny data set")
+### BEGIN HIDDEN TESTS
+# A huge regParam shrinks every factor to about zero, so it predicts about 0 stars: its RMSE must be
+# large, and the winner must be the small regParam. This checks that metrics are paired with the right
+# grid points.
+_huge = _table[_table["regParam"].astype(float) == 50.0]["rmse"]
+assert (_huge > 2).all(), "the rmse of regParam=50 should be above 2: metrics are paired with the wrong grid points"
+assert float(_table["regParam"].iloc[0]) == 0.01, "the best grid point should have regParam 0.01"
+_ = _frame.unpersist()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Tune on the real training split: ranks 5 and 15, `regParam` 0.05 and 0.15, five iterations each (half
+# of part 2's ten, to halve the cost). The test split stays untouched until the winner is chosen.
+
+# %%
+best_model, tuning_table = tune(make_als(max_iter=5, seed=42), train, ranks=[5, 15], reg_params=[0.05, 0.15])
+print(tuning_table.to_string(index=False))
+
+# %%
+fig, ax = plt.subplots(figsize=(6.5, 3.8))
+for rank, rows in tuning_table.sort_values("regParam").groupby("rank"):
+    ax.plot(rows["regParam"], rows["rmse"], marker="o", label=f"rank {rank}")
+ax.set(xlabel="regParam", ylabel="validation RMSE", xticks=sorted(tuning_table["regParam"].unique()),
+       title="TrainValidationSplit on ml-latest-small (5 iterations)")
+ax.legend()
+plt.show()
+
+# %%
+tuned_rmse, tuned_dropped = rmse_and_dropped(best_model, test)
+print(f"tuned (rank {tuning_table['rank'].iloc[0]}, regParam {tuning_table['regParam'].iloc[0]}, 5 iterations): "
+      f"test RMSE {tuned_rmse:.4f}")
+print(f"part 2 (rank 10, regParam 0.1, 10 iterations):    test RMSE {spark_rmse:.4f}")
+
+# %% [markdown]
+# `regParam` matters far more than rank here: too little regularisation lets the many users and films
+# with few ratings fit noise, and more factors only give them more room to do it. Two values per
+# parameter are a coarse look, not an optimum; with more budget you would refine around the winner and
+# train it longer. Remember that every grid point is a full fit: a 5 × 5 grid with 3-fold
+# cross-validation is 75 fits.
+
+# %% [markdown]
+# ## 5. Scale: NumPy against Spark as the data grows
+# Does Spark make ALS fast? Time both on synthetic ratings shaped like MovieLens
+# (`paper2prod.synthetic.make_ratings`) from 100 thousand to a million ratings, a few iterations each.
+# Beside them we draw the **arithmetic floor**: the floating-point operations ALS cannot avoid (building
+# and solving every normal equation) divided by this machine's best rate on a large matrix product. No
+# implementation can beat it; the gap shows how much of the machine each one uses.
+#
+# Only the fit is timed. The table is copied into Spark and cached before the clock starts: on a real
+# cluster the ratings would already sit in distributed storage. This takes about 20 seconds.
+
+# %%
+from paper2prod.benchmark import floor_seconds, gemm_flops_per_second
+from paper2prod.synthetic import make_ratings
+
+
+def numpy_fit_seconds(frame, rank, iterations):
+    # Synthetic ids are already 1..n, so codes are id - 1.
+    users, items = frame.userId.to_numpy() - 1, frame.movieId.to_numpy() - 1
+    start = time.perf_counter()
+    numpy_als.als_wr(users, items, frame.rating.to_numpy(), users.max() + 1, items.max() + 1,
+                     rank=rank, lam=0.1, iterations=iterations)
+    return time.perf_counter() - start
+
+
+def spark_fit_seconds(frame, rank, iterations):
+    table = spark.createDataFrame(frame, schema=data.ratings_schema()).cache()
+    table.count()  # copy and cache first: we time ALS, not the copy from pandas
+    start = time.perf_counter()
+    make_als(rank=rank, reg_param=0.1, max_iter=iterations).fit(table)  # fit materialises the factors
+    seconds = time.perf_counter() - start
+    table.unpersist()
+    return seconds
+
+
+SIZES = [100_000, 300_000, 1_000_000]
+RANK, ITERATIONS = 10, 2
+flops_per_second = gemm_flops_per_second()
+timings = []
+for size in tqdm(SIZES, desc="data sizes"):
+    frame = make_ratings(size, seed=0)
+    n_users, n_items = frame.userId.nunique(), frame.movieId.nunique()
+    timings.append({"ratings": len(frame),
+                    "numpy_s": numpy_fit_seconds(frame, RANK, ITERATIONS),
+                    "spark_s": spark_fit_seconds(frame, RANK, ITERATIONS),
+                    "floor_s": floor_seconds(len(frame), n_users, n_items, RANK, ITERATIONS, flops_per_second)})
+timings = pd.DataFrame(timings)
+timings["spark_over_numpy"] = timings.spark_s / timings.numpy_s
+timings["numpy_over_floor"] = timings.numpy_s / timings.floor_s
+print(f"machine GEMM rate: {flops_per_second / 1e9:.1f} GFLOP/s")
+print(timings.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+
+# %%
+fig, ax = plt.subplots(figsize=(6.5, 4))
+for column, label, style in [("spark_s", "Spark ALS (local mode)", "o-"), ("numpy_s", "NumPy ALS-WR", "s-"),
+                             ("floor_s", "arithmetic floor", "--")]:
+    ax.plot(timings.ratings, timings[column], style, label=label)
+ax.set(xscale="log", yscale="log", xlabel="ratings", ylabel=f"seconds for {ITERATIONS} iterations",
+       title=f"ALS fit time, rank {RANK}, on this machine")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# ### Reading the plot
+# On one small machine NumPy wins, by a wide margin on small data. Every Spark job pays a fixed price
+# before any arithmetic: planning, splitting ratings into blocks, scheduling tasks, shuffling factors
+# between user and film blocks each half-iteration, serialising data between stages. At 100 thousand
+# ratings that price is nearly all of Spark's time. As the data grows the fixed price is spread over more
+# work, so Spark's time grows more slowly than the data at first and the gap narrows. Both stay far
+# above the floor: ALS works on many small matrices, and waits on memory rather than arithmetic.
+#
+# So why does industry use Spark? Because NumPy's line ends at the edge of one machine: the ratings,
+# the factors and the temporary arrays must fit in its memory, and it uses its cores only. Spark's ALS
+# keeps each block of users and films on a different executor and only ships factors between them, so
+# the same job can use the memory and cores of many machines, and survives one of them failing. That
+# is "scaling out". It pays off when the data outgrows a machine (hundreds of millions of ratings), or
+# when ALS is one step in a pipeline that already lives on a cluster. For 100 thousand ratings on a
+# laptop it is the wrong tool, and knowing that is part of the job too. `python -m tools.bench_als`
+# runs a longer version of this comparison, up to a few million ratings.
+#
+# ### The same code on a cluster
+# Nothing in this notebook says where it runs except the **master URL**, which `get_spark` reads from
+# the environment variable `PAPER2PROD_SPARK_MASTER` (default `local[*]`: this machine, all cores). Start
+# Jupyter with, for example,
+#
+# ```bash
+# PAPER2PROD_SPARK_MASTER=spark://spark-master.example.org:7077 jupyter lab
+# ```
+#
+# and every cell above runs on that cluster's executors: the same DataFrames, the same ALS, the same
+# evaluation. Three things change in practice. Data must be readable by every executor, so it lives in
+# shared storage (HDFS, S3, a network file system) rather than on your laptop. The number of ALS blocks
+# should match the cluster's cores rather than `ALS_BLOCKS = 2`. And `toPandas()` and
+# `createDataFrame(pandas)` move everything through the driver, so they are for small results only.
+# Lesson 07 runs the job on a real cluster.
+
+# %% [markdown]
+# ## Recap
+# - Spark DataFrames are lazy plans; `explain()` shows the plan, and `Exchange` marks the shuffles where
+#   the time goes.
+# - Cache random splits; set `coldStartStrategy="drop"` and always report how many rows were dropped.
+# - Spark's ALS is ALS-WR: `regParam` is multiplied by each user's and film's number of ratings, so it is
+#   the paper's λ and agrees with your implementation on the same split.
+# - Tune on a validation split, never on the test split, with a small grid first.
+# - On one machine NumPy beats Spark local mode; Spark earns its overhead when the data or the pipeline
+#   outgrows one machine, and moving there means changing the master URL, not the code.
+#
+# ## Further reading
+# - Yunhong Zhou, Dennis Wilkinson, Robert Schreiber and Rong Pan (2008). *Large-Scale Parallel
+#   Collaborative Filtering for the Netflix Prize.* In Algorithmic Aspects in Information and Management
+#   (AAIM 2008), Lecture Notes in Computer Science 5034, pp. 337–348. Springer.
+# - Yehuda Koren, Robert Bell and Chris Volinsky (2009). *Matrix Factorization Techniques for Recommender
+#   Systems.* IEEE Computer 42(8): 30–37.
+# - Matei Zaharia et al. (2012). *Resilient Distributed Datasets: A Fault-Tolerant Abstraction for
+#   In-Memory Cluster Computing.* 9th USENIX Symposium on Networked Systems Design and Implementation (NSDI).
+# - Michael Armbrust et al. (2015). *Spark SQL: Relational Data Processing in Spark.* ACM SIGMOD
+#   International Conference on Management of Data, pp. 1383–1394.
+# - Xiangrui Meng et al. (2016). *MLlib: Machine Learning in Apache Spark.* Journal of Machine Learning
+#   Research 17(34): 1–7.
+# - F. Maxwell Harper and Joseph A. Konstan (2015). *The MovieLens Datasets: History and Context.* ACM
+#   Transactions on Interactive Intelligent Systems 5(4): 19.
+# - Apache Spark documentation: *Collaborative Filtering* (MLlib guide; see "Scaling of the
+#   regularization parameter"), *ML Tuning: model selection and hyperparameter tuning*, and *Cluster Mode
+#   Overview*.
+# - Sophie Watson (2018). *From Research to Production: What they didn't teach you in Grad School.* Talk
+#   at Berlin Buzzwords 2018.

@@ -1,0 +1,74 @@
+"""A compact NumPy ALS-WR (Zhou et al., 2008) to check Spark's ALS against, and to time.
+
+Lesson 01 builds ALS-WR from the paper one user at a time. This is the same
+algorithm, arranged for speed: each half-step solves the regularised normal
+equations of every user (or every film) at once.
+
+The objective, over the observed ratings r_ui, is
+
+    sum (r_ui - x_u . y_i)^2  +  lam * (sum_u n_u |x_u|^2  +  sum_i n_i |y_i|^2)
+
+where n_u is the number of ratings user u made and n_i the number film i received
+(the "weighted lambda" that gives ALS-WR its name). Fixing the film factors Y,
+user u's best factor solves (Y_u^T Y_u + lam * n_u * I) x_u = Y_u^T r_u, with Y_u
+the factors of the films u rated; films are updated the same way from users.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def solve_factors(rows: np.ndarray, cols: np.ndarray, ratings: np.ndarray, fixed: np.ndarray,
+                  n_rows: int, lam: float) -> np.ndarray:
+    """New factors for every row (user or film), given the other side's `fixed` factors.
+
+    rows, cols, ratings: one entry per rating, sorted by `rows`. A row with no
+    ratings gets a zero factor.
+    """
+    rank = fixed.shape[1]
+    counts = np.bincount(rows, minlength=n_rows)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    gram = np.zeros((n_rows, rank, rank))
+    rhs = np.zeros((n_rows, rank))
+    # Rows with the same number of ratings stack into one (rows, count, rank) array,
+    # so a single batched matrix product builds all their Y_u^T Y_u at once. There
+    # are only a few hundred distinct counts, so this loop is short.
+    for count in np.unique(counts[counts > 0]):
+        same = np.flatnonzero(counts == count)
+        where = (starts[same][:, None] + np.arange(count)).ravel()
+        stacked = fixed[cols[where]].reshape(same.size, count, rank)
+        gram[same] = stacked.transpose(0, 2, 1) @ stacked
+        rhs[same] = (ratings[where].reshape(same.size, 1, count) @ stacked)[:, 0]
+    # The weighted lambda: each row is regularised in proportion to its ratings.
+    gram += (lam * np.maximum(counts, 1))[:, None, None] * np.eye(rank)
+    return np.linalg.solve(gram, rhs[..., None])[..., 0]
+
+
+def als_wr(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int,
+           rank: int = 10, lam: float = 0.1, iterations: int = 10,
+           seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Fit ALS-WR; return (user_factors, item_factors), shapes (n_users, rank) and (n_items, rank).
+
+    users, items: integer codes 0..n-1, one per rating. Like Spark, start from random
+    user factors of unit length and update the films first in every iteration.
+    """
+    users, items = np.asarray(users), np.asarray(items)
+    ratings = np.asarray(ratings, dtype=float)
+    by_user = np.argsort(users, kind="stable")
+    by_item = np.argsort(items, kind="stable")
+    rng = np.random.default_rng(seed)
+    user_factors = rng.normal(size=(n_users, rank))
+    user_factors /= np.linalg.norm(user_factors, axis=1, keepdims=True)
+    item_factors = np.zeros((n_items, rank))
+    for _ in range(iterations):
+        item_factors = solve_factors(items[by_item], users[by_item], ratings[by_item], user_factors,
+                                     n_items, lam)
+        user_factors = solve_factors(users[by_user], items[by_user], ratings[by_user], item_factors,
+                                     n_users, lam)
+    return user_factors, item_factors
+
+
+def predict(user_factors: np.ndarray, item_factors: np.ndarray, users: np.ndarray,
+            items: np.ndarray) -> np.ndarray:
+    """Predicted ratings for (user code, film code) pairs: the dot products of their factors."""
+    return np.einsum("ij,ij->i", user_factors[users], item_factors[items])

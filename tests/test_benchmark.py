@@ -1,0 +1,27 @@
+"""The arithmetic floor used by lesson 03 and tools/bench_als."""
+import pytest
+
+from paper2prod.benchmark import als_flops, floor_seconds, gemm_flops_per_second
+
+
+def test_als_flops_by_hand():
+    # rank 2: per rating 2*3 + 2*2 = 10 flops, twice per iteration; per solve 8/3 + 8 flops.
+    flops = als_flops(n_ratings=5, n_users=2, n_items=3, rank=2, iterations=1)
+    assert flops == pytest.approx(2 * 5 * 10 + 5 * (8 / 3 + 8))
+
+
+def test_als_flops_grow_linearly_in_ratings_and_iterations():
+    one = als_flops(1_000, 10, 20, rank=10, iterations=1)
+    assert als_flops(1_000, 10, 20, rank=10, iterations=3) == pytest.approx(3 * one)
+    more = als_flops(2_000, 10, 20, rank=10) - one
+    assert more == pytest.approx(1_000 * 2 * (10 * 11 + 20))
+
+
+def test_floor_is_flops_over_rate():
+    assert floor_seconds(1_000, 10, 20, 10, 2, flops_per_second=1e9) == pytest.approx(
+        als_flops(1_000, 10, 20, 10, 2) / 1e9)
+
+
+def test_gemm_rate_is_plausible():
+    rate = gemm_flops_per_second(size=256, repeats=2)
+    assert 1e7 < rate < 1e13  # between a very slow and a very fast machine
