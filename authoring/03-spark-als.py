@@ -348,7 +348,8 @@ ratings_per_film = ratings.groupBy("movieId").agg(F.count("*").alias("ratings_of
 # ## 3. Does the library do what we think? Check it against ALS-WR
 # Trust, but verify: before a library's number goes into a report, reproduce it with something you
 # understand, on the same data. In lesson 01 you wrote ALS-WR from the paper. To save you copying your
-# lesson-01 notebook, this folder ships a compact NumPy version of the same algorithm, `numpy_als.py`.
+# lesson-01 notebook, the course package ships a compact NumPy version of the same algorithm,
+# `paper2prod.numpy_als`.
 # It is written for speed rather than for reading: instead of solving one user at a time, it stacks all
 # users with the same number of ratings and solves them in one batched call. Read it and match it to
 # the equations you implemented (the module's docstring states the objective).
@@ -356,7 +357,7 @@ ratings_per_film = ratings.groupBy("movieId").agg(F.count("*").alias("ratings_of
 # %%
 from IPython.display import Code
 
-import numpy_als
+from paper2prod import numpy_als
 
 Code(filename=numpy_als.__file__, language="python")
 

@@ -1,20 +1,15 @@
-"""Lesson 03's compact NumPy ALS-WR (solutions/03-spark-als/numpy_als.py) against a
-plain one-user-at-a-time reference written from the paper's normal equations."""
-import importlib.util
-
+"""Lesson 03's compact NumPy ALS-WR (paper2prod/numpy_als.py) against a plain
+one-user-at-a-time reference written from the paper's normal equations."""
 import numpy as np
 import pytest
 
+from paper2prod import numpy_als as _numpy_als
 from paper2prod.synthetic import make_ratings
-from tools.notebooks import SOLUTIONS
 
 
 @pytest.fixture(scope="module")
 def numpy_als():
-    spec = importlib.util.spec_from_file_location("numpy_als", SOLUTIONS / "03-spark-als" / "numpy_als.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _numpy_als
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +36,19 @@ def test_half_step_matches_the_normal_equations(numpy_als, small):
     order = np.argsort(users, kind="stable")
     got = numpy_als.solve_factors(users[order], items[order], ratings[order], fixed, 80, lam=0.3)
     assert np.allclose(got, reference_half_step(users, items, ratings, fixed, 80, lam=0.3))
+
+
+def test_plain_ridge_does_not_scale_the_penalty_with_counts(numpy_als, small):
+    """weighted=False: (Y_u^T Y_u + lam * I) x_u = Y_u^T r_u, whatever the row's count."""
+    users, items, ratings = small
+    fixed = np.random.default_rng(1).normal(size=(100, 4))
+    order = np.argsort(users, kind="stable")
+    got = numpy_als.solve_factors(users[order], items[order], ratings[order], fixed, 80, lam=0.3, weighted=False)
+    counts = np.maximum(np.bincount(users, minlength=80), 1)
+    # lam / n_u in the weighted reference is plain lam.
+    want = np.vstack([reference_half_step(users, items, ratings, fixed, 80, lam=0.3 / n)[row]
+                      for row, n in enumerate(counts)])
+    assert np.allclose(got, want)
 
 
 def test_rows_without_ratings_get_zero_factors(numpy_als):

@@ -25,19 +25,15 @@ import sys
 import time
 from pathlib import Path
 
-from tools.notebooks import SOLUTIONS
-
-NUMPY_ALS_FILE = SOLUTIONS / "03-spark-als" / "numpy_als.py"
 DEFAULT_SIZES = [100_000, 300_000, 1_000_000, 3_000_000]
 REG_PARAM = 0.1
 
 
 def load_numpy_als():
-    """The lesson's NumPy ALS-WR, imported from its folder (it is lesson material, not package code)."""
-    spec = importlib.util.spec_from_file_location("numpy_als", NUMPY_ALS_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Lesson 03's NumPy ALS-WR."""
+    from paper2prod import numpy_als
+
+    return numpy_als
 
 
 def best_seconds(work, repeats: int) -> float:

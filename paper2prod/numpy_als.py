@@ -1,5 +1,8 @@
 """A compact NumPy ALS-WR (Zhou et al., 2008) to check Spark's ALS against, and to time.
 
+It answers lesson 01's exercise 3, so a class's student copy holds it only once
+lesson 03 is released (RELEASED_WITH below; docs/design.md).
+
 Lesson 01 builds ALS-WR from the paper one user at a time. This is the same
 algorithm, arranged for speed: each half-step solves the regularised normal
 equations of every user (or every film) at once.
@@ -9,7 +12,9 @@ The objective, over the observed ratings r_ui, is
     sum (r_ui - x_u . y_i)^2  +  lam * (sum_u n_u |x_u|^2  +  sum_i n_i |y_i|^2)
 
 where n_u is the number of ratings user u made and n_i the number film i received
-(the "weighted lambda" that gives ALS-WR its name). Fixing the film factors Y,
+(the "weighted lambda" that gives ALS-WR its name). With weighted=False the penalty
+is plain ridge, lam * (sum_u |x_u|^2 + sum_i |y_i|^2), the same for every row
+whatever its number of ratings (lesson 04 compares the two). Fixing the film factors Y,
 user u's best factor solves (Y_u^T Y_u + lam * n_u * I) x_u = Y_u^T r_u, with Y_u
 the factors of the films u rated; films are updated the same way from users.
 """
@@ -17,9 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
+RELEASED_WITH = "03-spark-als"
+
 
 def solve_factors(rows: np.ndarray, cols: np.ndarray, ratings: np.ndarray, fixed: np.ndarray,
-                  n_rows: int, lam: float) -> np.ndarray:
+                  n_rows: int, lam: float, weighted: bool = True) -> np.ndarray:
     """New factors for every row (user or film), given the other side's `fixed` factors.
 
     rows, cols, ratings: one entry per rating, sorted by `rows`. A row with no
@@ -39,14 +46,18 @@ def solve_factors(rows: np.ndarray, cols: np.ndarray, ratings: np.ndarray, fixed
         stacked = fixed[cols[where]].reshape(same.size, count, rank)
         gram[same] = stacked.transpose(0, 2, 1) @ stacked
         rhs[same] = (ratings[where].reshape(same.size, 1, count) @ stacked)[:, 0]
-    # The weighted lambda: each row is regularised in proportion to its ratings.
-    gram += (lam * np.maximum(counts, 1))[:, None, None] * np.eye(rank)
+    # The weighted lambda scales each row's penalty with its number of ratings; for a
+    # row with n ratings that scales the data term and the penalty alike, so its
+    # shrinkage does not grow with evidence. Plain ridge uses lam for every row.
+    # A row without ratings still gets lam (not 0), so its system stays solvable.
+    penalty = lam * np.maximum(counts, 1) if weighted else np.full(n_rows, float(lam))
+    gram += penalty[:, None, None] * np.eye(rank)
     return np.linalg.solve(gram, rhs[..., None])[..., 0]
 
 
 def als_wr(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int,
            rank: int = 10, lam: float = 0.1, iterations: int = 10,
-           seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+           seed: int = 0, weighted: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Fit ALS-WR; return (user_factors, item_factors), shapes (n_users, rank) and (n_items, rank).
 
     users, items: integer codes 0..n-1, one per rating. Like Spark, start from random
@@ -62,9 +73,9 @@ def als_wr(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: i
     item_factors = np.zeros((n_items, rank))
     for _ in range(iterations):
         item_factors = solve_factors(items[by_item], users[by_item], ratings[by_item], user_factors,
-                                     n_items, lam)
+                                     n_items, lam, weighted)
         user_factors = solve_factors(users[by_user], items[by_user], ratings[by_user], item_factors,
-                                     n_users, lam)
+                                     n_users, lam, weighted)
     return user_factors, item_factors
 
 
