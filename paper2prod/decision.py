@@ -1,0 +1,88 @@
+"""What lesson 06 decided to ship, written once and read by lesson 07's job.
+
+Lesson 06 ends with a decision: which model, which eligibility threshold, what a
+new user sees, and that nobody is offered a film they already rated. Lesson 07
+ships exactly that. So that the two cannot drift apart, 06 writes its decision
+to a small JSON file and 07's job reads it, instead of each lesson typing its
+own copy of the settings:
+
+    decision = Decision(min_ratings=20, rank=chosen_rank, ...)   # lesson 06
+    decision.save(LESSON_06 / "decision.json")
+    decision = Decision.load(path)                                # lesson 07's job
+
+This module holds the container and its validation only, never how the values
+were chosen: choosing them is lesson 06's exercise.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+FALLBACKS = ("most-rated liked eligible films",)
+SIGNALS = ("every rating", "ratings at or above the floor", "confidence from the rating")
+
+
+class DecisionError(ValueError):
+    """A decision file that is missing, unreadable or inconsistent: one line says which."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The shipped recommender: model settings, eligibility, fallback, exclusions."""
+    k: int = 10                         # films per list
+    min_ratings: int = 20               # a film needs this many training ratings to be shown
+    implicit: bool = True               # ALS on who-rated-what (Hu, Koren and Volinsky 2008)
+    signal: str = "every rating"        # how ratings become implicit signals (one of SIGNALS)
+    rating_floor: float | None = None   # with "ratings at or above the floor"
+    rank: int = 10
+    reg_param: float = 0.1
+    alpha: float = 1.0                  # confidence c = 1 + alpha * r (implicit ALS only)
+    max_iter: int = 5
+    seed: int = 6
+    fallback: str = FALLBACKS[0]        # what a user with no history sees
+    exclude_rated: bool = True          # never offer a film the user already rated
+    source: str = ""                    # where the decision came from (notebook, date)
+
+    def __post_init__(self):
+        problems = []
+        if not (isinstance(self.k, int) and self.k >= 1):
+            problems.append(f"k must be a positive whole number, got {self.k!r}")
+        if not (isinstance(self.min_ratings, int) and self.min_ratings >= 1):
+            problems.append(f"min_ratings must be a positive whole number, got {self.min_ratings!r}")
+        if not (isinstance(self.rank, int) and self.rank >= 1):
+            problems.append(f"rank must be a positive whole number, got {self.rank!r}")
+        if self.reg_param < 0 or self.alpha < 0:
+            problems.append("reg_param and alpha cannot be negative")
+        if self.signal not in SIGNALS:
+            problems.append(f"signal must be one of {SIGNALS}, got {self.signal!r}")
+        if (self.signal == SIGNALS[1]) != (self.rating_floor is not None):
+            problems.append("rating_floor is set exactly when the signal is 'ratings at or above the floor'")
+        if self.fallback not in FALLBACKS:
+            problems.append(f"fallback must be one of {FALLBACKS}, got {self.fallback!r}")
+        if problems:
+            raise DecisionError("; ".join(problems))
+
+    def save(self, path: str | Path) -> Path:
+        """Write the decision as JSON (one rename, so a reader never sees half a file)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
+        partial.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Decision:
+        path = Path(path)
+        try:
+            values = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise DecisionError(f"no decision file at {path}: run lesson 06 to the end first") from None
+        except json.JSONDecodeError as error:
+            raise DecisionError(f"{path} is not valid JSON ({error.msg}, line {error.lineno})") from None
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise DecisionError(f"{path} has unknown settings {unknown}; known: {sorted(known)}")
+        return cls(**values)
