@@ -1,5 +1,5 @@
 """Workshop decks: sources and notebooks agree, every lesson has a deck, and every built deck
-renders in a real headless browser (Debian's Chromium) with the expected number of slides, no
+renders in a real headless browser (Debian's Chromium, driven by Playwright) with the expected number of slides, no
 console errors, nothing fetched from outside the machine, and nothing cut off.
 
 The browser test builds every deck with the same command a host types
@@ -102,18 +102,18 @@ def test_source_mistakes_are_reported_with_their_line(tmp_path, text, complaint)
 
 
 def test_browser_events_become_problems():
-    events = [
-        {"method": "Runtime.consoleAPICalled", "params": {"type": "error", "args": [{"value": "boom"}]}},
-        {"method": "Runtime.consoleAPICalled", "params": {"type": "log", "args": [{"value": "fine"}]}},
-        {"method": "Runtime.exceptionThrown",
-         "params": {"exceptionDetails": {"exception": {"description": "TypeError: x"}}}},
-        {"method": "Log.entryAdded", "params": {"entry": {"level": "error", "source": "network",
-                                                          "text": "Failed to load resource", "url": "file:///x.js"}}},
-        {"method": "Network.requestWillBeSent", "params": {"request": {"url": "https://cdn.example/reveal.js"}}},
-        {"method": "Network.requestWillBeSent", "params": {"request": {"url": "file:///deck/reveal.js"}}},
-        {"method": "Network.requestWillBeSent", "params": {"request": {"url": "data:image/png;base64,xx"}}},
+    events = [  # as tools.slides.browser.Recorder writes Playwright's page events down
+        {"event": "console", "type": "error", "text": "boom", "url": "file:///deck.html"},
+        {"event": "console", "type": "log", "text": "fine", "url": "file:///deck.html"},
+        {"event": "pageerror", "text": "TypeError: x"},
+        {"event": "console", "type": "error", "text": "Failed to load resource: net::ERR_FILE_NOT_FOUND",
+         "url": "file:///x.js"},
+        {"event": "request", "url": "https://cdn.example/reveal.js"},
+        {"event": "requestfailed", "url": "https://cdn.example/reveal.js", "failure": "net::ERR_BLOCKED_BY_CLIENT"},
+        {"event": "request", "url": "file:///deck/reveal.js"},
+        {"event": "request", "url": "data:image/png;base64,xx"},
     ]
-    errors, external = slides._event_problems(events)
+    errors, external = slides.event_problems(events)
     assert errors == ["console.error: boom", "uncaught: TypeError: x",
                       "network: Failed to load resource file:///x.js"]
     assert external == ["https://cdn.example/reveal.js"]
