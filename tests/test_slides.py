@@ -64,19 +64,19 @@ def _deck(tmp_path: Path, text: str) -> Path:
 
 def test_source_format_sets_slideshow_metadata(tmp_path):
     source = _deck(tmp_path, """
-        # %% [markdown] slide_type=slide
+        # %% [markdown] slideshow={"slide_type": "slide"}
         # # Lesson 99 — An example
-        # %% slide_type=skip
+        # %% slideshow={"slide_type": "skip"}
         from deckkit import *
-        # %% [markdown] slide_type=slide
+        # %% [markdown] slideshow={"slide_type": "slide"}
         # ## A plot
-        # %% hide=input
+        # %% tags=["hide-input"] jupyter={"source_hidden": true}
         plt.plot([1, 2])
-        # %% [markdown] slide_type=fragment
+        # %% [markdown] slideshow={"slide_type": "fragment"}
         # A remark.
-        # %% [markdown] slide_type=subslide
+        # %% [markdown] slideshow={"slide_type": "subslide"}
         # ## More
-        # %% [markdown] slide_type=notes
+        # %% [markdown] slideshow={"slide_type": "notes"}
         # Say this.
         """)
     notebook = slides.build_deck_notebook(source)
@@ -91,10 +91,13 @@ def test_source_format_sets_slideshow_metadata(tmp_path):
 
 @pytest.mark.parametrize("text, complaint", [
     ("# %% [markdown]\n# # Title\n", "must start a slide"),
-    ("# %% [markdown] slide_type=slide\n# # T\n# %% slide_type=page\nx = 1\n", "is not one of"),
-    ("# %% [markdown] slide_type=slide hide=input\n# # T\n", "only code cells can be hidden"),
-    ("# %% [markdown] slide_type=slide\n# # T\n# %% [solution] id=x\nx = 1\n", "only code and [markdown]"),
-    ("# %% [markdown] slide_type=slide colour=red\n# # T\n", "unknown attribute"),
+    ('# %% [markdown] slideshow={"slide_type": "slide"}\n# # T\n# %% slideshow={"slide_type": "page"}\nx = 1\n',
+     "is not one of"),
+    ('# %% [markdown] slideshow={"slide_type": "slide"} tags=["hide-input"]\n# # T\n', "only code cells can be hidden"),
+    ('# %% [markdown] slideshow={"slide_type": "slide"}\n# # T\n# %% tags=["solution"] grade_id="x"\nx = 1\n',
+     "only code and [markdown]"),
+    ('# %% [markdown] slideshow={"slide_type": "slide"} colour="red"\n# # T\n', "unknown attribute"),
+    ("# %% [markdown] slide_type=slide\n# # T\n", "old cell header"),
 ])
 def test_source_mistakes_are_reported_with_their_line(tmp_path, text, complaint):
     with pytest.raises(ValueError, match=r"99-example\.py:\d+: .*" + re.escape(complaint)):

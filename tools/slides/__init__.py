@@ -10,10 +10,12 @@
     python -m tools.slides sync               exit 1 if a deck notebook is out of date with its
                                               source (slides/src/NN-x.py)
 
-A deck's source is a percent-format file like a lesson's (see docs/slides.md). Only plain
-code cells and `[markdown]` cells are allowed; `slide_type=` sets the Jupyter slideshow type
-(slide, subslide, fragment, notes, skip; cells without it continue the current slide) and
-`hide=input` shows only a code cell's output in the static deck (the plot, not its code).
+A deck's source is a jupytext percent-format file like a lesson's (see docs/slides.md), built by
+tools/notebooks.py's reader. Only code and `[markdown]` cells are allowed;
+`slideshow={"slide_type": ...}` sets the Jupyter slideshow type (slide, subslide, fragment, notes,
+skip; cells without it continue the current slide) and `tags=["hide-input"]
+jupyter={"source_hidden": true}` shows only a code cell's output in the static deck (the plot, not
+its code).
 
 reveal.js and MathJax come from the npm registry (slides/package.json, pinned by
 slides/package-lock.json); the build runs `npm ci` once when slides/node_modules is missing

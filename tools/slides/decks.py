@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools.notebooks import parse_cells
+from tools.notebooks import ROLES, new_cell, read_source, stamp
 
 ROOT = Path(__file__).resolve().parents[2]
 SLIDES = ROOT / "slides"
@@ -32,49 +32,45 @@ def deck_notebook_path(source: Path) -> Path:
     return SLIDES / f"{source.stem}.ipynb"
 
 
-def _markdown(lines: list[str]) -> str:
-    return "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in lines).strip("\n")
-
-
 def build_deck_notebook(source: Path) -> nbformat.NotebookNode:
-    """The deck notebook for a percent-format source, with slideshow metadata on every cell."""
+    """The deck notebook for a percent-format source, with slideshow metadata on every cell.
+
+    A cell's `slideshow={"slide_type": ...}` sets its Jupyter slideshow type (cells without it continue
+    the current slide); `tags=["hide-input"] jupyter={"source_hidden": true}` shows only a code cell's
+    output in the static deck (nbconvert removes the input) and collapses its code in JupyterLab.
+    """
+    cells, where = read_source(source)
     notebook = nbformat.v4.new_notebook()
-    cells = parse_cells(source.read_text(), source.name)
     title = ""
-    for index, cell in enumerate(cells):
-        where = f"{source.name}:{cell['line']}"
-        if cell["kind"] not in (None, "markdown"):
-            raise ValueError(f"{where}: decks have only code and [markdown] cells, not [{cell['kind']}]")
-        unknown = set(cell["attrs"]) - {"slide_type", "hide"}
-        if unknown:
-            raise ValueError(f"{where}: unknown attribute(s) {', '.join(sorted(unknown))}")
-        slide_type = cell["attrs"].get("slide_type", "-")
+    for index, (cell, place) in enumerate(zip(cells.cells, where)):
+        metadata = dict(cell.metadata)
+        tags = metadata.pop("tags", [])
+        roles = [tag for tag in tags if tag in ROLES]
+        if roles or "grade_id" in metadata:
+            raise ValueError(f"{place}: decks have only code and [markdown] cells, not {roles or 'graded'} cells")
+        slide_type = metadata.pop("slideshow", {}).get("slide_type", "-")
+        hidden = metadata.pop("jupyter", {}).get("source_hidden", False)
+        if metadata:
+            raise ValueError(f"{place}: unknown attribute(s) {', '.join(sorted(metadata))}")
         if slide_type not in SLIDE_TYPES:
-            raise ValueError(f"{where}: slide_type={slide_type} is not one of {', '.join(sorted(SLIDE_TYPES))}")
+            raise ValueError(f"{place}: slide_type={slide_type} is not one of {', '.join(sorted(SLIDE_TYPES))}")
         if index == 0 and slide_type != "slide":
-            raise ValueError(f"{where}: the first cell of a deck must start a slide (slide_type=slide)")
-        if cell["kind"] == "markdown":
-            new = nbformat.v4.new_markdown_cell(_markdown(cell["lines"]))
+            raise ValueError(f'{place}: the first cell of a deck must start a slide (slideshow={{"slide_type": "slide"}})')
+        new = new_cell(cell, f"s{index:03d}", place)
+        if cell.cell_type == "markdown":
             title = title or _first_heading(new.source)
-        else:
-            new = nbformat.v4.new_code_cell("\n".join(cell["lines"]).strip("\n"))
-        new["id"] = f"s{index:03d}"
         new.metadata["slideshow"] = {"slide_type": slide_type}
-        hide = cell["attrs"].get("hide")
-        if hide is not None:
-            if hide != "input" or cell["kind"] == "markdown":
-                raise ValueError(f"{where}: only code cells can be hidden, and only with hide=input")
+        if tags or hidden:
+            if tags != ["hide-input"] or cell.cell_type == "markdown":
+                raise ValueError(f"{place}: only code cells can be hidden, and only with "
+                                 f'tags=["hide-input"] jupyter={{"source_hidden": true}}')
             new.metadata["tags"] = ["hide-input"]  # removed by nbconvert in the static deck
             new.metadata["jupyter"] = {"source_hidden": True}  # collapsed in JupyterLab
         notebook.cells.append(new)
-    notebook.metadata = {
-        "kernelspec": {"display_name": "Python 3 (paper2prod)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-        "title": title or source.stem,
-        # Read by the RISE extension for JupyterLab when the deck is presented live.
-        "rise": {"theme": "white", "transition": "slide", "width": WIDTH, "height": HEIGHT,
-                 "scroll": True, "enable_chalkboard": False},
-    }
+    stamp(notebook, source, "python -m tools.slides notebooks", title=title or source.stem,
+          # Read by the RISE extension for JupyterLab when the deck is presented live.
+          rise={"theme": "white", "transition": "slide", "width": WIDTH, "height": HEIGHT,
+                "scroll": True, "enable_chalkboard": False})
     return notebook
 
 
