@@ -12,7 +12,7 @@ DATASETS := ml-latest-small ml-100k
 # LOCKED=0 installs from the ranges in pyproject.toml instead of the Linux lock file.
 LOCKED ?= 1
 
-.PHONY: lab test setup preflight data kernel release bench slides slides-check browser lock clean help
+.PHONY: lab test setup install preflight data kernel release bench slides slides-check browser lock clean help
 
 help:
 	@echo "make lab      set up (first time) and open JupyterLab on lessons/"
@@ -28,28 +28,36 @@ lab: setup
 test: setup
 	PAPER2PROD_TEST=1 $(BIN)/python -m pytest
 
-setup: preflight $(VENV)/.installed data kernel
+setup: preflight install data kernel
 
 preflight:
 	@$(PYTHON) paper2prod/preflight.py
 
+# What to install besides the runtime (what a notebook imports): the optional-dependency groups of
+# pyproject.toml. `make lab` needs none of them; every other target installs all three.
+EXTRAS ?= test,slides,dev
+lab: EXTRAS =
+# requirements.lock pins every group; installing through it as constraints takes only what is asked for.
+PIN := $(if $(filter 1,$(LOCKED)),-c requirements.lock)
+
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-ifeq ($(LOCKED),1)
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-endif
-	$(BIN)/python -m pip install --quiet -e .
-	touch $@
+	: > $@
 
-data: $(VENV)/.installed
+install: $(VENV)/.installed
+	@grep -qxF "extras=$(EXTRAS)" $(VENV)/.installed || { \
+		$(BIN)/python -m pip install --quiet $(PIN) -e ".$(if $(EXTRAS),[$(EXTRAS)])" && \
+		echo "extras=$(EXTRAS)" >> $(VENV)/.installed; }
+
+data: install
 	$(BIN)/python -m paper2prod.data fetch $(DATASETS)
 
-kernel: $(VENV)/.installed
+kernel: install
 	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
 		--display-name "Python 3 (paper2prod)" > /dev/null
 
-release: $(VENV)/.installed
+release: install
 	$(BIN)/python -m tools.notebooks build
 	$(BIN)/python -m tools.notebooks release
 
@@ -57,7 +65,7 @@ bench: setup
 	PAPER2PROD_TEST=1 $(BIN)/python -m tools.bench
 	$(BIN)/python -m tools.bench_als
 
-slides: $(VENV)/.installed data kernel
+slides: install data kernel
 	$(BIN)/python -m tools.slides build
 	@echo "open slides/build/index.html (works offline); check the decks with: make slides-check"
 
@@ -68,9 +76,8 @@ slides-check: slides
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-lock:
-	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+lock: install
+	$(BIN)/pip-compile --quiet --all-extras --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) gradebook.db submitted autograded feedback
