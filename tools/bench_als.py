@@ -13,7 +13,7 @@ The floor is the arithmetic ALS cannot avoid (paper2prod.benchmark.als_flops) at
 this machine's measured matrix-product rate: no implementation gets below it.
 
 A benchmark, not a test: machines are shared and noisy, so it prints seconds and
-ratios and never fails on them. DESIGN.md's claim to watch: on 100k ratings the
+ratios and never fails on them. The claim to watch (docs/design.md, Budgets): on 100k ratings the
 NumPy ALS beats Spark local mode by 10x or more.
 """
 from __future__ import annotations
