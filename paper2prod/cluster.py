@@ -386,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             cluster = start(args.state_dir, workers=args.workers, timeout=args.timeout)
             print(cluster.master_url)
             print(f"web UI: {cluster.web_ui}   state and logs: {cluster.state_dir}", file=sys.stderr)
-            print(f"stop it with: python -m paper2prod.cluster stop"
+            print("stop it with: python -m paper2prod.cluster stop"
                   + (f" --state-dir {args.state_dir}" if args.state_dir else ""), file=sys.stderr)
             return 0
         if args.command == "status":

@@ -16,9 +16,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import types
 from pathlib import Path
 
+from paper2prod.modules import load_module  # noqa: F401  (lesson 07 calls shipping.load_module)
 from paper2prod.processes import alive as _process_alive
 from paper2prod.spark import LOG_CONFIG, LOOPBACK
 
@@ -114,22 +114,6 @@ def read_recommendations(folder: Path | str):
 
     frame = pd.read_parquet(folder)
     return frame.sort_values(["userId", "rank"], ignore_index=True)
-
-
-def load_module(file: Path | str, name: str | None = None) -> types.ModuleType:
-    """Import a .py file as a module, afresh every time (a notebook edits and re-runs it).
-
-    Compiling the source directly, rather than importlib.reload, never picks up a stale cached
-    bytecode file written in the same second. The module is registered in sys.modules, so other
-    code (a pytest file, say) can `import` it by name.
-    """
-    file = Path(file)
-    name = name or file.stem
-    module = types.ModuleType(name)
-    module.__file__ = str(file)
-    sys.modules[name] = module
-    exec(compile(file.read_text(), str(file), "exec"), module.__dict__)
-    return module
 
 
 class _Recorder(logging.Handler):

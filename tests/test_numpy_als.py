@@ -1,20 +1,17 @@
 """Lesson 03's compact NumPy ALS-WR (solutions/03-spark-als/numpy_als.py) against a
 plain one-user-at-a-time reference written from the paper's normal equations."""
-import importlib.util
 
 import numpy as np
 import pytest
 
+from paper2prod.modules import load_module
 from paper2prod.synthetic import make_ratings
 from tools.notebooks import SOLUTIONS
 
 
 @pytest.fixture(scope="module")
 def numpy_als():
-    spec = importlib.util.spec_from_file_location("numpy_als", SOLUTIONS / "03-spark-als" / "numpy_als.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(SOLUTIONS / "03-spark-als" / "numpy_als.py")
 
 
 @pytest.fixture(scope="module")

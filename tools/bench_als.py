@@ -19,12 +19,11 @@ NumPy ALS beats Spark local mode by 10x or more.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
-import time
-from pathlib import Path
 
+from paper2prod.benchmark import best_seconds
+from paper2prod.modules import load_module
 from tools.notebooks import SOLUTIONS
 
 NUMPY_ALS_FILE = SOLUTIONS / "03-spark-als" / "numpy_als.py"
@@ -34,20 +33,7 @@ REG_PARAM = 0.1
 
 def load_numpy_als():
     """The lesson's NumPy ALS-WR, imported from its folder (it is lesson material, not package code)."""
-    spec = importlib.util.spec_from_file_location("numpy_als", NUMPY_ALS_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def best_seconds(work, repeats: int) -> float:
-    """The fastest of `repeats` runs: on a shared machine, the least disturbed one."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return load_module(NUMPY_ALS_FILE)
 
 
 def numpy_seconds(numpy_als, frame, rank: int, iterations: int, repeats: int = 1) -> float:

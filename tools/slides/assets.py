@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 from tools.slides.decks import BUILD, SLIDES, SlidesError
 
