@@ -12,65 +12,68 @@ DATASETS := ml-latest-small ml-100k
 # LOCKED=0 installs from the ranges in pyproject.toml instead of the Linux lock file.
 LOCKED ?= 1
 
-.PHONY: lab test setup preflight data kernel release bench slides slides-check browser lock clean help
+.PHONY: lab test setup install preflight data kernel release bench slides slides-check browser lock clean help
 
-help:
-	@echo "make lab      set up (first time) and open JupyterLab on lessons/"
-	@echo "make test     set up (first time) and run every test"
-	@echo "make release  regenerate lessons/ from solutions/ (after editing authoring/)"
-	@echo "make bench    time every solution notebook and the ALS benchmark"
-	@echo "make slides   build the static HTML decks into slides/build/ (open slides/build/index.html)"
-	@echo "make browser  install Chromium, which the slide test uses (Debian/Ubuntu, as root)"
+# `make help` lists every target that has a `## what it does` comment on its line.
+help: ## list the targets
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:.*## / {printf "make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-lab: setup
+lab: setup ## set up (first time) and open JupyterLab on lessons/
 	$(BIN)/jupyter lab --notebook-dir=lessons
 
-test: setup
+test: setup ## set up (first time) and run every test
 	PAPER2PROD_TEST=1 $(BIN)/python -m pytest
 
-setup: preflight $(VENV)/.installed data kernel
+setup: preflight install data kernel ## check Java, install the environment, fetch the data, register the kernel
 
-preflight:
+preflight: ## check Python and Java before installing anything
 	@$(PYTHON) paper2prod/preflight.py
+
+# What to install besides the runtime (what a notebook imports): the optional-dependency groups of
+# pyproject.toml. `make lab` needs none of them; every other target installs all three.
+EXTRAS ?= test,slides,dev
+lab: EXTRAS =
+# requirements.lock pins every group; installing through it as constraints takes only what is asked for.
+PIN := $(if $(filter 1,$(LOCKED)),-c requirements.lock)
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-ifeq ($(LOCKED),1)
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-endif
-	$(BIN)/python -m pip install --quiet -e .
-	touch $@
+	: > $@
 
-data: $(VENV)/.installed
+install: $(VENV)/.installed ## install the package with the groups the target needs (EXTRAS), pinned by the lock
+	@grep -qxF "extras=$(EXTRAS)" $(VENV)/.installed || { \
+		$(BIN)/python -m pip install --quiet $(PIN) -e ".$(if $(EXTRAS),[$(EXTRAS)])" && \
+		echo "extras=$(EXTRAS)" >> $(VENV)/.installed; }
+
+data: install ## fetch the course data (from PAPER2PROD_DATA_MIRROR when set)
 	$(BIN)/python -m paper2prod.data fetch $(DATASETS)
 
-kernel: $(VENV)/.installed
+kernel: install ## register the "Python 3 (paper2prod)" Jupyter kernel
 	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
 		--display-name "Python 3 (paper2prod)" > /dev/null
 
-release: $(VENV)/.installed
+release: install ## regenerate solutions/ and lessons/ from authoring/
 	$(BIN)/python -m tools.notebooks build
 	$(BIN)/python -m tools.notebooks release
 
-bench: setup
+bench: setup ## time every solution notebook and the ALS benchmark
 	PAPER2PROD_TEST=1 $(BIN)/python -m tools.bench
 	$(BIN)/python -m tools.bench_als
 
-slides: $(VENV)/.installed data kernel
+slides: install data kernel ## build the static HTML decks into slides/build/ (open slides/build/index.html)
 	$(BIN)/python -m tools.slides build
 	@echo "open slides/build/index.html (works offline); check the decks with: make slides-check"
 
-slides-check: slides
+slides-check: slides ## open every built deck in headless Chromium and report problems
 	$(BIN)/python -m tools.slides check
 
 # The headless browser the slide test uses (Debian/Ubuntu; run as root or with sudo).
-browser:
+browser: ## install Chromium, which the slide check uses (Debian/Ubuntu, as root)
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-lock:
-	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+lock: install ## re-pin requirements.lock from pyproject.toml (every group)
+	$(BIN)/pip-compile --quiet --all-extras --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
-clean:
+clean: ## remove the environment and nbgrader working files
 	rm -rf $(VENV) gradebook.db submitted autograded feedback

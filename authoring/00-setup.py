@@ -70,7 +70,7 @@ ratings.show(5)
 #
 # *Hint:* `DataFrame.count()` counts rows; `select(column).distinct()` keeps one row per value.
 
-# %% [solution] id=ex1_counts
+# %% tags=["solution"] grade_id="ex1_counts"
 ### BEGIN SOLUTION
 n_ratings = ratings.count()
 n_users = ratings.select("userId").distinct().count()
@@ -81,7 +81,7 @@ n_films = ratings.select("movieId").distinct().count()
 # Run the next cell to check your answer. The visible checks catch the common slips and say what to
 # look at; when you hand the notebook in, hidden tests check the exact values.
 
-# %% [tests] id=ex1_counts_check points=3
+# %% tags=["tests"] grade_id="ex1_counts_check" points=3
 from paper2prod.checks import expect, expect_type, passed
 
 for name, value in [("n_ratings", n_ratings), ("n_users", n_users), ("n_films", n_films)]:
@@ -108,7 +108,7 @@ assert n_films == _reference["movieId"].nunique(), "n_films should count distinc
 # *Hint:* `groupBy("rating").count()`, then `toPandas()`; Spark does not promise any order unless you ask
 # for one.
 
-# %% [solution] id=ex2_histogram
+# %% tags=["solution"] grade_id="ex2_histogram"
 def rating_histogram(frame):
     """Number of rows per rating value, as a pandas Series sorted by rating."""
     ### BEGIN SOLUTION
@@ -116,7 +116,7 @@ def rating_histogram(frame):
     return counts.set_index("rating")["count"]
     ### END SOLUTION
 
-# %% [tests] id=ex2_histogram_check points=3
+# %% tags=["tests"] grade_id="ex2_histogram_check" points=3
 import pandas as pd
 
 _tiny = spark.createDataFrame([(1, 10, 0.5, 0), (2, 10, 0.5, 0), (3, 11, 0.5, 0), (1, 11, 2.5, 0),
@@ -159,13 +159,13 @@ plt.show()
 #
 # *Hint:* count ratings per film first, then count the films whose count is 1.
 
-# %% [solution] id=ex3_rated_once
+# %% tags=["solution"] grade_id="ex3_rated_once"
 ### BEGIN SOLUTION
 per_film = ratings.groupBy("movieId").count()
 share_rated_once = per_film.filter("count = 1").count() / per_film.count()
 ### END SOLUTION
 
-# %% [tests] id=ex3_rated_once_check points=2
+# %% tags=["tests"] grade_id="ex3_rated_once_check" points=2
 expect_type(share_rated_once, float, "share_rated_once")
 expect(0 < share_rated_once < 1, f"share_rated_once is {share_rated_once}: a share of films must be "
        "between 0 and 1.")
@@ -182,7 +182,7 @@ assert abs(share_rated_once - (_per_film == 1).mean()) < 1e-9, "count films with
 # In one or two sentences: a recommender ranks films by their **average** rating. Given your answer to
 # Exercise 3, what might it recommend, and why would that be a problem? (Lesson 04 comes back to this.)
 
-# %% [answer] id=q_rated_once points=1
+# %% [markdown] tags=["answer"] grade_id="q_rated_once" points=1
 # A film rated once, with five stars, has a perfect average, so a ranking by average rating fills up
 # with obscure films that one person happened to love. The average of one rating says almost nothing
 # about what other people will think.

@@ -90,7 +90,7 @@ print(f"{N_USERS} users, {N_ITEMS} films")
 # - `predict_global_mean(train_ratings, n_predictions)`: the simplest possible model, which predicts
 #   the mean training rating $\mu$ for everything. Return a NumPy array of `n_predictions` copies of it.
 
-# %% [solution] id=ex1_rmse
+# %% tags=["solution"] grade_id="ex1_rmse"
 def rmse(predicted, actual):
     """Root mean squared error of two equally long sequences."""
     ### BEGIN SOLUTION
@@ -105,7 +105,7 @@ def predict_global_mean(train_ratings, n_predictions):
     return np.full(n_predictions, float(np.mean(train_ratings)))
     ### END SOLUTION
 
-# %% [tests] id=ex1_rmse_check points=2
+# %% tags=["tests"] grade_id="ex1_rmse_check" points=2
 expect_type(rmse([1.0, 2.0], [1.0, 2.0]), float, "rmse([1.0, 2.0], [1.0, 2.0])")
 expect_close(rmse([3, 3], [1, 5]), 2.0, "rmse([3, 3], [1, 5])",
              hint="Both errors are 2, so the RMSE is 2, not 4: take the square root of the mean squared error.")
@@ -162,7 +162,7 @@ assert np.asarray(_pred).shape == (11,) and np.allclose(_pred, _train.mean()), "
 # *Hint:* `np.bincount(items, weights=residuals, minlength=n_items)` sums the residuals of each film in
 # one call, and `np.bincount(items, minlength=n_items)` counts its ratings. No Python loop over films.
 
-# %% [solution] id=ex2_biases
+# %% tags=["solution"] grade_id="ex2_biases"
 def fit_biases(users, items, ratings, n_users, n_items, lam=5.0, n_steps=10):
     """Koren's baseline predictor: (mu, user_bias, item_bias) by alternating closed-form steps."""
     ### BEGIN SOLUTION
@@ -178,7 +178,7 @@ def fit_biases(users, items, ratings, n_users, n_items, lam=5.0, n_steps=10):
     return mu, user_bias, item_bias
     ### END SOLUTION
 
-# %% [tests] id=ex2_biases_check points=3
+# %% tags=["tests"] grade_id="ex2_biases_check" points=3
 # Two users rate one film: 5 and 3 stars, so mu = 4. With lam = 1 the exact answer is
 # item bias 0 and user biases +1/(lam + 1) and -1/(lam + 1).
 _mu, _bu, _bi = fit_biases(np.array([0, 1]), np.array([0, 0]), np.array([5.0, 3.0]), 2, 2, lam=1.0)
@@ -276,7 +276,7 @@ assert abs(_mine - _reference) < 2e-3, f"on fold u2 your biases score {_mine:.4f
 # For the film half-step you will call the same function with the roles swapped:
 # `als_half_step(items, users, residuals, user_factors, n_items, lam)`.
 
-# %% [solution] id=ex3_half_step
+# %% tags=["solution"] grade_id="ex3_half_step"
 def als_half_step(rows, cols, values, fixed_factors, n_rows, lam):
     """Solve every row's ALS-WR normal equations with the other side's factors held fixed."""
     ### BEGIN SOLUTION
@@ -300,7 +300,7 @@ def als_half_step(rows, cols, values, fixed_factors, n_rows, lam):
     return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
     ### END SOLUTION
 
-# %% [tests] id=ex3_half_step_check points=4
+# %% tags=["tests"] grade_id="ex3_half_step_check" points=4
 # One dimension, by hand: a user rated four films whose 1-d factor is 1, each residual 1.
 # Weighted-lambda: x = (4 * 1) / (4 + lam * 4) = 1 / (1 + lam).
 _solved = als_half_step(np.zeros(4, int), np.arange(4), np.ones(4), np.ones((4, 1)), 1, lam=1.0)
@@ -391,7 +391,7 @@ print(f"one ALS-WR sweep over {_train[2].size:,} ratings at rank 50 took {time.p
 #   4. return `(model, history)`, where `history = {"train": [...], "test": [...]}` (the test list stays
 #      empty without a test set).
 
-# %% [solution] id=ex4_training
+# %% tags=["solution"] grade_id="ex4_training"
 def predict_als(model, users, items):
     """Predicted ratings: baseline plus the dot product of the user's and the film's factors."""
     ### BEGIN SOLUTION
@@ -420,7 +420,7 @@ def train_als_wr(train, test, n_users, n_items, rank=50, lam=0.12, n_iters=10, s
     return model, history
     ### END SOLUTION
 
-# %% [tests] id=ex4_training_check points=3
+# %% tags=["tests"] grade_id="ex4_training_check" points=3
 _model = (3.0, np.array([0.5, -0.5]), np.array([0.25, 0.0, -1.0]),
           np.array([[1.0, 0.0], [0.0, 2.0]]), np.array([[1.0, 1.0], [0.5, 0.0], [0.0, 0.0]]))
 _pred = np.asarray(predict_als(_model, np.array([0, 1, 1]), np.array([0, 1, 2])))
@@ -586,7 +586,7 @@ print(f"{past[2].size:,} past and {future[2].size:,} future ratings; the past ru
 # *Hint:* number each (film, bin) pair as `items * n_bins + bins`; then `np.bincount` with
 # `minlength=n_items * n_bins` sums per pair, and `.reshape(n_items, n_bins)` gives the table.
 
-# %% [solution] id=ex5_time_bias
+# %% tags=["solution"] grade_id="ex5_time_bias"
 def time_bin(times, t_min, t_max, n_bins):
     """Equal-width time bins from t_min to t_max; out-of-range times go to the first or last bin."""
     ### BEGIN SOLUTION
@@ -626,7 +626,7 @@ def predict_time_biases(model, users, items, bins):
     return mu + user_bias[users] + item_bias[items] + item_bin_bias[items, bins]
     ### END SOLUTION
 
-# %% [tests] id=ex5_time_bias_check points=3
+# %% tags=["tests"] grade_id="ex5_time_bias_check" points=3
 _bins = np.asarray(time_bin(np.array([0, 24, 25, 99, 100, 130, -5]), 0, 100, 4))
 expect(list(_bins[:4]) == [0, 0, 1, 3],
        f"With 4 bins from 0 to 100, times 0, 24, 25 and 99 fall in bins 0, 0, 1, 3; got {list(_bins[:4])}.")
@@ -748,7 +748,7 @@ print(f"ml-100k:         static {ml100k_static:.4f}, time-aware (15 bins) {ml100
 # its predictions for `test_pairs = (test_users, test_items)`. Return a NumPy array with the test RMSE
 # of each fold (use your `rmse`). The model never sees the test ratings: only the pairs it must predict.
 
-# %% [solution] id=ex6_folds
+# %% tags=["solution"] grade_id="ex6_folds"
 def evaluate_on_folds(fit_predict, folds):
     """Test RMSE of fit_predict on each (train, test) fold."""
     ### BEGIN SOLUTION
@@ -759,7 +759,7 @@ def evaluate_on_folds(fit_predict, folds):
     return np.array(scores)
     ### END SOLUTION
 
-# %% [tests] id=ex6_folds_check points=2
+# %% tags=["tests"] grade_id="ex6_folds_check" points=2
 _seen = []
 
 
@@ -859,7 +859,7 @@ plt.show()
 # which of theirs and how closely, compared with the spread across folds; then name at least two ways
 # in which the two tables are **not** like for like.
 
-# %% [answer] id=q_reproduced points=3
+# %% [markdown] tags=["answer"] grade_id="q_reproduced" points=3
 # Partly. My baseline predictor scores 0.942 ± 0.008 over u1–u5, well within the fold-to-fold spread
 # of Surprise's 0.944, so the baseline is reproduced. ALS-WR at rank 50 reaches 0.917, below Surprise's
 # SVD (0.934) and level with its SVD++ (0.919). Within my own table ALS-WR beats the biases on every
@@ -877,7 +877,7 @@ plt.show()
 # **last** training and test RMSE of its history. Return a pandas DataFrame with one row per λ and the
 # columns `lam`, `train_rmse` and `test_rmse`.
 
-# %% [solution] id=ex7_sweep
+# %% tags=["solution"] grade_id="ex7_sweep"
 def lambda_sweep(train, test, lams, rank=25, n_iters=8):
     """Final training and test RMSE of ALS-WR for each regularisation strength."""
     ### BEGIN SOLUTION
@@ -888,7 +888,7 @@ def lambda_sweep(train, test, lams, rank=25, n_iters=8):
     return pd.DataFrame(rows, columns=["lam", "train_rmse", "test_rmse"])
     ### END SOLUTION
 
-# %% [tests] id=ex7_sweep_check points=2
+# %% tags=["tests"] grade_id="ex7_sweep_check" points=2
 _own = train_als_wr
 
 
@@ -964,7 +964,7 @@ plt.show()
 # and **0.925 or lower** for ALS-WR (0.920 is the goal, below SVD++'s 0.919 the stretch), and a λ sweep
 # whose best test error lies strictly inside the range, with both ends worse.
 
-# %% [tests] id=targets_check points=2
+# %% tags=["tests"] grade_id="targets_check" points=2
 expect("reproduction" in globals() and "sweep" in globals(),
        "The table `reproduction` or the λ sweep `sweep` is missing: run the cells of exercises 6 and 7 first.")
 _problems = []

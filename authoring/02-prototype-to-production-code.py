@@ -119,7 +119,7 @@ print("user 1's actual rating:", latest.query("userId == @user and movieId == @f
 # *Hints:* predict user 1's rating for every rated film and look for films that share a prediction
 # exactly (`groupby` on the predicted value); print their titles. `np.count_nonzero` counts filled cells.
 
-# %% [solution] id=ex1_silent_failure
+# %% tags=["solution"] grade_id="ex1_silent_failure"
 ### BEGIN SOLUTION
 rated_films = np.sort(latest["movieId"].unique())
 for_user_1 = prototype_model.predict(np.ones(len(rated_films), dtype=int), rated_films)
@@ -131,7 +131,7 @@ print(f"{len(crowd):,} films share one prediction for user 1, e.g. {movies.loc[f
       f"and {movies.loc[film_b, 'title']!r}; {ratings_lost:,} ratings never reached R")
 ### END SOLUTION
 
-# %% [tests] id=ex1_silent_failure_check points=2
+# %% tags=["tests"] grade_id="ex1_silent_failure_check" points=2
 from paper2prod.checks import expect, expect_close, expect_type, passed
 
 for name, value in [("film_a", film_a), ("film_b", film_b), ("ratings_lost", ratings_lost)]:
@@ -239,7 +239,7 @@ show_outcomes({"prototype": run_tests([test_a_second_model_leaves_the_first_alon
 # tests in the next cell, at least three, ideally one per item of the checklist. Run the check cell
 # after it as often as you like: it shows how each of your tests does against the prototype.
 
-# %% [solution] id=ex2_tests
+# %% tags=["solution"] grade_id="ex2_tests"
 ### BEGIN SOLUTION
 def test_films_with_large_ids_stay_apart(mf):
     """Ids are labels: films 10 and 5000 are two films, even with only two films in the data."""
@@ -286,7 +286,7 @@ def test_training_twice_gives_the_same_predictions(mf):
     assert np.array_equal(first, second), f"two runs differ by {second - first}"
 ### END SOLUTION
 
-# %% [tests] id=ex2_tests_check points=2
+# %% tags=["tests"] grade_id="ex2_tests_check" points=2
 ### BEGIN HIDDEN TESTS
 # A correct ALS-WR behind the contract, and the same with one planted defect of the prototype
 # ("mutants"). A student's test catches a defect when it passes on the correct version and fails on the
@@ -418,31 +418,31 @@ assert not _wrong, ("These tests fail on a correct implementation, so they deman
 # prototype's planted defects (it runs them against a correct implementation with that one defect put
 # back). They have nothing to show before that.
 
-# %% [tests] id=ex2_catches_defect_1 points=1
+# %% tags=["tests"] grade_id="ex2_catches_defect_1" points=1
 # Graded when you hand in: do your tests catch planted defect 1?
 ### BEGIN HIDDEN TESTS
 _check_catches(1, "about ids that do not run 1, 2, ..., n (ml-latest-small's film ids go up to 193,609)")
 ### END HIDDEN TESTS
 
-# %% [tests] id=ex2_catches_defect_2 points=1
+# %% tags=["tests"] grade_id="ex2_catches_defect_2" points=1
 # Graded when you hand in: do your tests catch planted defect 2?
 ### BEGIN HIDDEN TESTS
 _check_catches(2, "about the update not following the paper's formula (test solve_vector on a tiny case)")
 ### END HIDDEN TESTS
 
-# %% [tests] id=ex2_catches_defect_3 points=1
+# %% tags=["tests"] grade_id="ex2_catches_defect_3" points=1
 # Graded when you hand in: do your tests catch planted defect 3?
 ### BEGIN HIDDEN TESTS
 _check_catches(3, "about a user id with no training ratings (e.g. users 1, 2, 4 but no 3) and the NaN it spreads")
 ### END HIDDEN TESTS
 
-# %% [tests] id=ex2_catches_defect_4 points=1
+# %% tags=["tests"] grade_id="ex2_catches_defect_4" points=1
 # Graded when you hand in: do your tests catch planted defect 4?
 ### BEGIN HIDDEN TESTS
 _check_catches(4, "about the answer for an unknown user or film (the contract's documented fallback)")
 ### END HIDDEN TESTS
 
-# %% [tests] id=ex2_catches_defect_5 points=1
+# %% tags=["tests"] grade_id="ex2_catches_defect_5" points=1
 # Graded when you hand in: do your tests catch planted defect 5?
 ### BEGIN HIDDEN TESTS
 _check_catches(5, "about reproducibility (train twice with the same arguments, compare predictions at once)")
@@ -461,7 +461,7 @@ _check_catches(5, "about reproducibility (train twice with the same arguments, c
 # ### 3a. The update (1 point)
 # Write `solve_vector` exactly as the contract states it.
 
-# %% [solution] id=ex3_solve
+# %% tags=["solution"] grade_id="ex3_solve"
 import numpy as np
 
 
@@ -481,7 +481,7 @@ def solve_vector(fixed, ratings, reg):
     return np.linalg.solve(normal_matrix, fixed.T @ ratings)
     ### END SOLUTION
 
-# %% [tests] id=ex3_solve_check points=1
+# %% tags=["tests"] grade_id="ex3_solve_check" points=1
 _fixed = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
 _ratings = np.array([1.0, -1.0, 0.5])
 _got = solve_vector(_fixed, _ratings, 0.5)
@@ -511,7 +511,7 @@ assert np.allclose(solve_vector(_fixed.tolist(), _ratings.tolist(), 0.5), _expec
 # matrices and the global mean. Write `predict`, vectorised (no loop over pairs). `pd.Index.get_indexer`
 # turns ids into row numbers in one call, with -1 for an id it does not know.
 
-# %% [solution] id=ex3_model
+# %% tags=["solution"] grade_id="ex3_model"
 from dataclasses import dataclass
 
 import numpy as np
@@ -547,7 +547,7 @@ class ALSModel:
         return predicted
         ### END SOLUTION
 
-# %% [tests] id=ex3_unseen_check points=1
+# %% tags=["tests"] grade_id="ex3_unseen_check" points=1
 _model = ALSModel(user_ids=pd.Index([1, 5]), film_ids=pd.Index([10, 20]), user_means=np.array([4.0, 2.0]),
                   user_factors=np.array([[1.0, 0.0], [0.0, 1.0]]),
                   film_factors=np.array([[0.5, 0.0], [0.0, -0.5]]), global_mean=3.0)
@@ -600,7 +600,7 @@ print("np.linalg.solve solves a whole stack at once:", np.linalg.solve(np.stack(
 # defect on small cases: ids, the regulariser (your trained vectors must satisfy the paper's equations),
 # a missing user id, and reproducibility. Exercise 4 then asks for a speed-up of 20 times or more.
 
-# %% [solution] id=ex3_train
+# %% tags=["solution"] grade_id="ex3_train"
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
@@ -658,7 +658,7 @@ def train_als(ratings, rank=10, reg=0.1, iterations=10, seed=0, progress=False):
                     float(values.mean()))
     ### END SOLUTION
 
-# %% [tests] id=ex3_ids_check points=1
+# %% tags=["tests"] grade_id="ex3_ids_check" points=1
 _sparse = pd.DataFrame({"userId": [1, 1, 2, 2, 3, 3], "movieId": [10, 5000, 10, 5000, 10, 5000],
                         "rating": [5.0, 1.0, 4.0, 1.0, 5.0, 2.0]})
 _model = train_als(_sparse, rank=2, reg=0.01, iterations=20)
@@ -694,7 +694,7 @@ _gap = _training_rmse(_sparse_model, _relabelled) - _training_rmse(
 assert _gap < 0.02, f"with sparse ids the model fits the same ratings {_gap:.3f} worse (RMSE): films are mixed"
 ### END HIDDEN TESTS
 
-# %% [tests] id=ex3_regulariser_check points=1
+# %% tags=["tests"] grade_id="ex3_regulariser_check" points=1
 def _film_side_error(model, ratings, reg):
     """How far each film vector is from the paper's update given the final user vectors."""
     u = model.user_ids.get_indexer(ratings["userId"])
@@ -729,7 +729,7 @@ _model = train_als(_synthetic, rank=4, reg=0.08, iterations=3, seed=1)
 assert _film_side_error(_model, _synthetic, 0.08) < 1e-8, "film vectors do not satisfy the ALS-WR update"
 ### END HIDDEN TESTS
 
-# %% [tests] id=ex3_empty_user_check points=1
+# %% tags=["tests"] grade_id="ex3_empty_user_check" points=1
 _gap = pd.DataFrame({"userId": [1, 1, 2, 2, 4, 4], "movieId": [1, 2, 1, 2, 1, 2],
                      "rating": [5.0, 3.0, 4.0, 2.0, 1.0, 4.0]})
 _model = train_als(_gap, rank=2, reg=0.1, iterations=5)
@@ -751,7 +751,7 @@ assert np.isfinite(_model.predict(_holes["userId"], _holes["movieId"])).all(), "
 assert len(_model.user_ids) == _holes["userId"].nunique(), "one row per user with ratings"
 ### END HIDDEN TESTS
 
-# %% [tests] id=ex3_seed_check points=1
+# %% tags=["tests"] grade_id="ex3_seed_check" points=1
 _tiny = pd.DataFrame({"userId": [1, 1, 1, 2, 2, 3, 3, 3], "movieId": [1, 2, 3, 1, 3, 1, 2, 3],
                       "rating": [5.0, 3.0, 4.0, 2.0, 1.0, 4.0, 4.0, 5.0]})
 _first = train_als(_tiny, rank=2, reg=0.1, iterations=3)
@@ -828,7 +828,7 @@ plt.show()
 #
 # and profile your version on `profile_slice` to see where *its* time goes now.
 
-# %% [solution] id=ex4_speed
+# %% tags=["solution"] grade_id="ex4_speed"
 ### BEGIN SOLUTION
 def best_of(runs, action):
     """Shortest wall-clock time of `runs` calls of action()."""
@@ -850,7 +850,7 @@ print(f"prototype {prototype_seconds:.2f} s, yours {production_seconds:.3f} s: {
       f"the prototype's hotspot is {prototype_hotspot}()")
 ### END SOLUTION
 
-# %% [tests] id=ex4_speed_check points=2
+# %% tags=["tests"] grade_id="ex4_speed_check" points=2
 expect_type(production_seconds, float, "production_seconds")
 expect_type(speedup, float, "speedup")
 expect(0 < production_seconds < 60, f"production_seconds is {production_seconds}: time one call of "
@@ -904,7 +904,7 @@ plt.show()
 # product team, and the on-call engineer have met first, how would each have shown itself (or not), and
 # which of the habits you practised today would have caught it?
 
-# %% [answer] id=q_shipped points=3
+# %% [markdown] tags=["answer"] grade_id="q_shipped" points=3
 # Users would have met the id clamp first, without anyone noticing: every film with an id of 9,724 or
 # more (4,334 films, most of the recent catalogue) shares one vector, so a new film gets the same score as
 # thousands of others, and 22,564 ratings were silently dropped. The RMSE looked fine, so no dashboard

@@ -95,7 +95,7 @@ print("partitions after a shuffle:", spark.conf.get("spark.sql.shuffle.partition
 # Stay in Spark: no `toPandas()` inside the function. *Hint:* `groupBy(...).agg(F.count("*")...,
 # F.avg(...)...)`, then `filter`, `join` and `orderBy(F.desc(...), ...)`.
 
-# %% [solution] id=ex1_film_summary
+# %% tags=["solution"] grade_id="ex1_film_summary"
 def film_summary(ratings, movies, min_ratings):
     """Films with at least `min_ratings` ratings: movieId, title, n_ratings, mean_rating, best first."""
     ### BEGIN SOLUTION
@@ -107,7 +107,7 @@ def film_summary(ratings, movies, min_ratings):
             .orderBy(F.desc("mean_rating"), F.desc("n_ratings"), F.asc("movieId")))
     ### END SOLUTION
 
-# %% [tests] id=ex1_film_summary_check points=2
+# %% tags=["tests"] grade_id="ex1_film_summary_check" points=2
 from pyspark.sql import DataFrame as SparkDataFrame
 
 # Film 13: three 4.5s; film 10: 5 and 4; film 11: 4, 4, 5; film 12: a single 5; film 14: 3 and 4.
@@ -192,7 +192,7 @@ top_films.show(8, truncate=40)
 # `(train, test)`, with about `test_fraction` of the rows in `test`, the same split for the same seed,
 # and **both parts cached**. *Hint:* `DataFrame.randomSplit(weights, seed)` and `DataFrame.cache()`.
 
-# %% [solution] id=ex2_split
+# %% tags=["solution"] grade_id="ex2_split"
 def cached_split(frame, test_fraction=0.2, seed=42):
     """A reproducible random (train, test) split of a Spark DataFrame, both parts cached."""
     ### BEGIN SOLUTION
@@ -200,7 +200,7 @@ def cached_split(frame, test_fraction=0.2, seed=42):
     return train.cache(), test.cache()
     ### END SOLUTION
 
-# %% [tests] id=ex2_split_check points=2
+# %% tags=["tests"] grade_id="ex2_split_check" points=2
 from pyspark import StorageLevel
 
 from paper2prod.synthetic import make_ratings
@@ -256,7 +256,7 @@ print(f"train: {train.count():,} ratings   test: {test.count():,} ratings")
 # `(rmse, dropped)`: the RMSE of the predictions, computed with `RegressionEvaluator`, and the number
 # of test rows the model dropped because their user or film was not in the training data.
 
-# %% [solution] id=ex3_als
+# %% tags=["solution"] grade_id="ex3_als"
 def make_als(rank=10, reg_param=0.1, max_iter=10, seed=42):
     """An unfitted ALS for explicit MovieLens ratings that drops cold-start rows."""
     ### BEGIN SOLUTION
@@ -277,7 +277,7 @@ def rmse_and_dropped(model, test):
     return rmse, dropped
     ### END SOLUTION
 
-# %% [tests] id=ex3_als_check points=3
+# %% tags=["tests"] grade_id="ex3_als_check" points=3
 _als = make_als(rank=3, reg_param=0.2, max_iter=4, seed=7)
 expect(isinstance(_als, ALS), f"make_als should return an (unfitted) ALS estimator, not a "
        f"{type(_als).__name__}. Don't call .fit inside make_als.")
@@ -376,7 +376,7 @@ Code(filename=numpy_als.__file__, language="python")
 # *Hint:* `pd.Index(train["userId"].unique()).get_indexer(values)` gives each value's position, and
 # `-1` for values it does not contain.
 
-# %% [solution] id=ex4_encode
+# %% tags=["solution"] grade_id="ex4_encode"
 def encode_split(train, test):
     """Number users and films from `train`; drop `test` rows that the numbering does not cover."""
     ### BEGIN SOLUTION
@@ -392,7 +392,7 @@ def encode_split(train, test):
     return train_codes.reset_index(drop=True), test_codes[known].reset_index(drop=True)
     ### END SOLUTION
 
-# %% [tests] id=ex4_encode_check points=2
+# %% tags=["tests"] grade_id="ex4_encode_check" points=2
 _tiny_train = pd.DataFrame({"userId": [7, 7, 3, 9], "movieId": [100, 200, 100, 300], "rating": [4.0, 3.0, 5.0, 2.0]})
 _tiny_test = pd.DataFrame({"userId": [3, 8, 9, 7], "movieId": [200, 100, 400, 300], "rating": [1.0, 2.0, 3.0, 4.0]})
 _codes = encode_split(_tiny_train, _tiny_test)
@@ -474,7 +474,7 @@ passed("Spark's ALS and ALS-WR agree on the same split")
 # *Hint:* the Spark documentation on collaborative filtering has a section called "Scaling of the
 # regularization parameter".
 
-# %% [answer] id=q_regparam points=2
+# %% [markdown] tags=["answer"] grade_id="q_regparam" points=2
 # ALS-WR penalises each user's factor by λ·n_u·|x_u|² and each film's by λ·n_i·|y_i|², where n_u and n_i
 # are the numbers of ratings the user made and the film received. So the normal equations for user u are
 # (Y_uᵀY_u + λ·n_u·I) x_u = Y_uᵀ r_u. When Spark solves the least-squares problem of one user (or film),
@@ -505,7 +505,7 @@ passed("Spark's ALS and ALS-WR agree on the same split")
 # `validationMetrics` are in the same order as the grid. `parallelism=2` lets Spark fit two grid points
 # at the same time, which saves time on small data.
 
-# %% [solution] id=ex5_tune
+# %% tags=["solution"] grade_id="ex5_tune"
 def tune(estimator, train, ranks, reg_params, seed=42):
     """Grid search over rank x regParam with a train/validation split: (best_model, table)."""
     ### BEGIN SOLUTION
@@ -523,7 +523,7 @@ def tune(estimator, train, ranks, reg_params, seed=42):
     return fitted.bestModel, table.sort_values("rmse", ignore_index=True)
     ### END SOLUTION
 
-# %% [tests] id=ex5_tune_check points=3
+# %% tags=["tests"] grade_id="ex5_tune_check" points=3
 from paper2prod.synthetic import make_ratings
 
 _frame = spark.createDataFrame(make_ratings(1_500, n_users=50, n_items=60, seed=11),

@@ -236,7 +236,7 @@ describe(my_top10, my_scores)
 #
 # The cell then counts the films in your top 10 with fewer than five ratings.
 
-# %% [solution] id=ex1_rarely_rated
+# %% tags=["solution"] grade_id="ex1_rarely_rated"
 def count_rarely_rated(movie_ids, n_ratings, below=5):
     """How many of the films in movie_ids have fewer than `below` ratings."""
     ### BEGIN SOLUTION
@@ -248,7 +248,7 @@ def count_rarely_rated(movie_ids, n_ratings, below=5):
 n_rarely_rated = count_rarely_rated(my_top10, film_stats["n_ratings"])
 print(f"{n_rarely_rated} of your top {K} have fewer than 5 ratings")
 
-# %% [tests] id=ex1_rarely_rated_check points=2
+# %% tags=["tests"] grade_id="ex1_rarely_rated_check" points=2
 _counts = pd.Series({1: 10, 2: 4, 3: 5, 4: 1, 5: 2})
 _got = count_rarely_rated([3, 1, 2], _counts, below=5)
 expect_type(_got, (int, np.integer), "count_rarely_rated(...)")
@@ -315,7 +315,7 @@ plt.show()
 # *Hint:* count rows per `movieId`, keep the ids that pass, and join them back (an inner join keeps only
 # matching rows); or use a count over a window partitioned by `movieId`.
 
-# %% [solution] id=ex2_drop_rare
+# %% tags=["solution"] grade_id="ex2_drop_rare"
 def drop_rare_films(frame, min_ratings):
     """The rows of films with at least min_ratings rows in frame (same columns)."""
     ### BEGIN SOLUTION
@@ -324,7 +324,7 @@ def drop_rare_films(frame, min_ratings):
     ### END SOLUTION
 
 
-# %% [tests] id=ex2_drop_rare_check points=2
+# %% tags=["tests"] grade_id="ex2_drop_rare_check" points=2
 _tiny = spark.createDataFrame([(1, 10, 4.0, 0), (2, 10, 3.0, 0), (3, 10, 5.0, 0), (1, 11, 2.0, 0),
                                (2, 11, 1.0, 0), (1, 12, 5.0, 0)], schema=data.ratings_schema())
 _kept = drop_rare_films(_tiny, 2)
@@ -361,7 +361,7 @@ assert set(zip(_result.userId, _result.movieId)) == set(zip(_expected.userId, _e
 #
 # *Hint:* `np.where` broadcasts a vector over the rows of a matrix.
 
-# %% [solution] id=ex3_mask_rare
+# %% tags=["solution"] grade_id="ex3_mask_rare"
 def mask_rare_films(scores, n_ratings, min_ratings):
     """A copy of scores with films rated fewer than min_ratings times set to -inf."""
     ### BEGIN SOLUTION
@@ -369,7 +369,7 @@ def mask_rare_films(scores, n_ratings, min_ratings):
     ### END SOLUTION
 
 
-# %% [tests] id=ex3_mask_rare_check points=2
+# %% tags=["tests"] grade_id="ex3_mask_rare_check" points=2
 _scores = np.array([3.0, -1.0, 4.5, 0.5])
 _counts = np.array([1, 7, 3, 2])
 _before = _scores.copy()
@@ -442,7 +442,7 @@ side_by_side
 # a pandas Series indexed by `movieId` holding each film's damped mean. With `damping=0` it is the plain
 # mean.
 
-# %% [solution] id=ex4_damped_mean
+# %% tags=["solution"] grade_id="ex4_damped_mean"
 def damped_mean(frame, damping):
     """Each film's mean rating, pulled towards the global mean by `damping` pretend ratings."""
     ### BEGIN SOLUTION
@@ -452,7 +452,7 @@ def damped_mean(frame, damping):
     ### END SOLUTION
 
 
-# %% [tests] id=ex4_damped_mean_check points=2
+# %% tags=["tests"] grade_id="ex4_damped_mean_check" points=2
 _frame = pd.DataFrame({"movieId": [10, 20, 20, 20, 20, 30, 30], "rating": [5.0, 3.0, 4.0, 2.0, 3.0, 1.0, 1.0]})
 _result = damped_mean(_frame, 2)
 expect(isinstance(_result, pd.Series), f"damped_mean should return a pandas Series, not a "
@@ -520,7 +520,7 @@ pd.concat({"raw mean": describe(raw_top10)[["title", "n_ratings", "mean_rating"]
 #
 # ## Exercise 5 — precision@k (2 points)
 
-# %% [solution] id=ex5_precision
+# %% tags=["solution"] grade_id="ex5_precision"
 def precision_at_k(recommended, relevant, k=K):
     """Share of the first k recommended films that are relevant."""
     ### BEGIN SOLUTION
@@ -529,7 +529,7 @@ def precision_at_k(recommended, relevant, k=K):
     ### END SOLUTION
 
 
-# %% [tests] id=ex5_precision_check points=2
+# %% tags=["tests"] grade_id="ex5_precision_check" points=2
 _p = precision_at_k([1, 2, 3, 4, 5], {2, 5, 9}, k=5)
 expect(_p != 1.0, "precision_at_k([1, 2, 3, 4, 5], {2, 5, 9}, k=5) returned 1.0. Did you divide by the "
        "number of hits? Precision@k divides the hits by k, the number of places in the list.")
@@ -553,7 +553,7 @@ for _ in range(50):
 # %% [markdown]
 # ## Exercise 6 — recall@k (2 points)
 
-# %% [solution] id=ex6_recall
+# %% tags=["solution"] grade_id="ex6_recall"
 def recall_at_k(recommended, relevant, k=K):
     """Share of the relevant films found among the first k recommended."""
     ### BEGIN SOLUTION
@@ -562,7 +562,7 @@ def recall_at_k(recommended, relevant, k=K):
     ### END SOLUTION
 
 
-# %% [tests] id=ex6_recall_check points=2
+# %% tags=["tests"] grade_id="ex6_recall_check" points=2
 _r = recall_at_k([1, 2, 3, 4, 5], {2, 5, 9}, k=5)
 expect(abs(_r - 2 / 5) > 1e-9, "recall_at_k([1, 2, 3, 4, 5], {2, 5, 9}, k=5) returned 2/5, which is the "
        "precision. Recall divides the hits by the number of relevant films, not by k.")
@@ -587,7 +587,7 @@ for _ in range(50):
 # *Hint:* `np.log2`; positions start at 1, so the discount of the first place is $1/\log_2 2 = 1$. The
 # base of the logarithm does not matter in the end (it cancels in the ratio), but the discount does.
 
-# %% [solution] id=ex7_ndcg
+# %% tags=["solution"] grade_id="ex7_ndcg"
 def ndcg_at_k(recommended, relevant, k=K):
     """Normalised discounted cumulative gain of the first k recommended films (binary relevance)."""
     ### BEGIN SOLUTION
@@ -599,7 +599,7 @@ def ndcg_at_k(recommended, relevant, k=K):
     ### END SOLUTION
 
 
-# %% [tests] id=ex7_ndcg_check points=3
+# %% tags=["tests"] grade_id="ex7_ndcg_check" points=3
 import math
 
 # By hand: hits at positions 2 and 5; the ideal puts the 3 relevant films at positions 1, 2 and 3.
@@ -752,12 +752,12 @@ plt.show()
 # The check also looks at your own top 10 under that threshold: none of its films may have fewer than 5
 # ratings.
 
-# %% [solution] id=ex8_threshold
+# %% tags=["solution"] grade_id="ex8_threshold"
 ### BEGIN SOLUTION
 chosen_min_ratings = 50
 ### END SOLUTION
 
-# %% [tests] id=ex8_threshold_check points=1
+# %% tags=["tests"] grade_id="ex8_threshold_check" points=1
 expect(chosen_min_ratings in THRESHOLDS, f"chosen_min_ratings is {chosen_min_ratings!r}: choose one of the "
        f"thresholds you measured, {THRESHOLDS}.")
 # Computed here rather than with your functions, so that a slip in an earlier exercise costs nothing here.
@@ -780,7 +780,7 @@ assert np.isfinite(_scores[_order]).all(), "the threshold leaves fewer than 10 f
 # the plot: what you gain by it, what it costs, and why a lower or a higher threshold would be worse. Use
 # numbers from your table or plot.
 
-# %% [answer] id=q_threshold points=2
+# %% [markdown] tags=["answer"] grade_id="q_threshold" points=2
 # I would ship a minimum of 50 ratings: NDCG@10 climbs from about 0.02 at 10 ratings to 0.12 at 50, level
 # with the damped popularity baseline, while the lists still show three times as many different films
 # (1.6% of the catalogue against 0.5%) and are personal; going to 100 adds another 0.03 of NDCG but halves

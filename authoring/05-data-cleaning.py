@@ -143,7 +143,7 @@ raw.show(5, truncate=False)
 # *Hints:* `raw.count()` already skips the first header line. `F.col("rated_at").try_cast("long")`;
 # `F.col("rating").try_cast("double")`; `groupBy(...).count().orderBy(F.desc("count")).first()`.
 
-# %% [solution] id=ex1_profile
+# %% tags=["solution"] grade_id="ex1_profile"
 ### BEGIN SOLUTION
 n_input_rows = raw.count()
 n_corrupt = raw.filter(F.col("_corrupt_record").isNotNull()).count()
@@ -155,7 +155,7 @@ busiest_second_user = (raw.groupBy("user_id", "rated_at").count()
                        .orderBy(F.desc("count"), "user_id").first()["user_id"])
 ### END SOLUTION
 
-# %% [tests] id=ex1_profile_check points=3
+# %% tags=["tests"] grade_id="ex1_profile_check" points=3
 from paper2prod.checks import expect, expect_type, passed
 
 for _name in ("n_input_rows", "n_corrupt", "n_iso_timestamps", "n_ms_timestamps"):
@@ -269,7 +269,7 @@ def tiny_csv(name, lines):
 # Out-of-range ratings, odd timestamps and odd user ids are **not** this function's business: Exercise 4
 # repairs them first and judges them afterwards.
 
-# %% [solution] id=ex2_parse
+# %% tags=["solution"] grade_id="ex2_parse"
 def parse_ratings(raw):
     """Split raw ratings into (parsed, quarantine); see the exercise text for the rules."""
     ### BEGIN SOLUTION
@@ -286,7 +286,7 @@ def parse_ratings(raw):
     return split_by_reason(flagged, ["event_id", "user_id", "movieId", "rating", "rated_at", "client"])
     ### END SOLUTION
 
-# %% [tests] id=ex2_parse_check points=3
+# %% tags=["tests"] grade_id="ex2_parse_check" points=3
 from paper2prod.checks import expect, passed
 
 _header = ",".join(RAW_COLUMNS)
@@ -338,7 +338,7 @@ assert _parsed_all.count() + sum(_counts.values()) == raw.count(), "parsed + qua
 # extra) when `clean` and `quarantine` together do not hold exactly `n_input_rows` rows. A quarantine row
 # without a reason is a bug too: raise for that as well.
 
-# %% [solution] id=ex3_reconcile
+# %% tags=["solution"] grade_id="ex3_reconcile"
 def reconcile(n_input_rows, clean, quarantine):
     """Rows per outcome, as a pandas Series: clean, then each reason. Raises when they do not add up."""
     ### BEGIN SOLUTION
@@ -355,7 +355,7 @@ def reconcile(n_input_rows, clean, quarantine):
     return counts
     ### END SOLUTION
 
-# %% [tests] id=ex3_reconcile_check points=2
+# %% tags=["tests"] grade_id="ex3_reconcile_check" points=2
 _clean = spark.createDataFrame([(1,), (2,), (3,)], "event_id long")
 _held = spark.createDataFrame([(4, "unknown_film"), (5, "bot_account"), (6, "bot_account")],
                               "event_id long, reason string")
@@ -401,7 +401,7 @@ else:
 # `malformed_line` (a user id or timestamp that still cannot be read), `rating_out_of_range` (after
 # rescaling, not one of `HALF_STARS`), `timestamp_in_future` (after `EXPORTED_AT`).
 
-# %% [solution] id=ex4_repair
+# %% tags=["solution"] grade_id="ex4_repair"
 def repair_values(parsed):
     """Repair ids, scales and timestamps; quarantine what is still wrong. Returns (repaired, quarantine)."""
     ### BEGIN SOLUTION
@@ -420,7 +420,7 @@ def repair_values(parsed):
     return split_by_reason(table.withColumn("reason", reason), CLEAN_COLUMNS)
     ### END SOLUTION
 
-# %% [tests] id=ex4_repair_check points=4
+# %% tags=["tests"] grade_id="ex4_repair_check" points=4
 PARSED_SCHEMA = "event_id long, user_id string, movieId int, rating double, rated_at string, client string"
 _tiny = spark.createDataFrame([
     (1, "1", 10, 4.0, "964982703", "web"),
@@ -511,7 +511,7 @@ RAW_MOVIES_SCHEMA = StructType([StructField(name, StringType())
                                 for name in ["movieId", "title", "genres", "_corrupt_record"]])
 
 
-# %% [solution] id=ex5_movies
+# %% tags=["solution"] grade_id="ex5_movies"
 def clean_movies(spark, path):
     """The film catalogue, repaired: movieId (int), title, genres; one row per input line."""
     ### BEGIN SOLUTION
@@ -530,7 +530,7 @@ def clean_movies(spark, path):
                              genres.alias("genres"))
     ### END SOLUTION
 
-# %% [tests] id=ex5_movies_check points=3
+# %% tags=["tests"] grade_id="ex5_movies_check" points=3
 _path = tiny_csv("movies.csv", [
     "movieId,title,genres",
     "1,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy",
@@ -604,7 +604,7 @@ assert len(_all) == len(_truth) and not _wrong, f"{len(_wrong)} films differ, e.
 # Rules 1–3 come before rule 4 so that a duplicate or a bot's rating never pushes out a real one.
 # *Hint:* `F.row_number().over(Window.partitionBy(...).orderBy(...))` numbers the rows within a group.
 
-# %% [solution] id=ex6_resolve
+# %% tags=["solution"] grade_id="ex6_resolve"
 def resolve_rows(repaired, movies):
     """Quarantine duplicates, unknown films, bots and superseded ratings. Returns (clean, quarantine)."""
     ### BEGIN SOLUTION
@@ -623,7 +623,7 @@ def resolve_rows(repaired, movies):
     return clean, rejected.unionByName(superseded)
     ### END SOLUTION
 
-# %% [tests] id=ex6_resolve_check points=4
+# %% tags=["tests"] grade_id="ex6_resolve_check" points=4
 _films = spark.range(1, 2001).select(F.col("id").cast("int").alias("movieId"))
 _rows = [
     (1, 1, 10, 4.0, 1000),                          # clean
@@ -707,7 +707,7 @@ plt.show()
 # counts must reconcile. When you hand in, hidden tests do the same on a freshly generated export with
 # another seed, so rules that only fit this one file do not pass.
 
-# %% [tests] id=e2e_clean_export_check points=4
+# %% tags=["tests"] grade_id="e2e_clean_export_check" points=4
 from paper2prod.checks import expect, passed
 
 HINTS = {
@@ -779,7 +779,7 @@ class ContractError(Exception):
     """The clean table breaks the data contract: do not train on it."""
 
 
-# %% [solution] id=ex7_contract
+# %% tags=["solution"] grade_id="ex7_contract"
 def check_contract(clean, movies):
     """Raise ContractError naming the first broken rule; return None if the clean table passes."""
     ### BEGIN SOLUTION
@@ -811,7 +811,7 @@ def check_contract(clean, movies):
     return None
     ### END SOLUTION
 
-# %% [tests] id=ex7_contract_check points=3
+# %% tags=["tests"] grade_id="ex7_contract_check" points=3
 _schema = "event_id long, userId int, movieId int, rating double, timestamp long"
 _films = spark.createDataFrame([(10,), (11,), (12,)], "movieId int")
 _good = [(1, 1, 10, 4.0, 964982703), (2, 1, 11, 0.5, 964982704), (3, 2, 10, 5.0, EXPORTED_AT)]
@@ -875,7 +875,7 @@ print("The clean table passes the contract.")
 # `rating` (double) and `timestamp` (long), cast with `try_cast`, keeping only the rows where all five
 # parsed. No repairs, no checks.
 
-# %% [solution] id=ex8_naive
+# %% tags=["solution"] grade_id="ex8_naive"
 def raw_but_parseable(raw):
     """What an uncleaned pipeline trains on: the rows whose five fields happen to parse."""
     ### BEGIN SOLUTION
@@ -886,7 +886,7 @@ def raw_but_parseable(raw):
                       F.col("rated_at").try_cast("long").alias("timestamp")).dropna()
     ### END SOLUTION
 
-# %% [tests] id=ex8_naive_check points=2
+# %% tags=["tests"] grade_id="ex8_naive_check" points=2
 _tiny = read_raw_ratings(spark, tiny_csv("naive.csv", [
     ",".join(RAW_COLUMNS),
     "1,1,10,4.0,964982703,web",
@@ -974,7 +974,7 @@ side_by_side
 # Finish with **what you would tell the sceptic**, including one thing the RMSE alone would not have told
 # them.
 
-# %% [answer] id=q8_what_changed points=3
+# %% [markdown] tags=["answer"] grade_id="q8_what_changed" points=3
 # Trained on the raw-but-parseable rows, ALS misses the held-out clean ratings by about 1.7 stars (RMSE);
 # trained on the cleaned rows, by about 0.9, the level of lesson 03. The two top-10 lists for the persona
 # share no film, and the raw model predicts 10 to 18 "stars" for its top films, which is impossible on a

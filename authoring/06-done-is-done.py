@@ -154,7 +154,7 @@ BACKLOG.assign(impact_per_day=BACKLOG["impact"] / BACKLOG["effort_days"])
 # each day where it buys most. (For a small backlog like this one it also finds the best plan; in
 # general it is a good, fast rule of thumb, not a guarantee.)
 
-# %% [solution] id=ex1_scope
+# %% tags=["solution"] grade_id="ex1_scope"
 def choose_work(backlog, days):
     """Required items, then the rest by impact per day while they fit; returns the chosen rows."""
     ### BEGIN SOLUTION
@@ -188,7 +188,7 @@ out_of_scope = {
 }
 ### END SOLUTION
 
-# %% [tests] id=ex1_choose_check points=2
+# %% tags=["tests"] grade_id="ex1_choose_check" points=2
 _backlog = pd.DataFrame([("must A", 1.0, 2.0, True), ("small good", 1.0, 4.0, False), ("big", 3.0, 10.5, False),
                          ("tiny", 0.5, 1.5, False), ("medium", 2.0, 5.0, False)],
                         columns=["item", "effort_days", "impact", "required"])
@@ -248,7 +248,7 @@ _tie = pd.DataFrame([("must", 1.0, 1.0, True), ("a", 2.0, 4.0, False), ("b", 1.0
 assert set(choose_work(_tie, 3.0)["item"]) == {"must", "b"}, "a tie in impact per day goes to the smaller effort"
 ### END HIDDEN TESTS
 
-# %% [tests] id=ex1_out_of_scope_check points=1
+# %% tags=["tests"] grade_id="ex1_out_of_scope_check" points=1
 expect_type(out_of_scope, dict, "out_of_scope")
 _left_out = set(BACKLOG["item"]) - set(week_plan["item"])
 expect(set(out_of_scope) == _left_out, f"out_of_scope should have one entry for each backlog item not in week_plan: "
@@ -375,7 +375,7 @@ print(check_delivery(popularity, train, test, brief))
 # Then run the next cell: the package's `Timebox` runs the plan under the budget and calls your
 # `should_stop` after each step.
 
-# %% [solution] id=ex2_timebox
+# %% tags=["solution"] grade_id="ex2_timebox"
 MIN_GAIN = 0.005
 
 
@@ -402,7 +402,7 @@ def best_step(curve, steps_run):
     return int(np.argmax(curve[:steps_run]))
     ### END SOLUTION
 
-# %% [tests] id=ex2_rule_check points=2
+# %% tags=["tests"] grade_id="ex2_rule_check" points=2
 expect(not should_stop([0.10], 0.01),
        "With one score there is no improvement to judge yet: should_stop([0.10], 0.01) should be False.")
 expect(bool(should_stop([0.10, 0.20, 0.205], 0.01)), "0.205 - 0.20 = 0.005 < 0.01: should_stop should say True.")
@@ -438,7 +438,7 @@ for _trial in range(200):
 assert stopping_point([0.2, 0.2], 0.0) == 2, "no improvement at all (0 < 0 is false) does not stop with min_gain 0"
 ### END HIDDEN TESTS
 
-# %% [tests] id=ex2_best_check points=1
+# %% tags=["tests"] grade_id="ex2_best_check" points=1
 _got = best_step([0.10, 0.15, 0.13], 3)
 expect(_got != 2, "best_step returned the last step that ran; the rule stopped *because* it was worse. "
        "Keep the best one: index 1 (0.15).")
@@ -521,7 +521,7 @@ plt.show()
 # outside, then runs the checks. Only the simplest thing that meets the brief, please: no extra tuning
 # inside the job.
 
-# %% [solution] id=ex3_ship
+# %% tags=["solution"] grade_id="ex3_ship"
 def ship(spark, train, brief, rank):
     """The batch job: ALS top-k for returning users, popular and liked films for new ones."""
     ### BEGIN SOLUTION
@@ -538,7 +538,7 @@ delivery = timed(ship, spark, train, brief, rank=chosen_rank)
 report = check_delivery(delivery, train, test, brief)
 print(report)
 
-# %% [tests] id=ex3_ship_check points=4
+# %% tags=["tests"] grade_id="ex3_ship_check" points=4
 _hints = {
     "every user served": "Every user in train needs exactly brief.k different films ranked 1..k: "
                          "use top_k_unseen on a model trained on all of train.",
@@ -586,7 +586,7 @@ assert _final.passed, "rejected: " + "; ".join(f"{n}: {_final[n].detail}" for n 
 #   text under it: **What it does**, **How to run**, **Output**, **Acceptance**, **Known limitations**;
 # - `known_limitations`: a list of at least three limitations, each a sentence of five words or more.
 
-# %% [solution] id=ex4_done
+# %% tags=["solution"] grade_id="ex4_done"
 def same_recommendations(a, b):
     """Same (userId, movieId, rank) rows, in any order."""
     ### BEGIN SOLUTION
@@ -626,7 +626,7 @@ A `Delivery`: a table userId, movieId, rank (1 = best) and a list of {brief.k} f
 """ + "\n".join(f"- {line}" for line in known_limitations)
 ### END SOLUTION
 
-# %% [tests] id=ex4_same_check points=1
+# %% tags=["tests"] grade_id="ex4_same_check" points=1
 _a = pd.DataFrame({"userId": [1, 1, 2], "movieId": [10, 11, 10], "rank": [1, 2, 1]})
 expect(bool(same_recommendations(_a, _a.copy())), "A table should be the same as its copy.")
 _shuffled = _a.iloc[[2, 0, 1]]
@@ -644,7 +644,7 @@ _c = pd.concat([_a, _a.iloc[[0]]])
 assert not same_recommendations(_c, pd.concat([_a, _a.iloc[[1]]])), "duplicated rows must be compared too"
 ### END HIDDEN TESTS
 
-# %% [tests] id=ex4_readme_check points=1
+# %% tags=["tests"] grade_id="ex4_readme_check" points=1
 import re
 
 _REQUIRED = ["What it does", "How to run", "Output", "Acceptance", "Known limitations"]
@@ -702,7 +702,7 @@ display(Markdown(handover_readme))
 #
 # Plain words, numbers where they help, no jargon the reader would have to look up.
 
-# %% [answer] id=ex5_memo points=4
+# %% [markdown] tags=["answer"] grade_id="ex5_memo" points=4
 # **To:** product manager · **Re:** "Films for you" is ready for Friday
 #
 # **What ships.** Every returning user gets 10 films they have not rated, chosen by a model trained on
@@ -753,7 +753,7 @@ FURTHER_WORK
 # Write `find_elbow(effort, quality)`: two equal-length sequences (effort increasing, quality mostly
 # increasing); return the index of the elbow as an `int`.
 
-# %% [solution] id=ex6_elbow
+# %% tags=["solution"] grade_id="ex6_elbow"
 def find_elbow(effort, quality):
     """Index of the point furthest above the chord, with both axes rescaled to [0, 1]."""
     ### BEGIN SOLUTION
@@ -763,7 +763,7 @@ def find_elbow(effort, quality):
     return int(np.argmax(y - x))
     ### END SOLUTION
 
-# %% [tests] id=ex6_elbow_check points=2
+# %% tags=["tests"] grade_id="ex6_elbow_check" points=2
 _days = [0, 1, 2, 4, 8, 16]
 _quality = [0.20, 0.23, 0.245, 0.25, 0.253, 0.255]
 _got = find_elbow(_days, _quality)
@@ -825,7 +825,7 @@ print(f"NDCG@10 per person-day up to the elbow: {gain_per_day(FURTHER_WORK.iloc[
 # gained per person-day before and after the elbow), say what else those days could buy, and name what
 # evidence would change your mind.
 
-# %% [answer] id=ex6_argument points=2
+# %% [markdown] tags=["answer"] grade_id="ex6_argument" points=2
 # Stop at the elbow (after "larger ranks, more iterations", day 3). Up to there each person-day bought
 # about 0.01 NDCG@10; after it, 28 more days buy about 0.008 in total, some 0.0003 per day, thirty times
 # less, and below the difference we would expect between two random splits of the data, so we could not

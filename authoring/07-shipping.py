@@ -111,8 +111,8 @@ print("Spark", spark.version, "| scratch folder:", WORK)
 # 6. map `BadInput` to `EXIT_BAD_INPUT`, any other exception to `EXIT_FAILED` (log it with
 #    `log.exception`, which keeps the traceback), success to `EXIT_OK`.
 
-# %% [solution] id=ex1_job
-%%writefile {JOB_FILE}
+# %% tags=["solution"] grade_id="ex1_job"
+# %%writefile {JOB_FILE}
 """Nightly recommendations: train ALS on the latest ratings and write every user's top N.
 
     spark-submit nightly_recs.py --input ratings.csv --output recs --model-version 2024-06-01
@@ -293,7 +293,7 @@ if __name__ == "__main__":
 # The next check imports your file (run the cell above again after every edit) and tries the command
 # line and the early exits. It passes the notebook's Spark session to `main`, as a test would.
 
-# %% [tests] id=ex1_cli_check points=2
+# %% tags=["tests"] grade_id="ex1_cli_check" points=2
 _job = shipping.load_module(JOB_FILE)
 _args = _job.parse_args(["--input", "r.csv", "--output", "out", "--model-version", "v1"])
 expect((_args.input, _args.output, _args.model_version) == ("r.csv", "out", "v1"),
@@ -347,7 +347,7 @@ expect(_plain.rank == 10 and _plain.max_iter == 10 and abs(_plain.reg_param - 0.
 expect(_usage_exit(["--input", "r.csv", "--output", "out"]) == 2, "--model-version should be required")
 ### END HIDDEN TESTS
 
-# %% [tests] id=ex1_run_check points=3
+# %% tags=["tests"] grade_id="ex1_run_check" points=3
 _folder = Path(tempfile.mkdtemp(dir=WORK))
 _ratings = make_ratings(2000, n_users=30, n_items=150, seed=21)
 _ratings.to_csv(_folder / "ratings.csv", index=False)
@@ -442,7 +442,7 @@ print(json.dumps({k: v for k, v in json.loads((RECS_ROOT / "local" / "run.json")
 # consumer of the output relies on. `pytest` runs it right here, with this notebook's Spark session.
 
 # %%
-%%writefile {WORK / "test_nightly_recs.py"}
+# %%writefile {WORK / "test_nightly_recs.py"}
 """CI tests for the nightly job, on generated data (no MovieLens download needed)."""
 import pandas as pd
 import pytest
@@ -510,7 +510,7 @@ print("pytest exit code:", int(outcome), "(0 means every test passed)")
 # - `"max_score_difference"`: the largest absolute difference of `score` over the (userId, movieId)
 #   pairs present in both tables (0.0 if there are none).
 
-# %% [solution] id=ex2_compare
+# %% tags=["solution"] grade_id="ex2_compare"
 def compare_runs(local, cluster):
     """How far apart two recommendation tables are (see above)."""
     ### BEGIN SOLUTION
@@ -526,7 +526,7 @@ def compare_runs(local, cluster):
     return {"users": len(users), "identical_lists": identical, "max_score_difference": float(difference)}
     ### END SOLUTION
 
-# %% [tests] id=ex2_compare_check points=2
+# %% tags=["tests"] grade_id="ex2_compare_check" points=2
 _a = pd.DataFrame({"userId": [1, 1, 2, 2], "rank": [2, 1, 1, 2], "movieId": [20, 10, 30, 40],
                    "score": [4.0, 4.5, 4.2, 4.1]})
 _same = compare_runs(_a, _a.sample(frac=1.0, random_state=1))
@@ -620,7 +620,7 @@ else:
 # one Python installation. Name **two** things that would break, or need changing, when the same
 # command runs on a cluster of five machines, and for each say what you would do about it.
 
-# %% [answer] id=q_real_cluster points=2
+# %% [markdown] tags=["answer"] grade_id="q_real_cluster" points=2
 # 1. Paths: `--input` and `--output` are local paths. On five machines each executor reads and writes
 #    its own disk, so the input is missing on most of them and the output ends up scattered. Put both on
 #    storage every machine sees (HDFS, S3, a shared NFS mount), and make the "does it exist" checks ask
@@ -673,7 +673,7 @@ print(f"production model: RMSE {rmse:.3f} on a held-out 10% of the training peri
 # it. *Hint:* keep the four columns, sort the rows by all four, then hash their CSV text
 # (`to_csv(index=False).encode()`) with `hashlib.sha256`.
 
-# %% [solution] id=ex3_fingerprint
+# %% tags=["solution"] grade_id="ex3_fingerprint"
 import hashlib
 
 
@@ -685,7 +685,7 @@ def fingerprint(ratings):
     return hashlib.sha256(ordered.to_csv(index=False).encode()).hexdigest()
     ### END SOLUTION
 
-# %% [tests] id=ex3_fingerprint_check points=1
+# %% tags=["tests"] grade_id="ex3_fingerprint_check" points=1
 _small = make_ratings(300, n_users=20, n_items=40, seed=5)
 _print = fingerprint(_small)
 expect(isinstance(_print, str) and len(_print) == 64 and all(c in "0123456789abcdef" for c in _print),
@@ -723,7 +723,7 @@ assert fingerprint(history) == fingerprint(history.iloc[::-1]), "row order on re
 # `ModelMismatch` whose message names the version and every such line. Otherwise return
 # `(ALSModel.load(path_of_model), metadata)`.
 
-# %% [solution] id=ex3_versions
+# %% tags=["solution"] grade_id="ex3_versions"
 class ModelMismatch(Exception):
     """The saved model is not the one the serving code expects."""
 
@@ -757,7 +757,7 @@ def load_model_version(root, version, expected):
     return ALSModel.load(str(folder / "model")), metadata
     ### END SOLUTION
 
-# %% [tests] id=ex3_versions_check points=3
+# %% tags=["tests"] grade_id="ex3_versions_check" points=3
 _tiny = spark.createDataFrame(make_ratings(300, n_users=20, n_items=40, seed=2)[["userId", "movieId", "rating"]])
 _tiny_model = ALS(rank=2, maxIter=2, seed=1, userCol="userId", itemCol="movieId", ratingCol="rating",
                   coldStartStrategy="drop", numUserBlocks=ALS_BLOCKS, numItemBlocks=ALS_BLOCKS).fit(_tiny)
@@ -867,7 +867,7 @@ print(f"{top_n_table['userId'].nunique()} users x {TOP_N} films precomputed; fal
 # `fallback` when the user is not in `lookup`. Return a **new** list each time: a caller that
 # modifies what it got (say, removes a film already shown) must not change the table.
 
-# %% [solution] id=ex4_lookup
+# %% tags=["solution"] grade_id="ex4_lookup"
 def build_lookup(recommendations):
     """{userId: [movieId, ...] best first} from a userId, rank, movieId table."""
     ### BEGIN SOLUTION
@@ -882,7 +882,7 @@ def recommend(lookup, fallback, user_id, n=10):
     return list(lookup.get(user_id, fallback)[:n])
     ### END SOLUTION
 
-# %% [tests] id=ex4_lookup_check points=2
+# %% tags=["tests"] grade_id="ex4_lookup_check" points=2
 _table = pd.DataFrame({"userId": [7, 7, 7, 8], "rank": [3, 1, 2, 1], "movieId": [30, 10, 20, 40]})
 _lookup = build_lookup(_table)
 expect_type(_lookup, dict, "build_lookup(...)")
@@ -914,7 +914,7 @@ assert recommend(_real, fallback, -1) == fallback[:10]
 # Write `p50_p99(seconds)`: given the durations of many requests **in seconds**, return the tuple
 # `(p50, p99)` **in milliseconds** (`np.percentile` does the work).
 
-# %% [solution] id=ex4_percentiles
+# %% tags=["solution"] grade_id="ex4_percentiles"
 def p50_p99(seconds):
     """Median and 99th percentile of request durations, seconds in, milliseconds out."""
     ### BEGIN SOLUTION
@@ -922,7 +922,7 @@ def p50_p99(seconds):
     return float(p50 * 1000), float(p99 * 1000)
     ### END SOLUTION
 
-# %% [tests] id=ex4_percentiles_check points=1
+# %% tags=["tests"] grade_id="ex4_percentiles_check" points=1
 _durations = np.arange(1, 101) / 1000  # 1 ms, 2 ms, ..., 100 ms
 _p = p50_p99(_durations)
 expect(isinstance(_p, tuple) and len(_p) == 2, f"p50_p99 should return a tuple (p50, p99); got {_p!r}")
@@ -1034,7 +1034,7 @@ print(f"Spark on demand is about {summary.loc['Spark on demand', 'p50 (ms)'] / s
 # bins, same order). Turn each into shares (divide by its total), raise every share below `floor` to
 # `floor`, and return the PSI as a float.
 
-# %% [solution] id=ex5_psi
+# %% tags=["solution"] grade_id="ex5_psi"
 def psi(reference_counts, current_counts, floor=1e-4):
     """Population stability index between two histograms given as counts per bin."""
     ### BEGIN SOLUTION
@@ -1045,7 +1045,7 @@ def psi(reference_counts, current_counts, floor=1e-4):
     return float(np.sum((actual_share - expected_share) * np.log(actual_share / expected_share)))
     ### END SOLUTION
 
-# %% [tests] id=ex5_psi_check points=2
+# %% tags=["tests"] grade_id="ex5_psi_check" points=2
 expect_close(psi([10, 20, 30], [10, 20, 30]), 0.0, "psi of a histogram with itself", tol=1e-12)
 _hand = (0.25 - 0.5) * np.log(0.25 / 0.5) + (0.75 - 0.5) * np.log(0.75 / 0.5)  # shares 0.5/0.5 vs 0.25/0.75
 expect_close(psi([50, 50], [25, 75]), _hand, "psi([50, 50], [25, 75])", tol=1e-9,
@@ -1116,7 +1116,7 @@ drift.head(8).round(3)
 # - Return the index label of the month that completes the first run of `months_in_a_row` alarms
 #   among the months that are not skipped; return `None` if that never happens.
 
-# %% [solution] id=ex5_retrain
+# %% tags=["solution"] grade_id="ex5_retrain"
 def retrain_month(drift, psi_limit=0.25, unseen_limit=0.2, min_ratings=200, months_in_a_row=2):
     """The first month at which the drift rule says "retrain", or None."""
     ### BEGIN SOLUTION
@@ -1131,7 +1131,7 @@ def retrain_month(drift, psi_limit=0.25, unseen_limit=0.2, min_ratings=200, mont
     return None
     ### END SOLUTION
 
-# %% [tests] id=ex5_retrain_check points=2
+# %% tags=["tests"] grade_id="ex5_retrain_check" points=2
 _table = pd.DataFrame({"n_ratings": [500, 500, 500, 500], "psi": [0.3, 0.05, 0.3, 0.3],
                        "unseen_share": [0.0, 0.0, 0.0, 0.0]}, index=["m1", "m2", "m3", "m4"])
 expect(retrain_month(_table) == "m4", f"alarms in m1, m3, m4 (m2 is calm): the first two in a row end at m4; got "
@@ -1209,7 +1209,7 @@ plt.show()
 #    the meantime, how to read the exit code and the log, when to retry, when to roll back and how,
 #    and what can wait until morning.
 
-# %% [answer] id=q_runbook points=4
+# %% [markdown] tags=["answer"] grade_id="q_runbook" points=4
 # **Schedule.** Airflow (or cron) starts the job at 02:00 UTC, after the ratings export has landed and
 # its row count has been checked: `spark-submit --master spark://... nightly_recs.py --input
 # /data/ratings/YYYY-MM-DD.csv --output /models/recs --model-version YYYY-MM-DD`. The version is the

@@ -1,4 +1,4 @@
-"""How fast could ALS possibly be here? The arithmetic floor, for benchmarks.
+"""How fast could ALS possibly be here? The arithmetic floor, and the timer, for benchmarks.
 
 The floor is the number of floating-point operations ALS cannot avoid, divided
 by the best rate this machine reaches on them: a large matrix product (GEMM),
@@ -31,8 +31,7 @@ def gemm_flops_per_second(size: int = 1024, repeats: int = 3) -> float:
     rng = np.random.default_rng(0)
     a, b = rng.random((size, size)), rng.random((size, size))
     a @ b  # warm up: first calls pay for thread start-up and page faults
-    best = min(_seconds(lambda: a @ b) for _ in range(repeats))
-    return 2 * size ** 3 / best
+    return 2 * size ** 3 / best_seconds(lambda: a @ b, repeats)
 
 
 def floor_seconds(n_ratings: int, n_users: int, n_items: int, rank: int, iterations: int,
@@ -41,7 +40,13 @@ def floor_seconds(n_ratings: int, n_users: int, n_items: int, rank: int, iterati
     return als_flops(n_ratings, n_users, n_items, rank, iterations) / flops_per_second
 
 
-def _seconds(work) -> float:
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
+def best_seconds(work, repeats: int = 3) -> float:
+    """The fastest of `repeats` timed calls of work(): on a shared machine, the least disturbed one."""
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, not {repeats}")
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)

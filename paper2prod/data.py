@@ -6,11 +6,15 @@
 
 Environment variables:
 
-    PAPER2PROD_DATA_HOME    where installed data lives (default: datasets/data/ in this repo)
+    PAPER2PROD_DATA_HOME    where installed data lives (default: datasets/data/ of the course
+                            repository when the package runs from one, as `make setup` installs
+                            it; otherwise, say after `pip install .`, the user's cache folder:
+                            ~/.cache/paper2prod/datasets on Linux, ~/Library/Caches/... on macOS)
     PAPER2PROD_DATA_MIRROR  a folder holding NAME/ folders of extracted files; when set,
                             fetch copies from it instead of downloading (offline rooms, CI)
 
-Every file is checked against the SHA-256 in datasets/registry.json. A dataset is
+Every file is checked against the SHA-256 in the registry, paper2prod/registry.json (package
+data, so an installed package finds it without the repository). A dataset is
 built in a staging folder and renamed into place only when every file is right,
 so a failure never leaves half-installed data behind.
 """
@@ -26,12 +30,13 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
+import platformdirs
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-REGISTRY_FILE = REPO_ROOT / "datasets" / "registry.json"
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the course repository, for an editable install
 MARKER = ".verified.json"  # written last: its presence means "complete and checked"
 CHUNK = 1 << 20
 
@@ -50,7 +55,7 @@ class DataError(RuntimeError):
 # ---------------------------------------------------------------- registry and places
 
 def registry() -> dict:
-    return json.loads(REGISTRY_FILE.read_text())
+    return json.loads(resources.files("paper2prod").joinpath("registry.json").read_text())
 
 
 def entry(name: str) -> dict:
@@ -60,8 +65,18 @@ def entry(name: str) -> dict:
     return known[name]
 
 
+def in_course_repository() -> bool:
+    """Does the package run from the course repository (an editable install), not site-packages?"""
+    return (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "datasets").is_dir()
+
+
 def data_home() -> Path:
-    return Path(os.environ.get("PAPER2PROD_DATA_HOME") or REPO_ROOT / "datasets" / "data").expanduser()
+    chosen = os.environ.get("PAPER2PROD_DATA_HOME")
+    if chosen:
+        return Path(chosen).expanduser()
+    if in_course_repository():
+        return REPO_ROOT / "datasets" / "data"
+    return Path(platformdirs.user_cache_dir("paper2prod")) / "datasets"
 
 
 def mirror_dir() -> Path | None:

@@ -2,7 +2,7 @@
 
 None of this is an exercise's answer. It lets a notebook run a job the way a scheduler would (in a
 fresh process, through spark-submit, its output in a log file) and start or stop the standalone
-cluster of tools/spark_cluster.py, on the loopback address only.
+cluster of paper2prod/cluster.py, on the loopback address only.
 """
 from __future__ import annotations
 
@@ -16,14 +16,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import types
 from pathlib import Path
 
-from paper2prod.data import REPO_ROOT
-from paper2prod.spark import LOG_CONFIG
-
-LOOPBACK = "127.0.0.1"
-CLUSTER_TOOL = REPO_ROOT / "tools" / "spark_cluster.py"
+from paper2prod.modules import load_module  # noqa: F401  (lesson 07 calls shipping.load_module)
+from paper2prod.processes import alive as _process_alive
+from paper2prod.spark import LOG_CONFIG, LOOPBACK
 
 
 def work_dir(name: str) -> Path:
@@ -32,7 +29,7 @@ def work_dir(name: str) -> Path:
     Jobs, their outputs and model versions go here rather than next to the notebook, so running a
     lesson never adds files to the course folder. A kernel that is killed never cleans up after
     itself, so each new run removes the folders of runs whose process has gone, after stopping any
-    cluster one of them left running (see tools/spark_cluster.py).
+    cluster one of them left running (see paper2prod/cluster.py).
     """
     base = Path(tempfile.gettempdir()) / f"paper2prod-{name}-{getpass.getuser()}"
     base.mkdir(parents=True, exist_ok=True)
@@ -51,18 +48,6 @@ def _pid_of(run_name: str) -> int:
         return int(run_name.split("-")[1])
     except (IndexError, ValueError):
         return -1
-
-
-def _process_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, but another user's
-        return True
-    return True
 
 
 def spark_submit() -> Path:
@@ -114,17 +99,12 @@ def job_log(done: subprocess.CompletedProcess, contains: str = "") -> str:
 
 
 def cluster(command: str, state_dir: Path | str, timeout: float = 300) -> subprocess.CompletedProcess:
-    """`python -m tools.spark_cluster COMMAND --state-dir STATE_DIR`, run from the course folder.
+    """`python -m paper2prod.cluster COMMAND --state-dir STATE_DIR` (the cluster ships with the package).
 
-    Returns the finished process (stdout holds the master URL after `start`). When the course's
-    tools/ folder is not there (an installed package without the repository), it returns exit
-    code 1 with a message instead of raising, so a notebook can skip its cluster part.
+    Returns the finished process (stdout holds the master URL after `start`).
     """
-    if not CLUSTER_TOOL.is_file():
-        return subprocess.CompletedProcess([command], 1, "", f"{CLUSTER_TOOL} not found: the cluster script "
-                                           "ships with the course repository, not with the package")
-    return subprocess.run([sys.executable, "-m", "tools.spark_cluster", command, "--state-dir", str(state_dir)],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([sys.executable, "-m", "paper2prod.cluster", command, "--state-dir", str(state_dir)],
+                          capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "SPARK_LOCAL_IP": LOOPBACK})
 
 
@@ -134,22 +114,6 @@ def read_recommendations(folder: Path | str):
 
     frame = pd.read_parquet(folder)
     return frame.sort_values(["userId", "rank"], ignore_index=True)
-
-
-def load_module(file: Path | str, name: str | None = None) -> types.ModuleType:
-    """Import a .py file as a module, afresh every time (a notebook edits and re-runs it).
-
-    Compiling the source directly, rather than importlib.reload, never picks up a stale cached
-    bytecode file written in the same second. The module is registered in sys.modules, so other
-    code (a pytest file, say) can `import` it by name.
-    """
-    file = Path(file)
-    name = name or file.stem
-    module = types.ModuleType(name)
-    module.__file__ = str(file)
-    sys.modules[name] = module
-    exec(compile(file.read_text(), str(file), "exec"), module.__dict__)
-    return module
 
 
 class _Recorder(logging.Handler):

@@ -5,25 +5,37 @@ Environment variables (all optional):
     PAPER2PROD_SPARK_MASTER   master URL; default "local[*]" (spark://host:7077 for a cluster)
     PAPER2PROD_DRIVER_MEMORY  driver memory, default "2g" (applied before the JVM starts)
     PAPER2PROD_TEST           set to 1 by the test suite and the grader: UI and progress bars off
-    PAPER2PROD_SPARK_LOG      file that receives the JVM's own output (default: a file in the
-                              temp folder; `spark_log_path()` tells which)
+    PAPER2PROD_SPARK_LOG      file that receives the JVM's own output (default: kernel-PID.log in
+                              the session folder; `spark_log_path()` tells which)
+
+Each kernel's Spark files (its JVM log and its ALS checkpoints) live in one folder per user,
+<temp>/paper2prod-spark-USER/ (`session_folder()`). A killed kernel never cleans up after itself, so
+every new session removes what kernels that are gone left there: checkpoints at once, logs once they
+are an hour old (a crash just now stays readable).
 """
 from __future__ import annotations
 
 import atexit
 import contextlib
+import getpass
 import os
+import re
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from paper2prod import preflight
+from paper2prod.processes import alive
+
+LOOPBACK = "127.0.0.1"  # Spark binds to, and advertises, this address only
 
 DEFAULT_MASTER = "local[*]"
 SHUFFLE_PARTITIONS = 4  # Spark's default of 200 is for clusters; tiny tasks dominate on a laptop
 ALS_BLOCKS = 2  # numUserBlocks / numItemBlocks: 2-4 beats the default 10 on a few cores
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
+KEEP_DEAD_LOGS = 3600  # seconds a gone kernel's log stays, to read why it died
 
 
 def under_test() -> bool:
@@ -39,11 +51,18 @@ def _prepare_environment() -> None:
     # strange network should not make Spark bind to an unreachable address.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("SPARK_LOCAL_IP", LOOPBACK)
+
+
+def session_folder() -> Path:
+    """<temp>/paper2prod-spark-USER: every kernel's JVM log and checkpoints, in one place."""
+    folder = Path(tempfile.gettempdir()) / f"paper2prod-spark-{getpass.getuser()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
 
 
 def spark_log_path() -> Path:
-    default = Path(tempfile.gettempdir()) / f"paper2prod-spark-{os.getpid()}.log"
+    default = session_folder() / f"kernel-{os.getpid()}.log"
     return Path(os.environ.get("PAPER2PROD_SPARK_LOG") or default)
 
 
@@ -78,7 +97,7 @@ def get_spark(app_name: str = "paper2prod", conf: dict[str, object] | None = Non
 
     quiet = under_test()
     _remove_leftovers()
-    checkpoints = tempfile.mkdtemp(prefix=f"paper2prod-checkpoints-{os.getpid()}-")
+    checkpoints = tempfile.mkdtemp(prefix=f"checkpoints-{os.getpid()}-", dir=session_folder())
     builder = (
         SparkSession.builder.appName(app_name)
         .master(master_url())
@@ -102,29 +121,25 @@ def get_spark(app_name: str = "paper2prod", conf: dict[str, object] | None = Non
     return spark
 
 
+# What a kernel leaves, with its process id: in the session folder, and (before there was one) in
+# the temp folder itself.
+_LEFT_BY_A_KERNEL = re.compile(r"^(?:paper2prod-)?(?:checkpoints-(?P<ckpt>\d+)-.*|(?:kernel|spark)-(?P<log>\d+)\.log)$")
+
+
 def _remove_leftovers() -> None:
-    """Delete checkpoint folders of sessions whose process is gone (a killed kernel
-    never runs its clean-up, and ALS checkpoints add up)."""
-    for folder in Path(tempfile.gettempdir()).glob("paper2prod-checkpoints-*-*"):
-        pid = folder.name.split("-")[2]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def stop_spark() -> None:
-    """Stop the active session, if any (the next get_spark starts a fresh one)."""
-    from pyspark.sql import SparkSession
-
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        active.stop()
+    """Delete what sessions whose process is gone left behind: checkpoint folders (ALS checkpoints
+    add up) at once, JVM logs once they are KEEP_DEAD_LOGS old."""
+    now = time.time()
+    for place in (session_folder(), Path(tempfile.gettempdir())):
+        for path in place.iterdir():
+            match = _LEFT_BY_A_KERNEL.match(path.name)
+            if not match or (place != session_folder() and not path.name.startswith("paper2prod-")):
+                continue
+            pid = int(match.group("ckpt") or match.group("log"))
+            if alive(pid):
+                continue
+            with contextlib.suppress(OSError):
+                if match.group("ckpt"):
+                    shutil.rmtree(path, ignore_errors=True)
+                elif now - path.stat().st_mtime > KEEP_DEAD_LOGS:
+                    path.unlink()

@@ -25,3 +25,15 @@ def test_floor_is_flops_over_rate():
 def test_gemm_rate_is_plausible():
     rate = gemm_flops_per_second(size=256, repeats=2)
     assert 1e7 < rate < 1e13  # between a very slow and a very fast machine
+
+
+def test_best_seconds_is_the_fastest_run(monkeypatch):
+    from paper2prod import benchmark
+
+    clock = iter([0.0, 3.0, 10.0, 11.0, 20.0, 22.0])  # runs of 3, 1 and 2 seconds, on a fake clock
+    monkeypatch.setattr(benchmark.time, "perf_counter", lambda: next(clock))
+    calls = []
+    assert benchmark.best_seconds(lambda: calls.append(1), repeats=3) == 1.0
+    assert len(calls) == 3
+    with pytest.raises(ValueError, match="at least 1"):
+        benchmark.best_seconds(lambda: None, repeats=0)

@@ -1,5 +1,6 @@
 """Lesson 03's compact NumPy ALS-WR (paper2prod/numpy_als.py) against a plain
 one-user-at-a-time reference written from the paper's normal equations."""
+
 import numpy as np
 import pytest
 

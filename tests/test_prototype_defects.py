@@ -6,7 +6,6 @@ The production implementation is the model answer of Exercise 3, executed from t
 notebook's cells (by grade_id), so these tests follow the notebook as it is. The instructor guide,
 docs/lessons/02-prototype-to-production-code.md, describes every defect.
 """
-import importlib.util
 from types import SimpleNamespace
 
 import nbformat
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from paper2prod.modules import load_module
 from tools.notebooks import LESSONS, SOLUTIONS
 
 LESSON = "02-prototype-to-production-code"
@@ -25,10 +25,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the prototy
 
 def load_prototype():
     """A fresh copy of the prototype module (its globals are part of what is tested)."""
-    spec = importlib.util.spec_from_file_location("research_mf_under_test", FOLDER / "research_mf.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(FOLDER / "research_mf.py", "research_mf_under_test")
 
 
 def solution_cells():

@@ -1,5 +1,5 @@
 """Workshop decks: sources and notebooks agree, every lesson has a deck, and every built deck
-renders in a real headless browser (Debian's Chromium) with the expected number of slides, no
+renders in a real headless browser (Debian's Chromium, driven by Playwright) with the expected number of slides, no
 console errors, nothing fetched from outside the machine, and nothing cut off.
 
 The browser test builds every deck with the same command a host types
@@ -64,19 +64,19 @@ def _deck(tmp_path: Path, text: str) -> Path:
 
 def test_source_format_sets_slideshow_metadata(tmp_path):
     source = _deck(tmp_path, """
-        # %% [markdown] slide_type=slide
+        # %% [markdown] slideshow={"slide_type": "slide"}
         # # Lesson 99 — An example
-        # %% slide_type=skip
+        # %% slideshow={"slide_type": "skip"}
         from deckkit import *
-        # %% [markdown] slide_type=slide
+        # %% [markdown] slideshow={"slide_type": "slide"}
         # ## A plot
-        # %% hide=input
+        # %% tags=["hide-input"] jupyter={"source_hidden": true}
         plt.plot([1, 2])
-        # %% [markdown] slide_type=fragment
+        # %% [markdown] slideshow={"slide_type": "fragment"}
         # A remark.
-        # %% [markdown] slide_type=subslide
+        # %% [markdown] slideshow={"slide_type": "subslide"}
         # ## More
-        # %% [markdown] slide_type=notes
+        # %% [markdown] slideshow={"slide_type": "notes"}
         # Say this.
         """)
     notebook = slides.build_deck_notebook(source)
@@ -91,10 +91,13 @@ def test_source_format_sets_slideshow_metadata(tmp_path):
 
 @pytest.mark.parametrize("text, complaint", [
     ("# %% [markdown]\n# # Title\n", "must start a slide"),
-    ("# %% [markdown] slide_type=slide\n# # T\n# %% slide_type=page\nx = 1\n", "is not one of"),
-    ("# %% [markdown] slide_type=slide hide=input\n# # T\n", "only code cells can be hidden"),
-    ("# %% [markdown] slide_type=slide\n# # T\n# %% [solution] id=x\nx = 1\n", "only code and [markdown]"),
-    ("# %% [markdown] slide_type=slide colour=red\n# # T\n", "unknown attribute"),
+    ('# %% [markdown] slideshow={"slide_type": "slide"}\n# # T\n# %% slideshow={"slide_type": "page"}\nx = 1\n',
+     "is not one of"),
+    ('# %% [markdown] slideshow={"slide_type": "slide"} tags=["hide-input"]\n# # T\n', "only code cells can be hidden"),
+    ('# %% [markdown] slideshow={"slide_type": "slide"}\n# # T\n# %% tags=["solution"] grade_id="x"\nx = 1\n',
+     "only code and [markdown]"),
+    ('# %% [markdown] slideshow={"slide_type": "slide"} colour="red"\n# # T\n', "unknown attribute"),
+    ("# %% [markdown] slide_type=slide\n# # T\n", "old cell header"),
 ])
 def test_source_mistakes_are_reported_with_their_line(tmp_path, text, complaint):
     with pytest.raises(ValueError, match=r"99-example\.py:\d+: .*" + re.escape(complaint)):
@@ -102,18 +105,18 @@ def test_source_mistakes_are_reported_with_their_line(tmp_path, text, complaint)
 
 
 def test_browser_events_become_problems():
-    events = [
-        {"method": "Runtime.consoleAPICalled", "params": {"type": "error", "args": [{"value": "boom"}]}},
-        {"method": "Runtime.consoleAPICalled", "params": {"type": "log", "args": [{"value": "fine"}]}},
-        {"method": "Runtime.exceptionThrown",
-         "params": {"exceptionDetails": {"exception": {"description": "TypeError: x"}}}},
-        {"method": "Log.entryAdded", "params": {"entry": {"level": "error", "source": "network",
-                                                          "text": "Failed to load resource", "url": "file:///x.js"}}},
-        {"method": "Network.requestWillBeSent", "params": {"request": {"url": "https://cdn.example/reveal.js"}}},
-        {"method": "Network.requestWillBeSent", "params": {"request": {"url": "file:///deck/reveal.js"}}},
-        {"method": "Network.requestWillBeSent", "params": {"request": {"url": "data:image/png;base64,xx"}}},
+    events = [  # as tools.slides.browser.Recorder writes Playwright's page events down
+        {"event": "console", "type": "error", "text": "boom", "url": "file:///deck.html"},
+        {"event": "console", "type": "log", "text": "fine", "url": "file:///deck.html"},
+        {"event": "pageerror", "text": "TypeError: x"},
+        {"event": "console", "type": "error", "text": "Failed to load resource: net::ERR_FILE_NOT_FOUND",
+         "url": "file:///x.js"},
+        {"event": "request", "url": "https://cdn.example/reveal.js"},
+        {"event": "requestfailed", "url": "https://cdn.example/reveal.js", "failure": "net::ERR_BLOCKED_BY_CLIENT"},
+        {"event": "request", "url": "file:///deck/reveal.js"},
+        {"event": "request", "url": "data:image/png;base64,xx"},
     ]
-    errors, external = slides._event_problems(events)
+    errors, external = slides.event_problems(events)
     assert errors == ["console.error: boom", "uncaught: TypeError: x",
                       "network: Failed to load resource file:///x.js"]
     assert external == ["https://cdn.example/reveal.js"]

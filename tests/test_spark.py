@@ -71,3 +71,29 @@ def test_checkpoints_of_dead_sessions_are_removed(tmp_path, monkeypatch):
     mine.mkdir()
     spark._remove_leftovers()
     assert not dead.exists() and mine.exists()
+
+
+def test_kernel_files_live_in_one_folder_and_dead_kernels_files_go(tmp_path, monkeypatch):
+    import os
+    import tempfile
+    import time
+
+    from paper2prod import spark
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.delenv("PAPER2PROD_SPARK_LOG", raising=False)
+    folder = spark.session_folder()
+    assert folder.parent == tmp_path and spark.spark_log_path() == folder / f"kernel-{os.getpid()}.log"
+    hour_ago = time.time() - spark.KEEP_DEAD_LOGS - 60
+    old_dead, new_dead = folder / "kernel-999999998.log", folder / "kernel-999999999.log"
+    old_legacy, mine = tmp_path / "paper2prod-spark-999999997.log", folder / f"kernel-{os.getpid()}.log"
+    for log in (old_dead, new_dead, old_legacy, mine):
+        log.write_text("JVM output")
+    for log in (old_dead, old_legacy, mine):
+        os.utime(log, (hour_ago, hour_ago))
+    dead_checkpoints = folder / "checkpoints-999999999-abc"
+    dead_checkpoints.mkdir()
+    spark._remove_leftovers()
+    assert not old_dead.exists() and not old_legacy.exists() and not dead_checkpoints.exists()
+    assert new_dead.exists(), "a crash just now stays readable"
+    assert mine.exists(), "a live kernel's log stays"

@@ -1,11 +1,10 @@
-"""The course's Spark standalone cluster (tools/spark_cluster.py): start it, run the nightly job of
+"""The course's Spark standalone cluster (paper2prod/cluster.py): start it, run the nightly job of
 lesson 07 on it, compare with local mode, stop it, and check that no process is left behind.
 
 Every test starts its own cluster in a temporary state folder, so it never touches a cluster that a
 person or a notebook started. When a cluster cannot start on this machine (no Java, a sandbox that
 forbids listening sockets, far too slow), the tests skip with the reason instead of failing.
 """
-import os
 import re
 import subprocess
 import sys
@@ -17,7 +16,8 @@ import pytest
 from paper2prod import shipping
 from paper2prod.synthetic import make_ratings
 from shipping_reference import reference_job
-from tools import spark_cluster
+from paper2prod import cluster as spark_cluster
+from paper2prod.processes import alive
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,21 +30,13 @@ def start_or_skip(state_dir):
 
 
 def cli(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "tools.spark_cluster", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "paper2prod.cluster", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
 
 
 def gone(pid):
     """True when pid no longer runs (a zombie waiting for its parent to reap it counts as gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+    return not alive(pid)
 
 
 def assert_nothing_left(state_dir, pids):
@@ -53,6 +45,14 @@ def assert_nothing_left(state_dir, pids):
         time.sleep(0.2)
     assert all(gone(pid) for pid in pids), f"daemons still running: {[p for p in pids if not gone(p)]}"
     assert spark_cluster.marked_processes(state_dir) == [], "a process of the cluster (an executor?) survived"
+
+
+def test_console_script_is_installed():
+    script = Path(sys.executable).with_name("paper2prod-cluster")
+    assert script.is_file(), "pip install -e . installs the paper2prod-cluster command"
+    done = subprocess.run([str(script), "status", "--state-dir", "/nonexistent/cluster"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1 and "not running" in done.stdout
 
 
 def test_status_of_nothing_and_usage_errors(tmp_path):

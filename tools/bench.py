@@ -4,7 +4,7 @@
     python -m tools.bench 01-paper-to-code 03-spark-als
 
 A benchmark, not a test: the machines are shared and noisy, so it prints numbers
-and never fails on them. Budgets (DESIGN.md): 90 s per notebook, 10 min in all.
+and never fails on them. Budgets (docs/design.md): 90 s per notebook, 10 min in all.
 """
 from __future__ import annotations
 

@@ -13,17 +13,16 @@ The floor is the arithmetic ALS cannot avoid (paper2prod.benchmark.als_flops) at
 this machine's measured matrix-product rate: no implementation gets below it.
 
 A benchmark, not a test: machines are shared and noisy, so it prints seconds and
-ratios and never fails on them. DESIGN.md's claim to watch: on 100k ratings the
+ratios and never fails on them. The claim to watch (docs/design.md, Budgets): on 100k ratings the
 NumPy ALS beats Spark local mode by 10x or more.
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
-import time
-from pathlib import Path
+
+from paper2prod.benchmark import best_seconds
 
 DEFAULT_SIZES = [100_000, 300_000, 1_000_000, 3_000_000]
 REG_PARAM = 0.1
@@ -34,16 +33,6 @@ def load_numpy_als():
     from paper2prod import numpy_als
 
     return numpy_als
-
-
-def best_seconds(work, repeats: int) -> float:
-    """The fastest of `repeats` runs: on a shared machine, the least disturbed one."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def numpy_seconds(numpy_als, frame, rank: int, iterations: int, repeats: int = 1) -> float:

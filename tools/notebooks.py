@@ -3,18 +3,28 @@
     python -m tools.notebooks build [NN-x ...]     authoring/NN-x.py  ->  solutions/NN-x/NN-x.ipynb
     python -m tools.notebooks release [NN-x ...]   solutions/  ->  lessons/   (nbgrader)
     python -m tools.notebooks check      exit 1 if either step would change a committed file
+    python -m tools.notebooks upgrade-sources [FILE ...]
+                                         rewrite cell headers of the old syntax (`# %% [solution] id=x`)
+                                         in jupytext's (default: authoring/*.py, slides/src/*.py);
+                                         files already converted are left as they are
 
-Sources are plain Python in the "percent" format, so diffs stay readable. A cell
-starts with a line `# %%`, optionally followed by a kind and attributes:
+Sources are Python scripts in jupytext's "percent" format, so a reviewer diffs them as text and an
+author opens them in JupyterLab as notebooks (jupytext: right click, Open With, Notebook). A cell
+starts with a line `# %%`, optionally followed by `[markdown]` and cell metadata as key=JSON:
 
-    # %% [markdown]                         markdown; each line's leading "# " is removed
-    # %%                                    ordinary code
-    # %% [solution] id=rmse                 code the student writes (### BEGIN/END SOLUTION)
-    # %% [tests] id=rmse_tests points=2     autograded: visible checks, ### BEGIN HIDDEN TESTS
-    # %% [answer] id=why points=2           a written answer, graded by hand (markdown)
+    # %% [markdown]                                        markdown; each line's leading "# " is removed
+    # %%                                                   ordinary code
+    # %% tags=["solution"] grade_id="rmse"                 code the student writes (### BEGIN/END SOLUTION)
+    # %% tags=["tests"] grade_id="rmse_tests" points=2     autograded: visible checks, ### BEGIN HIDDEN TESTS
+    # %% [markdown] tags=["answer"] grade_id="why" points=2  a written answer, graded by hand
+
+This module is the one notebook builder: `read_source` reads any source (a lesson's, or a slide deck's in
+slides/src/, whose cells carry `slideshow=` metadata instead) with jupytext, and `stamp` gives the built
+notebook its kernel and the note that says which file to edit. docs/design.md explains the pipeline.
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -22,74 +32,180 @@ import sys
 import tempfile
 from pathlib import Path
 
+import jupytext
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTHORING = ROOT / "authoring"
 SOLUTIONS = ROOT / "solutions"
 LESSONS = ROOT / "lessons"
-HEADER = re.compile(r"^# %%(?:\s+\[(?P<kind>\w+)\])?(?P<attrs>.*)$")
-KINDS = {None, "markdown", "solution", "tests", "answer"}
+SLIDE_SOURCES = ROOT / "slides" / "src"
+
+ROLES = ("solution", "tests", "answer")  # the tags that make a cell an nbgrader cell
+CELL_HEADER = re.compile(r"^# %%(?:\s+\[(?P<kind>\w+)\])?(?P<attrs>.*)$")
+OLD_ATTRIBUTES = {"id", "slide_type", "hide"}  # attributes only the old header syntax had
+JUPYTEXT_ONLY = {"lines_to_next_cell"}  # jupytext's layout hints, not the notebook's metadata
+KERNEL = {
+    "kernelspec": {"display_name": "Python 3 (paper2prod)", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+}
 
 
-def parse_cells(text: str, source_name: str = "") -> list[dict]:
-    """Split a percent-format source into cell dicts: kind, attrs, source."""
-    cells, current = [], None
+# ---------------------------------------------------------------- the old header syntax
+
+
+def _old_header(line: str) -> re.Match | None:
+    """The match of a cell header in the old syntax (`# %% [tests] id=x points=2`), or None."""
+    match = CELL_HEADER.match(line)
+    if not match or (match.group("attrs") and not match.group("attrs")[0].isspace()):
+        return None  # not a header, or a cell magic such as `# %%writefile`
+    keys = set(re.findall(r"(\w+)=", match.group("attrs")))
+    return match if match.group("kind") in ROLES or keys & OLD_ATTRIBUTES else None
+
+
+def upgrade_header(line: str) -> str:
+    """`# %% [tests] id=x points=2` -> `# %% tags=["tests"] grade_id="x" points=2`; other lines unchanged."""
+    match = _old_header(line)
+    if match is None:
+        return line
+    kind, attrs = match.group("kind"), dict(re.findall(r"(\w+)=(\S+)", match.group("attrs")))
+    metadata = []
+    if kind in ROLES:
+        metadata += [f"tags={json.dumps([kind])}", f"grade_id={json.dumps(attrs.pop('id', ''))}"]
+        if "points" in attrs:
+            metadata.append(f"points={json.dumps(json.loads(attrs.pop('points')))}")
+    if "slide_type" in attrs:
+        metadata.append("slideshow=" + json.dumps({"slide_type": attrs.pop("slide_type")}))
+    if attrs.pop("hide", None) == "input":
+        metadata += ['tags=["hide-input"]', 'jupyter={"source_hidden": true}']
+    metadata += [f"{key}={json.dumps(value)}" for key, value in attrs.items()]  # unknown: the builder says so
+    cell_type = "[markdown]" if kind in ("markdown", "answer") else ""
+    return " ".join(["# %%", cell_type, *metadata]).replace("  ", " ").rstrip()
+
+
+def upgrade_source(text: str) -> str:
+    """Every old-syntax cell header rewritten in jupytext's syntax, then the text as jupytext itself
+    would save it (it comments out cell magics: `# %%writefile`), so that saving the notebook from
+    JupyterLab changes nothing. Idempotent; the cells stay exactly what they were."""
+    upgraded = "\n".join(upgrade_header(line) for line in text.split("\n"))
+    canonical = jupytext.writes(jupytext.reads(upgraded, fmt="py:percent"), fmt="py:percent")
+    return canonical if _cells(canonical) == _cells(upgraded) else upgraded
+
+
+def _cells(text: str) -> list:
+    return [(c.cell_type, c.source, dict(c.metadata)) for c in jupytext.reads(text, fmt="py:percent").cells]
+
+
+def upgrade_sources(paths: list[Path]) -> list[Path]:
+    changed = []
+    for path in paths:
+        text = path.read_text()
+        upgraded = upgrade_source(text)
+        if upgraded != text:
+            path.write_text(upgraded)
+            changed.append(path)
+    return changed
+
+
+# ---------------------------------------------------------------- reading a source
+
+
+def header_lines(text: str) -> list[int]:
+    """Line numbers (from 1) of the `# %%` cell headers, the way jupytext splits cells."""
+    return [number for number, line in enumerate(text.splitlines(), 1)
+            if line == "# %%" or line.startswith(("# %% ", "# %%\t"))]
+
+
+def read_source(source: Path) -> tuple[nbformat.NotebookNode, list[str]]:
+    """The notebook jupytext reads from a percent-format source, and `file:line` of each cell's header.
+
+    Cell metadata is as written in the source, less jupytext's layout hints.
+    """
+    text = source.read_text()
     for number, line in enumerate(text.splitlines(), 1):
-        match = HEADER.match(line)
-        if match:
-            kind = match.group("kind")
-            if kind not in KINDS:
-                raise ValueError(f"{source_name}:{number}: unknown cell kind [{kind}]")
-            attrs = dict(re.findall(r"(\w+)=(\S+)", match.group("attrs")))
-            current = {"kind": kind, "attrs": attrs, "lines": [], "line": number}
-            cells.append(current)
-        elif current is not None:
-            current["lines"].append(line)
-        elif line.strip():
-            raise ValueError(f"{source_name}:{number}: text before the first '# %%' line")
-    return cells
+        if _old_header(line):
+            raise ValueError(f"{source.name}:{number}: old cell header {line!r}; run "
+                             f"`python -m tools.notebooks upgrade-sources {source}`")
+    lines = header_lines(text)
+    first_text = next((n for n, line in enumerate(text.splitlines(), 1) if line.strip()), None)
+    if first_text is not None and (not lines or first_text < lines[0]):
+        raise ValueError(f"{source.name}:{first_text}: text before the first '# %%' line")
+    notebook = jupytext.reads(text, fmt="py:percent")
+    if len(lines) != len(notebook.cells):  # should not happen; keep the error useful anyway
+        lines = [0] * len(notebook.cells)
+    for cell in notebook.cells:
+        for key in JUPYTEXT_ONLY:
+            cell.metadata.pop(key, None)
+    return notebook, [f"{source.name}:{number}" for number in lines]
 
 
-def _markdown(lines: list[str]) -> str:
-    return "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in lines).strip("\n")
+def new_cell(cell: nbformat.NotebookNode, cell_id: str, where: str) -> nbformat.NotebookNode:
+    """A fresh notebook cell with the source cell's type and text (metadata is the caller's)."""
+    if cell.cell_type == "markdown":
+        new = nbformat.v4.new_markdown_cell(cell.source)
+    elif cell.cell_type == "code":
+        new = nbformat.v4.new_code_cell(cell.source)
+    else:
+        raise ValueError(f"{where}: a {cell.cell_type} cell; sources have only code and [markdown] cells")
+    new["id"] = cell_id
+    return new
 
 
-def _nbgrader(kind: str, attrs: dict, where: str) -> dict:
-    grade_id = attrs.get("id")
+def stamp(notebook: nbformat.NotebookNode, source: Path, build_command: str, **metadata) -> None:
+    """The kernel, and the note every generated notebook carries: which file to edit, how to rebuild."""
+    notebook.metadata = {**KERNEL, **metadata, "paper2prod": {
+        "source": source.resolve().relative_to(ROOT).as_posix() if source.resolve().is_relative_to(ROOT)
+        else source.name,
+        "generated": f"generated: to change the course, edit the source, then run `{build_command}`",
+    }}
+
+
+# ---------------------------------------------------------------- lessons
+
+
+def _nbgrader(cell: nbformat.NotebookNode, where: str) -> dict | None:
+    """nbgrader's metadata for a cell tagged solution, tests or answer (None for an ordinary cell)."""
+    metadata = dict(cell.metadata)
+    roles = [tag for tag in metadata.pop("tags", []) if tag in ROLES]
+    grade_id, points = metadata.pop("grade_id", None), metadata.pop("points", None)
+    if metadata:
+        raise ValueError(f"{where}: unknown metadata {', '.join(sorted(metadata))}")
+    if not roles:
+        if grade_id is not None or points is not None:
+            raise ValueError(f"{where}: grade_id or points without a solution, tests or answer tag")
+        return None
+    kind = roles[0]
+    if len(roles) > 1:
+        raise ValueError(f"{where}: a cell is one of solution, tests or answer, not {' and '.join(roles)}")
     if not grade_id:
-        raise ValueError(f"{where}: a [{kind}] cell needs id=...")
+        raise ValueError(f'{where}: a {kind} cell needs grade_id="..."')
+    if (kind == "answer") != (cell.cell_type == "markdown"):
+        raise ValueError(f"{where}: {'an answer is a [markdown] cell' if kind == 'answer' else f'a {kind} cell is code'}")
     meta = {"grade_id": grade_id, "schema_version": 3, "locked": False, "solution": False, "grade": False}
     if kind == "solution":
         meta["solution"] = True
     elif kind == "tests":
-        meta.update(grade=True, locked=True, points=float(attrs.get("points", 1)))
+        meta.update(grade=True, locked=True, points=float(1 if points is None else points))
     elif kind == "answer":
-        meta.update(grade=True, solution=True, points=float(attrs.get("points", 1)))
+        meta.update(grade=True, solution=True, points=float(1 if points is None else points))
     return meta
 
 
 def build_notebook(source: Path) -> nbformat.NotebookNode:
+    """The instructor notebook of a lesson source: nbgrader metadata on its graded cells."""
+    cells, where = read_source(source)
     notebook = nbformat.v4.new_notebook()
-    notebook.metadata = {
-        "kernelspec": {"display_name": "Python 3 (paper2prod)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    }
     seen = set()
-    for index, cell in enumerate(parse_cells(source.read_text(), source.name)):
-        kind, where = cell["kind"], f"{source.name}:{cell['line']}"
-        if kind in ("markdown", "answer"):
-            new = nbformat.v4.new_markdown_cell(_markdown(cell["lines"]))
-        else:
-            new = nbformat.v4.new_code_cell("\n".join(cell["lines"]).strip("\n"))
-        new["id"] = f"c{index:03d}"
-        if kind in ("solution", "tests", "answer"):
-            meta = _nbgrader(kind, cell["attrs"], where)
+    for index, (cell, place) in enumerate(zip(cells.cells, where)):
+        new = new_cell(cell, f"c{index:03d}", place)
+        meta = _nbgrader(cell, place)
+        if meta is not None:
             if meta["grade_id"] in seen:
-                raise ValueError(f"{where}: duplicate id={meta['grade_id']} (nbgrader needs unique ids)")
+                raise ValueError(f"{place}: duplicate grade_id={meta['grade_id']} (nbgrader needs unique ids)")
             seen.add(meta["grade_id"])
             new.metadata["nbgrader"] = meta
         notebook.cells.append(new)
+    stamp(notebook, source, "make release")
     return notebook
 
 
@@ -183,6 +299,12 @@ def main(argv: list[str]) -> int:
         names = argv[1:] or assignments()
         release(names)
         print(f"released {', '.join(names)} into lessons/")
+        return 0
+    if command == "upgrade-sources":
+        paths = [Path(a) for a in argv[1:]] or [*sorted(AUTHORING.glob("[0-9][0-9]-*.py")),
+                                                 *sorted(SLIDE_SOURCES.glob("[0-9][0-9]-*.py"))]
+        for path in upgrade_sources(paths):
+            print(f"upgraded {path}")
         return 0
     if command == "check":
         stale = [str(target_for(s).relative_to(ROOT)) for s in sorted(AUTHORING.glob("[0-9][0-9]-*.py"))

@@ -1,4 +1,4 @@
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # Lesson 00 — Set-up
 # ## Java, Spark, data, and how your work is checked
 #
@@ -6,14 +6,14 @@
 #
 # <small>Notebook: `lessons/00-setup/00-setup.ipynb`</small>
 
-# %% slide_type=skip
+# %% slideshow={"slide_type": "skip"}
 from deckkit import *
 
-# %% [markdown] slide_type=notes
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Welcome people, check that everyone has the repository cloned. The whole lesson is about making the
 # environment boring: by the end, every laptop in the room runs the same Spark job on the same data.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Research "better" and product "better"
 #
 # | | research | product |
@@ -24,7 +24,7 @@ from deckkit import *
 #
 # This course puts you where the research habit fails, and has you **measure** the difference.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The course map
 #
 # | # | lesson | you build | the production lesson |
@@ -38,7 +38,7 @@ from deckkit import *
 # | 06 | done is done | a scoped pipeline and a memo | when to stop |
 # | 07 | shipping | a nightly job, served and watched | products need maintenance |
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Two commands
 #
 # ```bash
@@ -49,7 +49,7 @@ from deckkit import *
 # - Java 17 or 21 is the one thing you install yourself (Spark runs on the JVM).
 # - No Java? `make lab` stops at once and says what to install, instead of a Py4J stack trace.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Is this machine ready?
 
 # %%
@@ -58,10 +58,10 @@ from paper2prod import preflight
 print(preflight.check_python())
 print(preflight.check_java())
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # The same check runs before every Spark session: a missing Java gets a sentence, not a stack trace.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## One Spark session per notebook
 #
 # ```python
@@ -73,7 +73,7 @@ print(preflight.check_java())
 # - Configured for a laptop: few shuffle partitions, quiet logs, a checkpoint folder.
 # - `PAPER2PROD_SPARK_MASTER=spark://host:7077` sends **the same code** to a cluster (lesson 07).
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Data with a receipt
 #
 # ```bash
@@ -85,7 +85,7 @@ print(preflight.check_java())
 # - Spark reads the ratings with an **explicit schema**, and lazily: nothing is read until an action
 #   such as `count()` asks for a result.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 1 — count ratings, users and films
 #
 # With Spark, on the `ratings` DataFrame, set three integers:
@@ -96,10 +96,10 @@ print(preflight.check_java())
 #
 # *Hint:* `count()` counts rows; `select(column).distinct()` keeps one row per value.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## What you should find
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 frame = ratings()
 say(f"""
 | | ml-latest-small |
@@ -110,10 +110,10 @@ say(f"""
 | films in the catalogue | {len(movies()):,} |
 """)
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Not every film in the catalogue has a rating: "films" needs a definition before it has a number.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 2 — the rating histogram
 #
 # Write `rating_histogram(frame)`: a pandas Series, index = each rating value in **increasing order**,
@@ -121,10 +121,10 @@ say(f"""
 #
 # *Hint:* `groupBy("rating").count()`, then `toPandas()`. Spark promises no order unless you ask.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## How people rate
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 histogram = ratings()["rating"].value_counts().sort_index()
 fig, ax = figure(11, 4.4)
 whole = histogram.index == histogram.index.round()
@@ -136,20 +136,20 @@ thousands(ax.yaxis)
 ax.legend(frameon=False)
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Whole stars beat half stars, and most ratings are 3 or more: people rate what they chose to watch.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 3 — films with a single rating
 #
 # Set `share_rated_once`: the fraction of **rated films** that have **exactly one** rating.
 #
 # *Hint:* count ratings per film first; divide by the number of rated films, not of ratings.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## A third of the films were rated once
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 counts = per_film()["n_ratings"]
 bins = [(1, 1, "1"), (2, 2, "2"), (3, 4, "3–4"), (5, 9, "5–9"), (10, 49, "10–49"), (50, None, "50+")]
 sizes = [counts.between(low, high if high else counts.max()).sum() for low, high, _ in bins]
@@ -162,23 +162,23 @@ for x, size in enumerate(sizes):
     ax.annotate(f"{size:,}", (x, size), ha="center", va="bottom", fontsize=13)
 plt.show()
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Question — what could go wrong?
 #
 # A recommender ranks films by their **average** rating. What does it recommend?
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 best = per_film().sort_values(["mean_rating", "n_ratings"], ascending=[False, True]).head(6)
 film_table(best)
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Perfect averages from one person each. Lesson 04 meets this again, inside a real recommender.
 
-# %% [markdown] slide_type=notes
+# %% [markdown] slideshow={"slide_type": "notes"}
 # The table is computed at build time from the data: the films with the highest mean rating, ties broken
 # by fewest ratings. Ask the room before showing the fragment.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## How your work is checked
 #
 # - **Visible checks** right after each exercise: a hint you can act on, or "Looks good ✓".
@@ -187,7 +187,7 @@ film_table(best)
 # - **Before you hand in:** *Kernel → Restart Kernel and Run All Cells*, then **Validate**
 #   (or `nbgrader validate lessons/00-setup/00-setup.ipynb`).
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
 # - Spark needs Java 17 or 21; `paper2prod.preflight` says what is missing.

@@ -1,4 +1,4 @@
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # Lesson 01 — From paper to code
 # ## Baseline predictors and ALS-WR on MovieLens 100k, and an RMSE table
 #
@@ -6,17 +6,17 @@
 #
 # <small>Notebook: `lessons/01-paper-to-code/01-paper-to-code.ipynb`</small>
 
-# %% slide_type=skip
+# %% slideshow={"slide_type": "skip"}
 from deckkit import *
 from paper2prod import data
 
 train, test = data.load_split("u1")
 
-# %% [markdown] slide_type=notes
+# %% [markdown] slideshow={"slide_type": "notes"}
 # This lesson is the research habit done properly: equations from two papers become NumPy, and the
 # result is a table of numbers on a fixed benchmark. Play it straight; lesson 04 questions the frame.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The research frame
 #
 # - A fixed data set: **ml-100k**, 100,000 ratings, with five official train/test folds `u1`–`u5`.
@@ -25,7 +25,7 @@ train, test = data.load_split("u1")
 #
 # "Better" means a smaller number in that table. Today we play by these rules, and play well.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Two papers
 #
 # - Y. Zhou, D. Wilkinson, R. Schreiber, R. Pan (2008). *Large-scale Parallel Collaborative Filtering
@@ -35,7 +35,7 @@ train, test = data.load_split("u1")
 #
 # You read the method sections, and turn equations into code.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises 1–2: the baselines
 #
 # $$\hat r_{ui} = \mu \qquad\text{then}\qquad \hat r_{ui} = \mu + b_u + b_i$$
@@ -44,10 +44,10 @@ train, test = data.load_split("u1")
 # - Regularised biases, fitted by a few alternating closed-form steps:
 #   $\; b_i = \dfrac{\sum_{u} (r_{ui} - \mu - b_u)}{\lambda + n_i}$, and the same for $b_u$.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## What the baselines reach on `u1`
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 mean, user_bias, item_bias = fit_biases(train, steps=3)
 guess_mean = np.full(len(test), mean)
 guess_bias = mean + test["userId"].map(user_bias).fillna(0) + test["movieId"].map(item_bias).fillna(0)
@@ -60,10 +60,10 @@ ax.set(xlabel="test RMSE on ml-100k u1 (lower is better)", xlim=(0.85, 1.25),
        title="global mean, then biases after three alternating steps")
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # A few lines of arithmetic take most of the gain. Keep the baseline in every table.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 3: one ALS-WR half-step
 #
 # Hold the film factors $Y$ fixed; each user's factors solve a small regularised least-squares problem:
@@ -74,10 +74,10 @@ plt.show()
 # - **Weighted λ**: the penalty grows with $n_u$. That is the "WR" in ALS-WR.
 # - The hidden tests try a user with one rating and a film with none.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 4: the training loop
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 model = fit_als(train, rank=10, reg=0.1, iterations=10, test=test)
 steps, train_curve, test_curve = zip(*model.history)
 fig, ax = figure(11, 4.2)
@@ -88,10 +88,10 @@ ax.set(xlabel="iteration (one user step + one film step)", ylabel="RMSE", xticks
 ax.legend(frameon=False)
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # A fixed seed makes this curve the same on every laptop in the room.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 5: time-aware item bias
 #
 # Films drift: a bias per film and per **time bin** (Koren 2009),
@@ -102,7 +102,7 @@ plt.show()
 # - A random split would let the model peek at the future.
 # - Target: beat the static baseline on that split.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 6: the reproduction table on the folds
 #
 # Mean and spread of RMSE on the five folds `u1`–`u5`, next to a published reference:
@@ -116,10 +116,10 @@ plt.show()
 #
 # Then one sentence: did you reproduce it?
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 7: under- and over-fitting, the λ sweep
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 lambdas = [0.02, 0.05, 0.1, 0.2, 0.5]
 curve = [fit_als(train, rank=10, reg=lam, iterations=6, test=test).history[-1][2] for lam in lambdas]
 best = int(np.argmin(curve))
@@ -134,7 +134,7 @@ ax.set(xlabel="λ (log scale)", ylabel="test RMSE on u1", title="ALS-WR with bia
 ax.legend(frameon=False, loc="center right")
 plt.show()
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The one snippet that matters
 #
 # ```python
@@ -145,7 +145,7 @@ plt.show()
 # - `reg * n_u`: forget `n_u` and a high rank overfits (the most common wrong answer).
 # - The whole sweep over ml-100k runs in well under a second when the loops are NumPy's.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
 # - An equation becomes code line by line; tests on tiny cases you can solve by hand catch the slips.

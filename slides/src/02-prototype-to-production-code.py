@@ -1,4 +1,4 @@
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # Lesson 02 — From research prototype to production code
 # ## Test, fix, vectorise and harden a research prototype
 #
@@ -6,7 +6,7 @@
 #
 # <small>Notebook: `lessons/02-prototype-to-production-code/02-prototype-to-production-code.ipynb`</small>
 
-# %% slide_type=skip
+# %% slideshow={"slide_type": "skip"}
 import re
 import time
 from pathlib import Path
@@ -18,12 +18,12 @@ from paper2prod import data
 PROTOTYPE = next(path for folder in ("lessons", "solutions")
                  if (path := Path("..") / folder / "02-prototype-to-production-code" / "research_mf.py").exists())
 
-# %% [markdown] slide_type=notes
+# %% [markdown] slideshow={"slide_type": "notes"}
 # The talk this course grew from shows "cutting-edge research embodied in an imperfect
 # implementation", then refines it step by step. This lesson is that journey, hands on. Do not list
 # the planted defects: finding them is the exercise (they are in the instructor notes).
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## It works on my data set
 #
 # - A research prototype: ALS-WR from lesson 01, written the way research code often is.
@@ -32,20 +32,20 @@ PROTOTYPE = next(path for folder in ("lessons", "solutions")
 #
 # What could possibly go wrong?
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## A quick look at `research_mf.py`
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 source = PROTOTYPE.read_text().splitlines()
 top_level = [re.sub(r"\s*#.*$", "", line) for line in source if re.match(r"^[A-Za-z_][A-Za-z_0-9]* *= ", line)]
 functions = [re.match(r"^(?:def|class) (\w+)", line).group(1) for line in source if re.match(r"^(def|class) ", line)]
 say("```python\n" + "\n".join(top_level) + "\n```\n\nand the functions " + ", ".join(f"`{name}`" for name in functions))
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Globals, a path on someone's laptop, no seed, loops everywhere: the smells a quick look finds.
 # The lesson's defects are the ones a quick look **misses**.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 1 — the silent failure
 #
 # 1. Run the prototype on ml-100k: it trains, and the RMSE looks right.
@@ -54,10 +54,10 @@ say("```python\n" + "\n".join(top_level) + "\n```\n\nand the functions " + ", ".
 #
 # A wrong answer with no error message is the most expensive kind.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Debrief — ids are labels, not positions
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 fig, axes = figure(12, 4.2, ncols=2)
 for ax, name, color in zip(axes, ["ml-100k", "ml-latest-small"], [BLUE, ORANGE]):
     ids = np.sort(movies(name)["movieId"].unique())
@@ -70,11 +70,11 @@ for ax, name, color in zip(axes, ["ml-100k", "ml-latest-small"], [BLUE, ORANGE])
     ax.legend(frameon=False, loc="upper left")
 plt.show()
 
-# %% [markdown] slide_type=notes
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Show this after exercise 1. Code that turns an id into a row number by arithmetic works on ml-100k,
 # whose ids are 1..1682 without gaps, and silently mixes films on ml-latest-small.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 2 — tests that bite
 #
 # Write pytest-style tests, each aimed at one defect. A good test here:
@@ -90,7 +90,7 @@ plt.show()
 #     assert ...   # something you can check with a pencil
 # ```
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 3 — a production version
 #
 # A clean implementation: no globals, a seed argument, vectorised updates, an **explicit id mapping**,
@@ -102,10 +102,10 @@ plt.show()
 #
 # The hidden tests replay each defect's case against your version.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 4 — profile, then speed up
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 train, test = data.load_split("u1")
 rng = np.random.default_rng(SEED)
 user_rows = {u: r for r, u in enumerate(np.unique(train["userId"]))}
@@ -143,14 +143,14 @@ ax.set(xlabel="milliseconds, best of 3", title=f"{len(known):,} predictions on m
        f"{seconds['Python loop'] / seconds['NumPy, vectorised']:.0f}× faster, same numbers")
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Measure first (`%timeit`, `%prun`, `cProfile`), check the answers agree, then report a **ratio**:
 # seconds depend on the machine. The target for your fixed version: 20× or more on ml-latest-small.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Reproducible means the same numbers twice
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 small = train.sample(frac=0.5, random_state=SEED)
 runs = {
     "no seed, run 1": fit_als(small, rank=5, reg=0.1, iterations=3, test=test, seed=None),
@@ -160,10 +160,10 @@ runs = {
 }
 pd.DataFrame({"test RMSE": [f"{m.history[-1][2]:.10f}" for m in runs.values()]}, index=list(runs))
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Without a seed, every run is a new experiment. Nobody can tell a fix from luck.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 5 — what if it had shipped?
 #
 # A short written reflection, graded with a rubric:
@@ -172,7 +172,7 @@ pd.DataFrame({"test RMSE": [f"{m.history[-1][2]:.10f}" for m in runs.values()]},
 # - Which would have cost the most, and who would have paid?
 # - What in your new version stops each one from coming back?
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
 # - "It runs" is not "it is right": check one prediction by hand.

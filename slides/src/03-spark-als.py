@@ -1,4 +1,4 @@
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # Lesson 03 — Spark ALS
 # ## Stand on the shoulders of giants
 #
@@ -6,17 +6,17 @@
 #
 # <small>Notebook: `lessons/03-spark-als/03-spark-als.ipynb`</small>
 
-# %% slide_type=skip
+# %% slideshow={"slide_type": "skip"}
 import time
 
 from deckkit import *
 from paper2prod.synthetic import make_ratings
 
-# %% [markdown] slide_type=notes
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Lesson 01 built ALS-WR by hand; this lesson swaps it for the library version and asks what we gain:
 # code many people have tested, and an engine that keeps going when the data outgrows one machine.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Why not keep our own ALS?
 #
 # - Ours is fast and we understand it. It also has one user: us.
@@ -25,7 +25,7 @@ from paper2prod.synthetic import make_ratings
 #
 # In a product, *boring and well-tested* beats *clever and ours*, unless we can show otherwise.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## What Spark does with your code
 #
 # | piece | what it is |
@@ -37,7 +37,7 @@ from paper2prod.synthetic import make_ratings
 #
 # Exercise 1: a film summary in Spark, from DataFrames with explicit schemas; then read its `explain()`.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The one snippet that matters
 #
 # ```python
@@ -51,10 +51,10 @@ from paper2prod.synthetic import make_ratings
 # model = als.fit(train)                       # train: a cached random split
 # ```
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises 2–3 — split, cache, train, count what was dropped
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 frame = ratings()
 test = frame.sample(frac=0.2, random_state=SEED)
 train = frame.drop(test.index)
@@ -72,10 +72,10 @@ thousands(ax.xaxis)
 ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=3)
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # `coldStartStrategy="drop"` silently removes these rows from the evaluation. Count them and report them.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 4 and a question — does it agree with yours?
 #
 # - Same split in NumPy, same rank, same λ: Spark's RMSE and your lesson-01 ALS-WR agree **within 0.02**.
@@ -83,7 +83,7 @@ plt.show()
 #   weighted λ (Zhou et al. 2008).
 # - Written answer (graded with a rubric): explain why the two numbers are close and not equal.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 5 — tune, on a budget
 #
 # ```python
@@ -99,10 +99,10 @@ plt.show()
 #
 # Small grid, small budget, and a plot of the result.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Scale — when does one machine run out?
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 sizes = [25_000, 50_000, 100_000]
 seconds = []
 for size in sizes:
@@ -132,11 +132,11 @@ right.set(xlabel="ratings (log)", ylabel="GB (log)", title="memory one ALS step 
 right.minorticks_off()
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # NumPy wins small; Spark is slower per rating on one laptop, and keeps going when you add machines.
 # In the lesson you time both, from 100 thousand to a few million ratings.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The same code on a cluster
 #
 # ```bash
@@ -147,7 +147,7 @@ plt.show()
 # - A cluster: executors on many machines, the same DataFrames and the same `ALS`.
 # - Lesson 07 starts a real standalone cluster and runs the job on it.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
 # - A library model is tested by many; check it against one you understand (within 0.02 here).

@@ -1,4 +1,4 @@
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # Lesson 04 — Recommend for me
 # ## The metric is not the product
 #
@@ -6,7 +6,7 @@
 #
 # <small>Notebook: `lessons/04-recommend-for-me/04-recommend-for-me.ipynb`</small>
 
-# %% slide_type=skip
+# %% slideshow={"slide_type": "skip"}
 from deckkit import *
 from paper2prod import profile, ranking
 
@@ -30,11 +30,11 @@ def top_10_for(user, min_ratings=0):
     return scores[allowed].drop(seen, errors="ignore").nlargest(10)
 
 
-# %% [markdown] slide_type=notes
+# %% [markdown] slideshow={"slide_type": "notes"}
 # The heart of the course, from the talk it grew from: train ALS on MovieLens, ask for your own top 10,
 # and get films one person rated. Ask the room to predict the top 10 before you show it.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The moment of truth
 #
 # Lesson 03 gave us a tuned ALS model with a respectable RMSE. Now ask it a product's question:
@@ -43,33 +43,33 @@ def top_10_for(user, min_ratings=0):
 #
 # Rate a dozen films you know, add yourself to the data, retrain, ask for your top 10.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Your profile (or the ready persona)
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 by_rating = persona.sort_values("rating", ascending=False)
 film_table(pd.concat([by_rating.head(6), by_rating.tail(4)]), columns=("title", "rating")).format({"rating": "{:.1f}"})
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # The ready persona, `profile.PERSONA` (10 of its films shown): loves animation and family films, dislikes horror.
 # `profile.resolve` finds titles as people type them, and reports every unknown one at once.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 1 — the top 10 it gives you
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 unfiltered = top_10_for(persona_id)
 table = films.loc[unfiltered.index].assign(score=unfiltered.values)
 film_table(table, columns=("title", "n_ratings", "mean_rating", "score"))
 
-# %% slide_type=fragment hide=input
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 say(f"Graded question: how many of your top 10 have **fewer than 5 ratings**? "
     f"Here: **{(table['n_ratings'] < 5).sum()} of 10**. RMSE never asked.")
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Diagnosis: the long tail
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 sorted_counts = np.sort(films["n_ratings"].to_numpy())[::-1]
 fig, ax = figure(11, 4.3)
 ax.semilogy(np.arange(1, sorted_counts.size + 1), sorted_counts, color=BLUE, linewidth=2.5)
@@ -83,10 +83,10 @@ ax.set(xlabel="films, most rated first", ylabel="ratings per film (log scale)",
 thousands(ax.xaxis)
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # A film rated once, by one enthusiast, has factors fitted to that one rating: nothing pulls it back.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises 2–4 — fix it
 #
 # - **Filter** films below a minimum number of ratings: before training (2), or after scoring (3).
@@ -97,29 +97,29 @@ plt.show()
 # $n_i$ ratings with mean $\bar r_i$, pulled toward the overall mean $\bar r$ as if $m$ average
 # ratings were added.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The same model, films with 20 ratings or more
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 filtered = top_10_for(persona_id, min_ratings=20)
 film_table(films.loc[filtered.index].assign(score=filtered.values), columns=("title", "n_ratings", "mean_rating", "score"))
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Same factors, same RMSE. A completely different product.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The popularity baseline, damped
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 overall, damping = ratings()["rating"].mean(), 10
 shrunk = (films["n_ratings"] * films["mean_rating"] + damping * overall) / (films["n_ratings"] + damping)
 baseline = films.assign(score=shrunk).drop(persona["movieId"]).nlargest(10, "score")
 film_table(baseline, columns=("title", "n_ratings", "mean_rating", "score"))
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Not personal at all, and a strong baseline: a model has to beat it on ranking quality to earn its keep.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises 5–7 — measure what the product cares about
 #
 # On a per-user held-out split (relevant = a held-out rating of 4 or more):
@@ -132,10 +132,10 @@ film_table(baseline, columns=("title", "n_ratings", "mean_rating", "score"))
 #
 # RMSE goes beside them, to make the point.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 8 — choose the threshold from a plot
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 relevant = ranking.as_sets(held_out[held_out["rating"] >= 4])
 users = sorted(relevant)
 scores = np.stack([model.scores_for(user).to_numpy() for user in users])
@@ -166,10 +166,10 @@ for ax in (left, right):
     ax.minorticks_off()
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Then two sentences defending it (graded by hand): quality, coverage, and what a person would see.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
 # - A good RMSE said nothing about the top 10 a person sees.

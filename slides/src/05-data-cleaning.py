@@ -1,4 +1,4 @@
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # Lesson 05 — Data cleaning
 # ## Clean a messy export of real ratings with Spark, and lose nothing
 #
@@ -6,7 +6,7 @@
 #
 # <small>Notebook: `lessons/05-data-cleaning/05-data-cleaning.ipynb`</small>
 
-# %% slide_type=skip
+# %% slideshow={"slide_type": "skip"}
 import io
 
 from deckkit import *
@@ -15,12 +15,12 @@ from deckkit import *
 export = messy_export().generate(seed=0)
 raw = pd.read_csv(io.StringIO(export.ratings_csv), dtype=str, on_bad_lines="skip")
 
-# %% [markdown] slide_type=notes
+# %% [markdown] slideshow={"slide_type": "notes"}
 # "It's a CSV, how hard can it be?" Research data sets arrive cleaned by someone else. Product data
 # arrives from a database export, several clients and the odd script. The rule of the lesson: every
 # input row ends in the clean table or in quarantine with a reason. Nothing disappears quietly.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## It's a CSV, how hard can it be?
 #
 # ml-latest-small was cleaned by GroupLens before anyone downloaded it. A product's export was not:
@@ -34,12 +34,12 @@ raw = pd.read_csv(io.StringIO(export.ratings_csv), dtype=str, on_bad_lines="skip
 # The lesson's export: the real ratings with these faults planted by `datasets/messy_export.py`, and
 # a manifest of every one (for the graders, not for you).
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 1 — profile before you clean
 #
 # Counts, distributions, what looks wrong: a checklist you fill in with numbers.
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 stars = pd.to_numeric(raw["rating"], errors="coerce")
 fig, (left, right) = figure(12, 3.6, ncols=2)
 for ax, rows, title, color in [(left, raw["client"] != "tv", "web, android and ios clients", BLUE),
@@ -51,13 +51,13 @@ for ax, rows, title, color in [(left, raw["client"] != "tv", "web, android and i
 left.set_ylabel("rows")
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # A histogram by client finds in a second what an overall mean hides: one client rates out of 10.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Profiling finds people, too
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 frame = ratings()
 busiest = frame.groupby(["userId", frame["timestamp"] // 60]).size().groupby("userId").max().sort_values()
 fig, ax = figure(11, 3.9)
@@ -69,10 +69,10 @@ ax.set(yscale="log", xlabel="users, fewest first", ylabel="most ratings in one m
        title="ml-latest-small, real data: how fast does each user rate?")
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # A bulk import or a bot: not a person's taste. The export adds a bot and test accounts to find.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 2 — parse and validate
 #
 # ```python
@@ -85,10 +85,10 @@ plt.show()
 # - Every input row ends in **clean**, or in **quarantine** with a machine-readable `reason`.
 # - Reconciliation proves it: input rows = clean rows + quarantined rows, per reason.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Lose nothing: the reconciliation
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 rng = np.random.default_rng(SEED)
 sample = ratings().sample(3000, random_state=SEED).reset_index(drop=True)
 known_films = set(movies()["movieId"])
@@ -123,14 +123,14 @@ ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.5), ncol=3,
 plt.show()
 assert tally.sum() == len(demo)  # the reconciliation itself
 
-# %% [markdown] slide_type=notes
+# %% [markdown] slideshow={"slide_type": "notes"}
 # A small demonstration with pandas on 3,000 real ratings and 120 planted faults, made when the deck is
 # built. The lesson does the same with Spark on the full export and checks it against the manifest.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 3 — repair what can be repaired
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 accented = movies().loc[~movies()["title"].map(str.isascii), "title"]
 mangled = accented[accented.str.len().sort_values(kind="stable").index]  # the shortest fit a slide
 say("| fault | repair |\n|---|---|\n"
@@ -140,11 +140,11 @@ say("| fault | repair |\n|---|---|\n"
     "| genres `sci-fi`, `Sci Fi` | one spelling: `Sci-Fi` |\n"
     + "".join(f"| `{t.encode('utf-8').decode('latin-1')}` | `{t}` |\n" for t in mangled.head(2)))
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # What cannot be repaired is dropped **with a reason**, never silently. The hidden tests run your
 # cleaning on a fresh export with another seed: 99% of planted faults handled, no clean row lost.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 4 — a data contract
 #
 # Checks the clean table must pass before any training starts, and that fail **loudly**:
@@ -154,7 +154,7 @@ say("| fault | repair |\n|---|---|\n"
 # - uniqueness: one rating per (user, film);
 # - referential integrity: every film exists in the films table.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 5 — does cleaning matter?
 #
 # Train the lesson-03 model twice, on raw-but-parseable data and on the cleaned data:
@@ -163,10 +163,10 @@ say("| fault | repair |\n|---|---|\n"
 # - compare the lesson-04 persona's top 10;
 # - write what changed, and what you would have shipped without the cleaning.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Debrief — what the manifest says was planted (seed 0)
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 kinds = export.manifest.groupby(["outcome", "kind"]).size()
 fig, axes = figure(12, 4.6, ncols=2, sharex=True, layout="constrained")
 for ax, outcome, color, title in [(axes[0], "quarantine", RED, "quarantined, with a reason"),
@@ -178,10 +178,10 @@ for ax, outcome, color, title in [(axes[0], "quarantine", RED, "quarantined, wit
     thousands(ax.xaxis)
 plt.show()
 
-# %% [markdown] slide_type=notes
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Show after the exercises. The manifest is the answer key the hidden tests use, with another seed.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
 # - Profile first: histograms and counts find faults that means hide.

@@ -1,4 +1,4 @@
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # Lesson 06 — Done is done
 # ## Ship the simplest thing that meets the brief, and know when to stop
 #
@@ -6,7 +6,7 @@
 #
 # <small>Notebook: `lessons/06-done-is-done/06-done-is-done.ipynb`</small>
 
-# %% slide_type=skip
+# %% slideshow={"slide_type": "skip"}
 from deckkit import *
 from paper2prod import data
 from paper2prod.acceptance import Brief
@@ -33,11 +33,11 @@ FURTHER_WORK = pd.DataFrame([
     ("deep model, tuned", 31, 0.257),
 ], columns=["step", "person_days", "ndcg"])
 
-# %% [markdown] slide_type=notes
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Research can always add a chapter of further work. A product has a date, and other people plan
 # around it. This lesson practises scoping, time-boxing and stopping, and measures each.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Finished, by whose definition?
 #
 # - In research, "finished" is flexible; the last section is *further work*.
@@ -46,19 +46,19 @@ FURTHER_WORK = pd.DataFrame([
 #
 # Today: a brief, a backlog, a time box, and a memo.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The brief: "Films for you", Friday, 5 person-days
 #
 # Top-10 films on the onboarding page and on returning users' home page. Acceptance, as code in
 # `paper2prod.acceptance`:
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 say("\n".join(f"{number}. **{name}**: {text}" for number, (name, text) in enumerate(Brief().criteria().items(), 1)))
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 1 — scope: what fits in five days?
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 per_day = BACKLOG.assign(per_day=BACKLOG["impact"] / BACKLOG["effort_days"]).sort_values("per_day")
 fig, ax = figure(12, 4.8)
 ax.barh([f"{row.item} ({row.effort_days:g} d)" for row in per_day.itertuples()], per_day["per_day"],
@@ -67,13 +67,13 @@ ax.set(xlabel="expected impact per person-day", title="the team's backlog: red i
 ax.tick_params(axis="y", labelsize=12)
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Required items first, then the best impact per day that still fits; write down what is **out of scope**, and why.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 2 — time-box the tuning, with a stopping rule
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 train, test = data.load_split("u1")
 
 
@@ -102,11 +102,11 @@ ax.set(ylabel="test RMSE (u1)", xlabel="share of the training ratings used (each
        title="a baseline in a time box: stop when a step improves RMSE by less than 0.01")
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # In the lesson: ranks 2, 4, …, 64, validation NDCG@10, stop when a step gains less than 0.005, ship the
 # **best** step. `paper2prod.timebox.Timebox` keeps every finished step, even when time runs out.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 3 — ship
 #
 # The simplest pipeline that meets every criterion:
@@ -121,7 +121,7 @@ plt.show()
 #
 # Autograded by running the acceptance checks on your output. A deliberately broken pipeline must fail them.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 4 — the definition of done
 #
 # ☐ the tests pass<br>
@@ -131,7 +131,7 @@ plt.show()
 #
 # Done is a checklist, not a feeling.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 5 — the decision memo
 #
 # Half a page to the product manager, graded with a rubric:
@@ -142,10 +142,10 @@ plt.show()
 #
 # No jargon the reader must look up; numbers where they help the decision.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 6 — stop: where is the elbow?
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 fig, ax = figure(11, 4.2)
 ax.plot(FURTHER_WORK["person_days"], FURTHER_WORK["ndcg"], "o-", color=BLUE, markersize=8)
 for row in FURTHER_WORK.iloc[[0, 1, 2, -1]].itertuples():
@@ -155,11 +155,11 @@ ax.set(xlabel="person-days after the launch (cumulative)", ylabel="validation ND
        title="the team's log of further work: where does it stop paying?")
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Find the elbow (rescale both axes, take the point farthest below the chord), then argue whether to
 # continue: what would the next step buy, and what else could those days do?
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
 # - Scope by impact per effort, and write down what is out.

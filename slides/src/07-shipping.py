@@ -1,4 +1,4 @@
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # Lesson 07 — Shipping
 # ## A nightly job, a real cluster, model versions, top-N on time, drift
 #
@@ -6,7 +6,7 @@
 #
 # <small>Notebook: `lessons/07-shipping/07-shipping.ipynb`</small>
 
-# %% slide_type=skip
+# %% slideshow={"slide_type": "skip"}
 import json
 import time
 from datetime import datetime, timezone
@@ -14,11 +14,11 @@ from datetime import datetime, timezone
 from deckkit import *
 from paper2prod import data
 
-# %% [markdown] slide_type=notes
+# %% [markdown] slideshow={"slide_type": "notes"}
 # The course ends where products begin. Nothing in this lesson changes the RMSE; all of it decides
 # whether people get recommendations tomorrow morning.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## A recommender is never finished
 #
 # - New ratings every day, new people, new films, machines that fail.
@@ -26,7 +26,7 @@ from paper2prod import data
 # - Its model must be traceable to its data; its lists must reach a page in milliseconds.
 # - Someone must notice when the world has moved on from the model.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## One night in the life of a recommender
 #
 # | when | what | if it goes wrong |
@@ -37,7 +37,7 @@ from paper2prod import data
 # | 07:00 | the site serves top 10 from a lookup | unknown users get the popular films |
 # | monthly | drift report: has the world moved on? | retrain, or investigate the data |
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 1 — from notebook to job
 #
 # | in the notebook | in the job |
@@ -51,7 +51,7 @@ from paper2prod import data
 # spark-submit nightly_recs.py --input ratings.csv --output recs/ --model-version 2024-06-01
 # ```
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 2 — the same job on a real cluster
 #
 # ```bash
@@ -63,10 +63,10 @@ from paper2prod import data
 # - Same seed, same data: are the recommendations identical? If not, explain the differences.
 # - On real machines: shared storage for input and output, the same Python on every worker.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 3 — a model you can trace
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 ratings_file = data.path("ml-latest-small") / "ratings.csv"
 metadata = {
     "model_version": "2024-06-01",
@@ -78,14 +78,14 @@ metadata = {
 say("```json\n{\n" + ",\n".join(f'  "{key}": {json.dumps(value, ensure_ascii=False)}' for key, value in metadata.items())
     + "\n}\n```")
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Saved beside the model, under a versioned path. The server **refuses** a model whose metadata does
 # not match what it expects, with a clear error.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 4 — top-N within a latency budget
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 model = fit_als(ratings(), rank=10, reg=0.1, iterations=3, biases=False)
 n_users = len(model.user_ids)
 top = np.argsort(-(model.user_factors @ model.item_factors.T), axis=1)[:, :10]
@@ -125,14 +125,14 @@ ax.set(xscale="log", xlabel="milliseconds per request (log scale)", ylabel="requ
 ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=1)
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Report **p50 and p99**, not the mean: one slow page in a hundred is a slow page every few seconds.
 # Unknown users get the popularity fallback from lesson 04.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 5 — watch for drift
 
-# %% hide=input
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
 frame = ratings().assign(month=pd.to_datetime(ratings()["timestamp"], unit="s").dt.to_period("M"))
 cutoff = pd.Period("2015-12", "M")
 reference = frame[frame["month"] <= cutoff]
@@ -160,11 +160,11 @@ ax.set(ylabel="score", title="ml-latest-small after the model's data ends (Dec 2
 ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=12)
 plt.show()
 
-# %% [markdown] slide_type=fragment
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # $\mathrm{PSI} = \sum_i (a_i - e_i)\ln(a_i / e_i)$ over the ten rating values. Exercise 5b turns these
 # curves into a rule: retrain after two alarming months in a row, ignoring months with too few ratings.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 6 — the runbook
 #
 # Written for someone who did not build the job, and is woken at 3 a.m. (graded with a rubric):
@@ -174,7 +174,7 @@ plt.show()
 # 3. **At 3 a.m.**: what users see meanwhile; read the exit code and the log; retry, roll back, or wait
 #    until morning.
 
-# %% [markdown] slide_type=slide
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
 # - A job has arguments, logs and exit codes that mean something; its output is versioned and atomic.

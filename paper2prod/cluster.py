@@ -1,8 +1,10 @@
 """A small Spark standalone cluster on this machine: one master and two workers on 127.0.0.1.
 
-    python -m tools.spark_cluster start    # starts it, waits for both workers, prints the master URL
-    python -m tools.spark_cluster status   # what is running (exit 0: running, 1: not running)
-    python -m tools.spark_cluster stop     # stops every process it started, executors included
+    python -m paper2prod.cluster start    # starts it, waits for both workers, prints the master URL
+    python -m paper2prod.cluster status   # what is running (exit 0: running, 1: not running)
+    python -m paper2prod.cluster stop     # stops every process it started, executors included
+
+(`paper2prod-cluster start|status|stop` is the same command, installed with the package.)
 
 Then send any job to it by changing the master URL only, for example
 
@@ -16,7 +18,8 @@ the pyspark package folder): its pip package ships Spark's jars and bin/spark-cl
 sbin/start-master.sh or sbin/start-worker.sh, so this script does what those scripts do and
 launches the Master and Worker classes through bin/spark-class. Each daemon gets its own process
 group and a marker in its environment (its state folder), which its executors inherit; stopping
-kills the groups and then checks that no process with the marker is left.
+kills the groups and then checks that no process with the marker is left. Processes and their
+sockets are found with psutil, so this works on Linux and macOS alike.
 
 State (ports, process ids, logs, the workers' scratch space) lives in one folder, by default
 <temp>/paper2prod-spark-cluster-<user>; --state-dir or PAPER2PROD_CLUSTER_DIR picks another, so
@@ -44,7 +47,10 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-LOOPBACK = "127.0.0.1"  # the only address any daemon may bind to
+import psutil
+
+from paper2prod.processes import alive
+from paper2prod.spark import LOOPBACK  # the only address any daemon may bind to
 MARKER = "PAPER2PROD_CLUSTER_STATE"  # environment variable (= the state folder) on every process of a cluster
 STATE_FILE = "cluster.json"
 MASTER_CLASS = "org.apache.spark.deploy.master.Master"
@@ -102,38 +108,17 @@ def free_port() -> int:
 
 # ---------------------------------------------------------------- processes
 
-def _environ_of(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:  # gone, or not ours
-        return b""
-
-
 def marked_processes(state_dir: Path | str) -> list[int]:
-    """Process ids carrying the marker of the cluster in state_dir: daemons and their executors.
-
-    Linux only (it reads /proc); elsewhere it returns [] and stop() relies on the process groups.
-    """
-    tag = f"{MARKER}={Path(state_dir).resolve()}".encode()
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return []
+    """Process ids carrying the marker of the cluster in state_dir: daemons and their executors."""
+    tag = str(Path(state_dir).resolve())
     found = []
-    for entry in proc.iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            if tag in _environ_of(int(entry.name)).split(b"\0"):
-                found.append(int(entry.name))
+    for process in psutil.process_iter():
+        if process.pid == os.getpid():
+            continue
+        with contextlib.suppress(psutil.Error):  # gone meanwhile, a zombie, or not ours to read
+            if process.environ().get(MARKER) == tag and alive(process.pid):
+                found.append(process.pid)
     return sorted(found)
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists but belongs to someone else: not one of ours any more
-        return False
-    return True
 
 
 def _signal_group(pgid: int, sig: int) -> None:
@@ -141,45 +126,22 @@ def _signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
-def _leftovers(state: Path, cluster: Cluster | None) -> list[int]:
-    """Everything of this cluster that still runs (marked processes, or live recorded groups)."""
-    if Path("/proc").is_dir():
-        return marked_processes(state)
-    return [pid for pid in (cluster.pids.values() if cluster else []) if _group_alive(pid)]
-
-
-def _socket_inodes(pid: int) -> set[str]:
-    inodes = set()
-    with contextlib.suppress(OSError):
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            with contextlib.suppress(OSError):
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
-                if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
-    return inodes
-
-
-def _decode_address(hex_address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    raw = bytes.fromhex(hex_address)
-    if len(raw) == 4:  # /proc/net/tcp stores IPv4 addresses little-endian
-        return ipaddress.IPv4Address(raw[::-1])
-    # IPv6: four 32-bit words, each little-endian
-    return ipaddress.IPv6Address(b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4)))
+def _leftovers(state: Path) -> list[int]:
+    """Everything of this cluster that still runs. Only the marker counts, never a recorded pid
+    alone: after a reboot that number may belong to somebody else's process."""
+    return marked_processes(state)
 
 
 def listening_addresses(pids: list[int]) -> list[tuple[str, int]]:
-    """(address, port) of every TCP socket these processes listen on (Linux; [] elsewhere)."""
-    inodes = set().union(*(_socket_inodes(pid) for pid in pids)) if pids else set()
-    found = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with contextlib.suppress(OSError):
-            for line in Path(table).read_text().splitlines()[1:]:
-                fields = line.split()
-                if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
-                    address, port = fields[1].split(":")
-                    decoded = _decode_address(address)
-                    decoded = getattr(decoded, "ipv4_mapped", None) or decoded  # ::ffff:127.0.0.1 -> 127.0.0.1
-                    found.append((str(decoded), int(port, 16)))
+    """(address, port) of every TCP socket these processes listen on."""
+    found = set()
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            for connection in psutil.Process(pid).net_connections(kind="tcp"):
+                if connection.status == psutil.CONN_LISTEN:
+                    address = ipaddress.ip_address(connection.laddr.ip.split("%")[0])
+                    address = getattr(address, "ipv4_mapped", None) or address  # ::ffff:127.0.0.1 -> 127.0.0.1
+                    found.add((str(address), connection.laddr.port))
     return sorted(found)
 
 
@@ -288,7 +250,7 @@ def status(state_dir: Path | str | None = None) -> dict:
         return {"running": False, "reason": f"no cluster recorded in {state_dir or default_state_dir()}"}
     view = master_json(cluster.web_ui) or {}
     alive = int(view.get("aliveworkers", 0))
-    processes = _leftovers(Path(cluster.state_dir), cluster)
+    processes = _leftovers(Path(cluster.state_dir))
     return {"running": view.get("status") == "ALIVE" and alive >= 1, "master_url": cluster.master_url,
             "web_ui": cluster.web_ui, "alive_workers": alive, "workers_expected": len(cluster.pids) - 1,
             "active_apps": len(view.get("activeapps", [])), "processes": processes,
@@ -376,7 +338,7 @@ def stop(state_dir: Path | str | None = None, timeout: float = STOP_TIMEOUT) -> 
     """
     state = Path(state_dir or default_state_dir()).resolve()
     cluster = read_state(state)
-    running = _leftovers(state, cluster)
+    running = _leftovers(state)
     if cluster is None and not running:
         return []
     recorded = dict(cluster.pids) if cluster else {}
@@ -385,20 +347,20 @@ def stop(state_dir: Path | str | None = None, timeout: float = STOP_TIMEOUT) -> 
              [recorded[name] for name in ("master",) if name in recorded]
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
         for pgid in groups:
-            if pgid in running or not Path("/proc").is_dir():
+            if pgid in running:
                 _signal_group(pgid, sig)
-        for pid in _leftovers(state, cluster):  # anything that left its group, or was never recorded
+        for pid in _leftovers(state):  # anything that left its group, or was never recorded
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, sig)
         deadline = time.monotonic() + wait
-        while _leftovers(state, cluster) and time.monotonic() < deadline:
+        while _leftovers(state) and time.monotonic() < deadline:
             time.sleep(0.2)
-        if not _leftovers(state, cluster):
+        if not _leftovers(state):
             break
     for pid in recorded.values():  # reap our own children (a start in this process): no zombies
         with contextlib.suppress(ChildProcessError, OSError):
             os.waitpid(pid, os.WNOHANG)
-    survivors = _leftovers(state, cluster)
+    survivors = _leftovers(state)
     if survivors:
         raise ClusterError(f"processes {survivors} of the cluster in {state} survived SIGKILL; check them with ps")
     for folder in ("local", "work"):  # scratch space; the logs stay for a post-mortem
@@ -407,20 +369,10 @@ def stop(state_dir: Path | str | None = None, timeout: float = STOP_TIMEOUT) -> 
     return running
 
 
-@contextlib.contextmanager
-def running(state_dir: Path | str | None = None, **options):
-    """`with running(...) as cluster:` starts a cluster and always stops it afterwards."""
-    cluster = start(state_dir, **options)
-    try:
-        yield cluster
-    finally:
-        stop(cluster.state_dir)
-
-
 # ---------------------------------------------------------------- command line
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.spark_cluster",
+    parser = argparse.ArgumentParser(prog="paper2prod-cluster",
                                      description="A Spark standalone cluster on 127.0.0.1: one master, two workers.")
     parser.add_argument("command", choices=["start", "status", "stop"])
     parser.add_argument("--state-dir", default=None,
@@ -434,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             cluster = start(args.state_dir, workers=args.workers, timeout=args.timeout)
             print(cluster.master_url)
             print(f"web UI: {cluster.web_ui}   state and logs: {cluster.state_dir}", file=sys.stderr)
-            print(f"stop it with: python -m tools.spark_cluster stop"
+            print("stop it with: python -m paper2prod.cluster stop"
                   + (f" --state-dir {args.state_dir}" if args.state_dir else ""), file=sys.stderr)
             return 0
         if args.command == "status":

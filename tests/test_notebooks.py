@@ -1,0 +1,134 @@
+"""The one notebook builder: lesson and deck sources are jupytext notebooks, and what jupytext reads
+from a source is what the built notebook holds (cell for cell), so an author may edit a lesson in
+JupyterLab and a reviewer diffs it as text."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+from tools import notebooks
+from tools.notebooks import AUTHORING, ROOT, SLIDE_SOURCES, build_notebook, target_for
+
+SOURCES = sorted(AUTHORING.glob("[0-9][0-9]-*.py")) + sorted(SLIDE_SOURCES.glob("[0-9][0-9]-*.py"))
+
+
+def _built(source: Path) -> nbformat.NotebookNode:
+    if source.parent == AUTHORING:
+        return nbformat.read(target_for(source), as_version=4)
+    return nbformat.read(ROOT / "slides" / f"{source.stem}.ipynb", as_version=4)
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_jupytext_reads_the_cells_of_the_built_notebook(source):
+    read = jupytext.read(source, fmt="py:percent")
+    built = _built(source)
+    assert [(c.cell_type, c.source) for c in read.cells] == [(c.cell_type, c.source) for c in built.cells]
+    for cell, made in zip(read.cells, built.cells):
+        tags = [t for t in cell.metadata.get("tags", []) if t in notebooks.ROLES]
+        if tags:  # a graded cell: nbgrader metadata with the same id and points
+            assert made.metadata.nbgrader.grade_id == cell.metadata["grade_id"]
+            if "points" in cell.metadata:
+                assert made.metadata.nbgrader.points == cell.metadata["points"]
+        elif "slideshow" in cell.metadata:
+            assert made.metadata.slideshow == cell.metadata["slideshow"]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_saving_from_jupyterlab_leaves_the_source_as_it_is(source):
+    text = source.read_text()
+    assert jupytext.writes(jupytext.reads(text, fmt="py:percent"), fmt="py:percent") == text
+    assert notebooks.upgrade_source(text) == text, "old cell headers left: run upgrade-sources"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_generated_notebooks_name_their_source(source):
+    note = _built(source).metadata["paper2prod"]
+    assert note["source"] == source.relative_to(ROOT).as_posix()
+    assert "edit the source" in note["generated"]
+
+
+OLD = """\
+# %% [markdown]
+# # Lesson 99
+# %% [solution] id=ex1
+x = 1
+# %% [tests] id=ex1_check points=2
+assert x == 1
+# %% [answer] id=why points=1.5
+# Because.
+# %% [markdown] slide_type=slide
+# # A slide
+# %% slide_type=fragment hide=input
+plt.plot([1])
+# %%
+%%writefile job.py
+print("a cell magic")
+"""
+
+NEW = """\
+# %% [markdown]
+# # Lesson 99
+# %% tags=["solution"] grade_id="ex1"
+x = 1
+# %% tags=["tests"] grade_id="ex1_check" points=2
+assert x == 1
+# %% [markdown] tags=["answer"] grade_id="why" points=1.5
+# Because.
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # A slide
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
+plt.plot([1])
+# %%
+# %%writefile job.py
+print("a cell magic")
+"""
+
+
+def test_upgrade_rewrites_old_headers_once():
+    assert notebooks.upgrade_source(OLD) == NEW  # and comments the magic out, as jupytext saves it
+    assert notebooks.upgrade_source(NEW) == NEW
+    assert jupytext.reads(NEW, fmt="py:percent").cells[-1].source == '%%writefile job.py\nprint("a cell magic")'
+
+
+def test_upgrade_sources_command_is_idempotent(tmp_path):
+    source = tmp_path / "99-example.py"
+    source.write_text(OLD)
+    assert notebooks.main(["upgrade-sources", str(source)]) == 0
+    assert source.read_text() == NEW
+    notebooks.main(["upgrade-sources", str(source)])
+    assert source.read_text() == NEW
+
+
+def _lesson(tmp_path: Path, text: str) -> Path:
+    source = tmp_path / "99-example.py"
+    source.write_text(textwrap.dedent(text).lstrip())
+    return source
+
+
+def test_graded_cells_get_nbgrader_metadata(tmp_path):
+    notebook = build_notebook(_lesson(tmp_path, NEW.split("# %% [markdown] slideshow")[0]))
+    solution, tests, answer = (cell.metadata.nbgrader for cell in notebook.cells[1:4])
+    assert solution == {"grade_id": "ex1", "schema_version": 3, "locked": False, "solution": True, "grade": False}
+    assert tests == {"grade_id": "ex1_check", "schema_version": 3, "locked": True, "solution": False,
+                     "grade": True, "points": 2.0}
+    assert answer["solution"] and answer["grade"] and answer["points"] == 1.5
+    assert notebook.cells[3].cell_type == "markdown" and notebook.cells[3].source == "Because."
+    assert "nbgrader" not in notebook.cells[0].metadata
+    assert [cell.id for cell in notebook.cells] == ["c000", "c001", "c002", "c003"]
+
+
+@pytest.mark.parametrize("text, complaint", [
+    ("# %% [solution] id=x\nx = 1\n", "old cell header"),
+    ('# %% tags=["solution"]\nx = 1\n', 'needs grade_id="..."'),
+    ('# %% tags=["solution"] grade_id="a"\nx = 1\n# %% tags=["tests"] grade_id="a"\nx\n', "duplicate grade_id"),
+    ('# %% tags=["tests"] grade_id="a" colour="red"\nx = 1\n', "unknown metadata"),
+    ('# %% [markdown] tags=["tests"] grade_id="a"\n# x\n', "is code"),
+    ("x = 1\n# %%\ny = 2\n", "text before the first"),
+])
+def test_source_mistakes_are_reported_with_their_line(tmp_path, text, complaint):
+    with pytest.raises(ValueError, match=r"99-example\.py:\d+: .*" + complaint.replace("[", r"\[")):
+        build_notebook(_lesson(tmp_path, text))
