@@ -12,11 +12,13 @@ DATASETS := ml-latest-small ml-100k
 # LOCKED=0 installs from the ranges in pyproject.toml instead of the Linux lock file.
 LOCKED ?= 1
 
-.PHONY: lab test setup preflight data kernel release bench slides slides-check browser lock clean help
+.PHONY: lab test setup preflight data kernel grading grade student-copy release bench slides slides-check browser lock clean help
 
 help:
 	@echo "make lab      set up (first time) and open JupyterLab on lessons/"
 	@echo "make test     set up (first time) and run every test"
+	@echo "make grade LESSON=04   grade your notebook in lessons/04-.../ with the hidden tests; feedback in feedback/"
+	@echo "make student-copy DEST=folder [UPTO=NN]   the repository a class publishes (no answers)"
 	@echo "make release  regenerate lessons/ from solutions/ (after editing authoring/)"
 	@echo "make bench    time every solution notebook and the ALS benchmark"
 	@echo "make slides   build the static HTML decks into slides/build/ (open slides/build/index.html)"
@@ -28,7 +30,7 @@ lab: setup
 test: setup
 	PAPER2PROD_TEST=1 $(BIN)/python -m pytest
 
-setup: preflight $(VENV)/.installed data kernel
+setup: preflight $(VENV)/.installed data kernel grading
 
 preflight:
 	@$(PYTHON) paper2prod/preflight.py
@@ -48,6 +50,21 @@ data: $(VENV)/.installed
 kernel: $(VENV)/.installed
 	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
 		--display-name "Python 3 (paper2prod)" > /dev/null
+
+# The course's grading settings for every nbgrader command in this environment (validate anywhere),
+# and the instructor's JupyterLab panels hidden (the instructor guide says how to show them).
+grading: $(VENV)/etc/jupyter/nbgrader_config.py
+
+$(VENV)/etc/jupyter/nbgrader_config.py: $(VENV)/.installed paper2prod/autograde.py
+	$(BIN)/python -m paper2prod.autograde install
+
+grade: setup
+	@test -n "$(LESSON)" || (echo "usage: make grade LESSON=04 [NOTEBOOK=path/to/copy.ipynb]" && false)
+	$(BIN)/python -m paper2prod.selfgrade $(LESSON) $(if $(NOTEBOOK),--notebook $(NOTEBOOK))
+
+student-copy: $(VENV)/.installed
+	@test -n "$(DEST)" || (echo "usage: make student-copy DEST=folder [UPTO=NN]" && false)
+	$(BIN)/python -m tools.student_copy $(DEST) $(if $(UPTO),--upto $(UPTO))
 
 release: $(VENV)/.installed
 	$(BIN)/python -m tools.notebooks build

@@ -64,6 +64,27 @@ def course_settings(c) -> None:
         "evalue": timeout_message(seconds),
         "traceback": [f"CellTimeoutError: {timeout_message(seconds)}"],
     }
+    # A stopped cell is usually an answer cell, which validate does not list; the checks after it
+    # then fail with "name ... is not defined". Say there which cell was stopped and why.
+    c.Execute.on_notebook_start = _forget_timeouts
+    c.Execute.on_cell_error = _point_at_timeouts
+
+
+_stopped_cells: list[int] = []  # cells of the notebook running now that hit the timeout
+
+
+def _forget_timeouts(**_) -> None:
+    _stopped_cells.clear()
+
+
+def _point_at_timeouts(cell=None, cell_index=None, execute_reply=None, **_) -> None:
+    content = (execute_reply or {}).get("content", {})
+    if content.get("ename") == "CellTimeoutError":
+        _stopped_cells.append(cell_index)
+    elif _stopped_cells and cell is not None:
+        cell.outputs.append(_error_output(
+            "EarlierCellTimedOut", f"cell {_stopped_cells[0] + 1} ran longer than {cell_timeout()} s and was "
+            "stopped: fix that cell first, this error may only follow from it"))
 
 
 def classroom_settings(c) -> None:
