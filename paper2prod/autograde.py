@@ -94,8 +94,9 @@ def classroom_settings(c) -> None:
                                         LimitOutput, SaveAutoGrades)
 
     course_settings(c)
-    c.Autograde.autograde_preprocessors = [_cached("GuardedExecute"), IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                           SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    # nbgrader's own list, with Execute swapped for GuardedExecute.
+    c.Autograde.autograde_preprocessors = [_cached("GuardedExecute"), IgnorePattern, ClearMetadataPreprocessor,
+                                           LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
     c.Autograde.pre_convert_hook = repair_submissions
     # A deleted test cell comes back from the source and is graded as written.
     c.OverwriteCells.add_missing_cells = True

@@ -77,7 +77,8 @@ pwd.getpwuid = _as_student
 
 
 def guide_block(name: str, language: str) -> str:
-    block = re.search(rf"<!-- {name}:start -->\s*```{language}\n(.*?)```\s*<!-- {name}:end -->", GUIDE.read_text(), re.S)
+    pattern = rf"<!-- {name}:start -->\s*```{language}\n(.*?)```\s*<!-- {name}:end -->"
+    block = re.search(pattern, GUIDE.read_text(), re.S)
     assert block, f"the instructor guide lost its {name} block"
     return block.group(1)
 

@@ -78,5 +78,6 @@ def test_student_copy_sets_up_and_passes_its_own_tests(tmp_path):
     # -o: the environment exists already; never let make reinstall it from the copy.
     done = subprocess.run(["make", "test", f"VENV={venv}", "-o", f"{venv}/.installed"], cwd=copy, env=env,
                           capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, f"`make test` failed in the student copy:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
+    assert done.returncode == 0, \
+        f"`make test` failed in the student copy:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
     assert " passed" in done.stdout and "solutions" not in {p.name for p in copy.iterdir()}

@@ -92,7 +92,8 @@ def build(dest: Path, upto: str | None = None) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="make student-copy DEST=folder [UPTO=NN]", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="make student-copy DEST=folder [UPTO=NN]",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("dest", type=Path)
     parser.add_argument("--upto", default=None, help="the last lesson released, e.g. 04 (default: all)")
     args = parser.parse_args(argv)
@@ -101,7 +102,8 @@ def main(argv: list[str]) -> int:
     except (ValueError, FileExistsError) as error:
         print(f"make student-copy: {error}", file=sys.stderr)
         return 1
-    lessons = sorted({p.relative_to(args.dest).parts[1] for p in written if p.relative_to(args.dest).parts[0] == "lessons"})
+    parts = [p.relative_to(args.dest).parts for p in written]
+    lessons = sorted({part[1] for part in parts if part[0] == "lessons"})
     print(f"wrote {len(written)} files into {args.dest}: lessons {', '.join(l[:2] for l in lessons)}")
     print(f"then: cd {args.dest} && git init && git add -A && git commit -m 'Course release' and publish it")
     return 0
