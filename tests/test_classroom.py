@@ -1,10 +1,10 @@
 """A class on a shared JupyterHub, end to end, with the instructor guide's own commands.
 
-One instructor and seven students, each in their own home folder, share an exchange folder. Lesson
+One instructor and six students, each in their own home folder, share an exchange folder. Lesson
 00 goes round once: release, fetch, hand in (one student late), collect, ONE autograde run,
-feedback, fetch feedback, grades as CSV. Four of the students hand in something hostile or broken
-(an endless loop, a kernel that kills itself, edited and deleted test cells plus an attempt on the
-course's files, a file that is not JSON); the others must be graded exactly as usual.
+feedback, fetch feedback, grades as CSV. Three of the students hand in something hostile or broken
+(an endless loop plus an edited and a deleted test cell; an attempt on the course's files plus a
+kernel that kills itself; a file that is not JSON); the others must be graded exactly as usual.
 
 On a hub every student is a separate OS account; here all run as one account, so a small
 `sitecustomize` tells nbgrader each student's name (what `pwd` would say on the hub).
@@ -28,7 +28,7 @@ GUIDE = ROOT / "docs" / "instructor-guide.md"
 LESSON = "00-setup"
 FULL = {"ex1_counts_check": 3.0, "ex2_histogram_check": 3.0, "ex3_rated_once_check": 2.0}
 
-VANDAL = '''from pathlib import Path
+VANDAL = '''from pathlib import Path  # first wipe the course, then answer as usual
 import shutil
 for up in range(1, 8):  # climb out of the notebook's folder, looking for the course
     folder = Path("../" * up).resolve()
@@ -37,7 +37,9 @@ for up in range(1, 8):  # climb out of the notebook's folder, looking for the co
         (folder / "gradebook.db").unlink()
         shutil.rmtree(folder / "solutions", ignore_errors=True)
         shutil.rmtree(folder / "submitted", ignore_errors=True)
-share_rated_once = 0.5
+n_ratings = ratings.count()
+n_users = ratings.select("userId").distinct().count()
+n_films = ratings.select("movieId").distinct().count()
 '''
 # What each student hands in: answer cells replaced, test cells edited or deleted, or raw text.
 STUDENTS = {
@@ -45,10 +47,10 @@ STUDENTS = {
     "bob": dict(late=True),
     "carol": dict(answers={"ex1_counts": "n_ratings = ratings.count()\nn_users = ratings.select('userId').count()\n"
                                          "n_films = ratings.select('movieId').distinct().count()"}),
-    "dave": dict(answers={"ex2_histogram": "while True:\n    pass"}),
-    "erin": dict(answers={"ex2_histogram": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"}),
-    "frank": dict(answers={"ex3_rated_once": VANDAL}, edit={"ex1_counts_check": "pass"},
-                  delete=["ex2_histogram_check"]),
+    "dave": dict(answers={"ex2_histogram": "while True:\n    pass"}, edit={"ex1_counts_check": "pass"},
+                 delete=["ex3_rated_once_check"]),
+    "erin": dict(answers={"ex1_counts": VANDAL,
+                          "ex2_histogram": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"}),
     "gina": dict(raw='{"cells": [{"cell_type": "code", "source": "oops'),
 }
 EXPECTED = {  # autograded points per test cell
@@ -56,15 +58,13 @@ EXPECTED = {  # autograded points per test cell
     "carol": {**FULL, "ex1_counts_check": 0.0},
     "dave": {**FULL, "ex2_histogram_check": 0.0},
     "erin": {**FULL, "ex2_histogram_check": 0.0, "ex3_rated_once_check": 0.0},
-    "frank": {**FULL, "ex3_rated_once_check": 0.0},
     "gina": dict.fromkeys(FULL, 0.0),
 }
 SAYS = {  # what each student must read in the feedback they fetch
-    "carol": "count each user once",
-    "dave": "a cell ran longer than 60 s and was stopped",
-    "erin": "the kernel died while running this cell",
-    "frank": "was missing from the submission. It was added back",
-    "gina": "Your submission could not be read",
+    "carol": ["count each user once"],
+    "dave": ["a cell ran longer than 60 s and was stopped", "was missing from the submission. It was added back"],
+    "erin": ["the kernel died while running this cell"],
+    "gina": ["Your submission could not be read"],
 }
 SHIM = '''import os, pwd
 _getpwuid = pwd.getpwuid
@@ -206,7 +206,8 @@ def test_classroom_cycle_with_late_and_hostile_submissions(tmp_path):
         pages = list((tmp_path / "home" / student / LESSON / "feedback").glob("*/*.html"))
         assert len(pages) == 1, f"{student} fetched {pages}"
         text = visible_text(pages[0].read_text())
-        assert SAYS.get(student, "Looks good") in text, f"{student}'s feedback lacks {SAYS.get(student)!r}"
+        for says in SAYS.get(student, ["Looks good"]):
+            assert says in text, f"{student}'s feedback lacks {says!r}"
         lines = {" ".join(line.split()) for line in text.splitlines()}
         shown = [line for line in hidden if line in lines]
         assert not shown, f"{student}'s feedback shows hidden tests: {shown}"
