@@ -12,7 +12,7 @@ DATASETS := ml-latest-small ml-100k
 # LOCKED=0 installs from the ranges in pyproject.toml instead of the Linux lock file.
 LOCKED ?= 1
 
-.PHONY: lab test setup install preflight data kernel release bench slides slides-check browser lock clean help
+.PHONY: lab test setup install preflight grading grade student-copy data kernel release bench slides slides-check browser lock clean help
 
 # `make help` lists every target that has a `## what it does` comment on its line.
 help: ## list the targets
@@ -24,7 +24,7 @@ lab: setup ## set up (first time) and open JupyterLab on lessons/
 test: setup ## set up (first time) and run every test
 	PAPER2PROD_TEST=1 $(BIN)/python -m pytest
 
-setup: preflight install data kernel ## check Java, install the environment, fetch the data, register the kernel
+setup: preflight install data kernel grading ## check Java, install the environment, fetch the data, register the kernel
 
 preflight: ## check Python and Java before installing anything
 	@$(PYTHON) paper2prod/preflight.py
@@ -52,6 +52,21 @@ data: install ## fetch the course data (from PAPER2PROD_DATA_MIRROR when set)
 kernel: install ## register the "Python 3 (paper2prod)" Jupyter kernel
 	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
 		--display-name "Python 3 (paper2prod)" > /dev/null
+
+# The course's grading settings for every nbgrader command in this environment (validate anywhere),
+# and the instructor's JupyterLab panels hidden (the instructor guide says how to show them).
+grading: $(VENV)/etc/jupyter/nbgrader_config.py ## the course's grading settings for every nbgrader command in this environment
+
+$(VENV)/etc/jupyter/nbgrader_config.py: install paper2prod/autograde.py
+	$(BIN)/python -m paper2prod.autograde install
+
+grade: setup ## grade your notebook: make grade LESSON=04 [NOTEBOOK=path]; feedback in feedback/
+	@test -n "$(LESSON)" || (echo "usage: make grade LESSON=04 [NOTEBOOK=path/to/copy.ipynb]" && false)
+	$(BIN)/python -m paper2prod.selfgrade $(LESSON) $(if $(NOTEBOOK),--notebook $(NOTEBOOK))
+
+student-copy: install ## the repository a class publishes: make student-copy DEST=folder [UPTO=NN]
+	@test -n "$(DEST)" || (echo "usage: make student-copy DEST=folder [UPTO=NN]" && false)
+	$(BIN)/python -m tools.student_copy $(DEST) $(if $(UPTO),--upto $(UPTO))
 
 release: install ## regenerate solutions/ and lessons/ from authoring/
 	$(BIN)/python -m tools.notebooks build

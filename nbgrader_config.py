@@ -13,10 +13,13 @@ c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
                             "spark-warehouse", "metastore_db", "derby.log"]
 
-# A cold Spark JVM plus ALS can take well over nbgrader's default of 30 s per cell.
-c.ExecutePreprocessor.timeout = 600
-c.Execute.timeout = 600
-c.ExecutePreprocessor.kernel_name = "python3"
+# Timeouts (a cold Spark JVM needs more than nbgrader's 30 s per cell), the message a timeout prints,
+# and the classroom plug-ins: submissions run in a scratch folder and survive a dying kernel, feedback
+# without hidden tests, unreadable notebooks graded as blank with a reason, the late penalty.
+# `make setup` installs the timeouts into the environment too, for validate anywhere.
+from paper2prod.autograde import classroom_settings  # noqa: E402
+
+classroom_settings(c)
 
 # What a student sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

@@ -20,6 +20,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
+
+# Answers lesson 04 exercises 5-7, and lessons 06 and 07 need it: the student copy gets it from lesson 05 on.
+RELEASED_WITH = "05-data-cleaning"
 import pandas as pd
 
 Lists = Mapping[object, Sequence]

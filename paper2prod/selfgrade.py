@@ -1,0 +1,148 @@
+"""Grade your own notebook with the hidden tests, as a class's autograder would: `make grade LESSON=04`.
+
+    python -m paper2prod.selfgrade 04 [--notebook path/to/my-copy.ipynb]
+
+Runs nbgrader's autograde on your notebook in `lessons/NN-name/` (or the one you name) in a scratch
+course folder, with the hidden tests from `solutions/`; your file and the repository are not touched.
+It prints the points per exercise with the first line of each failed check's message, and writes a
+feedback page to `feedback/NN-name.html` that shows each check's message but not the hidden tests'
+code. Written answers are graded by a person: they show as "not graded here".
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+
+class SelfGradeError(Exception):
+    """Something the learner can fix; printed as one line."""
+
+
+@dataclass
+class Result:
+    grade_id: str
+    score: float
+    max_score: float
+    autograded: bool
+    message: str  # first line of what the failing check said; "" when it passed
+
+
+def find_lesson(root: Path, lesson: str) -> str:
+    matches = sorted(p.name for p in (root / "lessons").glob(f"{lesson}*") if p.is_dir())
+    if len(matches) != 1:
+        known = ", ".join(sorted(p.name[:2] for p in (root / "lessons").glob("[0-9][0-9]-*"))) or "none"
+        raise SelfGradeError(f"no single lesson matches {lesson!r} in {root / 'lessons'} (lessons: {known}); "
+                             "use its number, e.g. make grade LESSON=04")
+    name = matches[0]
+    if not (root / "solutions" / name).is_dir():
+        raise SelfGradeError(f"grading needs the hidden tests in solutions/{name}/, which this copy does not "
+                             "have. In a class your instructor grades your work; you can still run "
+                             f"`nbgrader validate lessons/{name}/{name}.ipynb` for the visible checks.")
+    return name
+
+
+def _nbgrader(course: Path, *args: str) -> None:
+    env = dict(os.environ)
+    # nbgrader calls `jupyter` itself: this environment's bin/ first.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SelfGradeError(f"nbgrader {args[0]} failed:\n{(done.stdout + done.stderr)[-2000:]}")
+
+
+def _first_error_line(cell) -> str:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            text = f"{output.get('ename')}: {output.get('evalue', '')}".strip()
+            return text.splitlines()[0] if text else output.get("ename", "error")
+    return ""
+
+
+def grade(root: Path, lesson: str, notebook: Path | None = None,
+          feedback_dir: Path | None = None) -> tuple[list[Result], Path]:
+    name = find_lesson(root, lesson)
+    mine = notebook or root / "lessons" / name / f"{name}.ipynb"
+    if not mine.exists():
+        raise SelfGradeError(f"{mine} does not exist: pass --notebook with the notebook you worked in")
+    with tempfile.TemporaryDirectory(prefix="paper2prod-selfgrade-") as scratch:
+        course = Path(scratch)
+        shutil.copy(root / "nbgrader_config.py", course)
+        shutil.copytree(root / "solutions" / name, course / "solutions" / name,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        _nbgrader(course, "generate_assignment", name, "--force")
+        handed_in = course / "submitted" / "me" / name
+        shutil.copytree(course / "lessons" / name, handed_in)  # the lesson's other files (modules)
+        shutil.copy(mine, handed_in / f"{name}.ipynb")
+        _nbgrader(course, "autograde", name, "--force")
+        _nbgrader(course, "generate_feedback", name, "--force")
+        results = _results(course, name)
+        target = (feedback_dir or root / "feedback") / f"{name}.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(course / "feedback" / "me" / name / f"{name}.html", target)
+        target.chmod(0o644)
+    return results, target
+
+
+def _results(course: Path, name: str) -> list[Result]:
+    from nbgrader.api import Gradebook
+
+    messages = {}
+    for path in (course / "autograded" / "me" / name).glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id:
+                messages[grade_id] = _first_error_line(cell)
+    results = []
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for notebook in gradebook.find_submission(name, "me").notebooks:
+            order = {cell.name: index for index, cell in enumerate(notebook.notebook.grade_cells)}
+            for g in sorted(notebook.grades, key=lambda g: order.get(g.name, 0)):
+                auto = g.cell.cell_type == "code"
+                results.append(Result(g.name, g.score or 0.0, g.max_score, auto,
+                                      messages.get(g.name, "") if auto else ""))
+    return results
+
+
+def report(results: list[Result], feedback: Path) -> str:
+    lines = []
+    for r in results:
+        if not r.autograded:
+            lines.append(f"  {r.grade_id:<32} not graded here (written answer, {r.max_score:g} points)")
+            continue
+        mark = "ok  " if r.score == r.max_score else "FAIL"
+        line = f"{mark} {r.grade_id:<32} {r.score:g}/{r.max_score:g}"
+        lines.append(line + (f"  {r.message}" if r.score != r.max_score and r.message else ""))
+    auto = [r for r in results if r.autograded]
+    lines.append(f"autograded total: {sum(r.score for r in auto):g}/{sum(r.max_score for r in auto):g}")
+    lines.append(f"feedback page (every check's message, no hidden test code): {feedback}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="make grade LESSON=NN", description=__doc__.splitlines()[0])
+    parser.add_argument("lesson", help="the lesson number, e.g. 04")
+    parser.add_argument("--notebook", type=Path, help="grade this notebook instead of lessons/NN-name/NN-name.ipynb")
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="the repository folder")
+    args = parser.parse_args(argv)
+    try:
+        print(f"grading lesson {args.lesson} with the hidden tests (this runs the whole notebook) ...", flush=True)
+        results, feedback = grade(args.root.resolve(), args.lesson,
+                                  args.notebook.resolve() if args.notebook else None)
+    except SelfGradeError as error:
+        print(f"make grade: {error}", file=sys.stderr)
+        return 1
+    print(report(results, feedback))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
