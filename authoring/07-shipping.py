@@ -1001,8 +1001,9 @@ else:
 # checks that the model it is about to load is the one it was built for, and refuses a mismatch loudly
 # instead of serving nonsense quietly.
 #
-# The rest of the lesson uses real data. The "production model" is trained on every ml-latest-small
-# rating **before 1 January 2016**; the months after that play the future, arriving one by one.
+# The rest of the lesson uses real data. The "production model" learns from the ml-latest-small
+# ratings **before 1 January 2016** (the history); the months after that play the future, arriving
+# one by one.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -1353,7 +1354,7 @@ def rating_counts(frame):
 
 reference = history[history["timestamp"] >= (CUTOFF - pd.DateOffset(years=1)).timestamp()]  # the model's last year
 later = all_ratings[all_ratings["timestamp"] >= CUTOFF.timestamp()]
-model_films = set(served_model.itemFactors.toPandas()["id"])
+model_films = set(model.itemFactors.toPandas()["id"])  # the production model (served_model is the same one)
 busiest = later.groupby(["month", "userId"]).size().groupby("month").max()
 drift = pd.DataFrame({month: {"ratings": len(frame), "users": frame["userId"].nunique(),
                               "busiest_user_share": busiest[month] / len(frame),
