@@ -756,7 +756,8 @@ except Exception:
 expect(_printed.getvalue() == "", f"main printed {_printed.getvalue()[:200]!r}: a job logs (log.info) instead of "
        "printing, so every line has a time and a level and lands in the scheduler's log.")
 expect("INFO nightly_recs" in _said.getvalue(), "main should log at least one INFO line saying what it did "
-       "(version, NDCG with its interval, where it wrote).")
+       "(version, NDCG with its interval, where it wrote), on the stderr of this run: call "
+       "setup_logging(args.log_level), not logging.basicConfig (which configures once).")
 _version = _folder / "out" / "t1"
 expect((_version / "run.json").is_file() and (_version / "recommendations").is_dir(),
        f"{_version} should hold run.json and recommendations/ (use write_version).")
