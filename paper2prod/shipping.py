@@ -50,6 +50,30 @@ def _pid_of(run_name: str) -> int:
         return -1
 
 
+DECISION_NAME = "decision.json"
+REFERENCE_DECISION = "reference_decision.json"
+
+
+def decision_file(lesson_folder: Path | str | None = None) -> Path:
+    """The decision lesson 07 ships: lesson 06's decision.json if the student wrote one, else the reference.
+
+    `lesson_folder` is lesson 07's folder (default: the current one, where the notebook runs). The
+    reference decision is released with lesson 07, next to its notebook; it holds lesson 06's
+    solution settings (tests/test_shipping_job.py checks that the two agree).
+    """
+    here = Path(lesson_folder or Path.cwd())
+    own = here.parent / "06-done-is-done" / DECISION_NAME
+    return own if own.is_file() else here / REFERENCE_DECISION
+
+
+def serving_version(root: Path | str) -> str | None:
+    """The version a job's output folder serves now (its serving.json), or None."""
+    import json
+
+    pointer = Path(root) / "serving.json"
+    return json.loads(pointer.read_text())["version"] if pointer.is_file() else None
+
+
 def spark_submit() -> Path:
     """bin/spark-submit of the PySpark installation (the same Spark the notebook uses)."""
     import pyspark
@@ -77,10 +101,12 @@ def submit(job: Path | str, arguments: list[str], master: str | None = None, log
     """
     log_file = Path(log_file) if log_file else Path(job).with_suffix(".log")
     env = job_environment(master)
-    command = [str(spark_submit()),
-               "--conf", "spark.ui.enabled=false",  # no web page, no port to pick
-               "--conf", f"spark.driver.extraJavaOptions=-Dlog4j2.configurationFile=file:{LOG_CONFIG}",
-               str(job), *arguments]
+    # The driver runs inside spark-submit's own JVM, which is already started when spark.driver.*
+    # settings are read: only --driver-java-options reaches it, so Spark's start-up INFO/WARN lines
+    # (dozens of them) stay out of the job's log.
+    quiet = ["--conf", "spark.ui.enabled=false",  # no web page, no port to pick
+             "--driver-java-options", f"-Dlog4j2.configurationFile=file:{LOG_CONFIG}"]
+    command = [str(spark_submit()), *quiet, str(job), *arguments]
     with open(log_file, "w") as log:
         done = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT,
                               stdin=subprocess.DEVNULL, timeout=timeout)
@@ -88,7 +114,7 @@ def submit(job: Path | str, arguments: list[str], master: str | None = None, log
     # The same run typed into a terminal (what a scheduler's task would contain).
     settings = {"SPARK_LOCAL_IP": LOOPBACK, **({"PAPER2PROD_SPARK_MASTER": master} if master else {})}
     done.command_line = " ".join([*(f"{k}={shlex.quote(v)}" for k, v in settings.items()),
-                                  "spark-submit", *(shlex.quote(str(a)) for a in [job, *arguments])])
+                                  "spark-submit", *(shlex.quote(str(a)) for a in [*quiet, job, *arguments])])
     return done
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from paper2prod import shipping
 from paper2prod.synthetic import make_ratings
+from paper2prod.decision import Decision
 from shipping_reference import reference_job
 from paper2prod import cluster as spark_cluster
 from paper2prod.processes import alive
@@ -103,8 +104,9 @@ def test_job_on_the_cluster_gives_the_same_recommendations_as_local_mode(tmp_pat
     job = reference_job(tmp_path)
     ratings = tmp_path / "ratings.csv"
     make_ratings(3000, seed=5).to_csv(ratings, index=False)
-    arguments = ["--input", str(ratings), "--output", str(tmp_path / "recs"), "--seed", "42",
-                 "--rank", "6", "--max-iter", "5", "--model-version"]
+    Decision(rank=6, min_ratings=5).save(tmp_path / "decision.json")  # lesson 07's job ships a decision file
+    arguments = ["--input", str(ratings), "--output", str(tmp_path / "recs"), "--decision",
+                 str(tmp_path / "decision.json"), "--model-version"]
 
     cluster = start_or_skip(tmp_path / "cluster")
     try:
@@ -126,7 +128,8 @@ def test_job_on_the_cluster_gives_the_same_recommendations_as_local_mode(tmp_pat
 
     runs = {name: json.loads((tmp_path / "recs" / name / "run.json").read_text()) for name in ("cluster", "local")}
     assert runs["cluster"]["master"] == cluster.master_url and runs["local"]["master"] == "local[2]"
-    assert runs["cluster"]["rmse"] == pytest.approx(runs["local"]["rmse"], abs=1e-9)
+    for metric, local in runs["local"]["ranking"].items():
+        assert runs["cluster"]["ranking"][metric] == pytest.approx(local, abs=1e-9), metric
     by_cluster = shipping.read_recommendations(tmp_path / "recs" / "cluster" / "recommendations")
     by_local = shipping.read_recommendations(tmp_path / "recs" / "local" / "recommendations")
     assert len(by_local) > 0

@@ -1,6 +1,6 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Lesson 07 — Shipping
-# ## A nightly job, a real cluster, model versions, top-N on time, drift
+# ## Lesson 06's decision as a nightly job: contract, promotion gate, rollback, cluster, watch
 #
 # *Paper to Production* · workshop deck · about 90 minutes
 #
@@ -15,8 +15,8 @@ from deckkit import *
 from paper2prod import data
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The course ends where products begin. Nothing in this lesson changes the RMSE; all of it decides
-# whether people get recommendations tomorrow morning.
+# The course ends where products begin. The job ships exactly what lesson 06 decided (read from its
+# decision.json) and keeps shipping it: bad files refused, worse models not served, one-command rollback.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## A recommender is never finished
@@ -32,32 +32,41 @@ from paper2prod import data
 # | when | what | if it goes wrong |
 # |---|---|---|
 # | 02:00 | the scheduler starts the job with today's ratings | exit code ≠ 0: alert the person on call |
-# | 02:05 | train, recommend, write version `2024-06-01` | yesterday's version stays live |
-# | 02:40 | checks: counts, filter, fallback, metadata | the new version is not published |
+# | 02:01 | lesson 05's contract on the file: bad rows quarantined | more than 1% bad: exit 3, yesterday's version stays |
+# | 02:05 | train lesson 06's model, NDCG@10 on the chronological holdout, write version `2024-06-01` | yesterday's version stays live |
+# | 02:40 | promotion gate: not worse than the served version beyond the paired interval | the new version is kept, not served; the log says why |
 # | 07:00 | the site serves top 10 from a lookup | unknown users get the popular films |
-# | monthly | drift report: has the world moved on? | retrain, or investigate the data |
+# | monthly | what users got: NDCG of the frozen model against its launch interval | two bad months in a row: investigate, revisit the decision |
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Exercise 1 — from notebook to job
+# ## Exercise 1 — promote or keep; roll back with one command
+#
+# - The challenger's NDCG per holdout user against the **served** version's, on the same users:
+#   `compare(challenger, champion)`, a paired bootstrap.
+# - Refuse only when the whole 95% interval of the difference is below 0; ties promote (fresher data).
+# - `python serving.py --output recs rollback 2024-05-31` moves a pointer and deletes nothing.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercise 2 — from notebook to job
 #
 # | in the notebook | in the job |
 # |---|---|
-# | variables at the top of a cell | command-line arguments: `--input`, `--output`, `--model-version`, `--master` |
+# | variables at the top of a cell | command-line arguments: `--input`, `--output`, `--model-version`, `--decision` |
 # | `print` | logging: time, level, one line per event |
 # | you see the red traceback | **the exit code**: 0 done, 1 failed, 2 usage, 3 bad input, 4 version exists |
 # | you re-run a cell | versioned, all-or-nothing output |
 #
 # ```bash
-# spark-submit nightly_recs.py --input ratings.csv --output recs/ --model-version 2024-06-01
+# spark-submit nightly_recs.py --input ratings.csv --output recs/ --model-version 2024-06-01 --decision decision.json
 # ```
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Exercise 2 — the same job on a real cluster
+# ## The same job on a real cluster
 #
 # ```bash
-# python -m tools.spark_cluster start     # one master, two workers, on 127.0.0.1 only
+# python -m paper2prod.cluster start     # one master, two workers, on 127.0.0.1 only
 # spark-submit --master spark://127.0.0.1:PORT nightly_recs.py ...   # only the master URL changes
-# python -m tools.spark_cluster stop      # nothing stays behind
+# python -m paper2prod.cluster stop      # nothing stays behind
 # ```
 #
 # - Same seed, same data: are the recommendations identical? If not, explain the differences.
@@ -71,8 +80,8 @@ ratings_file = data.path("ml-latest-small") / "ratings.csv"
 metadata = {
     "model_version": "2024-06-01",
     "data": {"file": ratings_file.name, "sha256": data.sha256_of(ratings_file)[:16] + "…", "rows": len(ratings())},
-    "params": {"rank": 10, "regParam": 0.1, "maxIter": 10, "seed": 42, "min_ratings": 5},
-    "metrics": {"rmse": "from the held-out split"},
+    "params": "lesson 06's decision: implicit ALS, min_ratings, k, fallback",
+    "metrics": {"ndcg@10": "mean, low, high on the chronological holdout"},
     "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
 }
 say("```json\n{\n" + ",\n".join(f'  "{key}": {json.dumps(value, ensure_ascii=False)}' for key, value in metadata.items())
@@ -83,7 +92,7 @@ say("```json\n{\n" + ",\n".join(f'  "{key}": {json.dumps(value, ensure_ascii=Fal
 # not match what it expects, with a clear error.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Exercise 4 — top-N within a latency budget
+# ## Top-N within a latency budget
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 model = fit_als(ratings(), rank=10, reg=0.1, iterations=3, biases=False)
@@ -130,7 +139,7 @@ plt.show()
 # Unknown users get the popularity fallback from lesson 04.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Exercise 5 — watch for drift
+# ## Exercise 4 — watch what users get
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 frame = ratings().assign(month=pd.to_datetime(ratings()["timestamp"], unit="s").dt.to_period("M"))
@@ -161,11 +170,12 @@ ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# $\mathrm{PSI} = \sum_i (a_i - e_i)\ln(a_i / e_i)$ over the ten rating values. Exercise 5b turns these
-# curves into a rule: retrain after two alarming months in a row, ignoring months with too few ratings.
+# With about a dozen raters a month, the PSI of rating values is mostly noise. Exercise 4 watches the
+# frozen model's NDCG@10 per month against its launch interval instead: alert after two judged months
+# in a row wholly below it, skipping months with too few users.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Exercise 6 — the runbook
+# ## The runbook
 #
 # Written for someone who did not build the job, and is woken at 3 a.m. (graded with a rubric):
 #
@@ -178,10 +188,12 @@ plt.show()
 # ## Recap
 #
 # - A job has arguments, logs and exit codes that mean something; its output is versioned and atomic.
+# - Bad input is bad input: a contract, a quarantine, a tolerance, then exit 3.
+# - Serve a new version only if it is not worse beyond the paired interval; rollback moves a pointer.
 # - The same code runs on a cluster by changing the master URL.
 # - A model carries its data's checksum and refuses to load when it does not match.
 # - Precompute, serve from a lookup, report p50 and p99.
-# - Watch the data drift, and decide in advance when to retrain.
+# - Watch what users get, with intervals; alert on persistence, not on one noisy month.
 #
 # **Further reading:** D. Sculley et al. (2015), *Hidden Technical Debt in Machine Learning Systems*,
 # NeurIPS 28 · B. Beyer et al. (2016), *Site Reliability Engineering*, O'Reilly, ch. 6 and 11 ·

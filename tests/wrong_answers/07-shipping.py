@@ -1,51 +1,69 @@
-"""Typical wrong answers for 07-shipping, bundled three submissions deep (each is a full notebook run).
+"""Typical wrong answers for 07-shipping, bundled (each bundle is a full notebook run).
 
-The job's wrong versions are made from the reference job in the solution notebook by replacing one
-piece, so they stay in step with it; each replacement is checked to have happened.
+The job's and serving.py's wrong versions are made from the reference cells in the solution notebook
+by replacing one piece, so they stay in step with it; each replacement is checked to have happened.
 """
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from shipping_reference import job_cell_source  # noqa: E402
+from shipping_reference import JOB_CELL, SERVING_CELL, cell_source  # noqa: E402
 
 
-def patched_job(old: str, new: str) -> str:
-    source = job_cell_source()
-    assert source.count(old) == 1, f"the reference job changed; update this wrong answer ({old[:40]!r})"
+def patched(cell: str, old: str, new: str) -> str:
+    source = cell_source(cell)
+    assert source.count(old) == 1, f"the reference {cell} changed; update this wrong answer ({old[:40]!r})"
     return source.replace(old, new)
 
 
+VERDICT = '''    difference = compare(challenger, score_version(champion))  # paired: the same users, the same resamples
+    if difference.high < 0:'''
+
+# The means, without the interval: a lower mean within the noise is refused.
+COMPARES_MEANS = patched(SERVING_CELL, VERDICT, '''    difference = compare(challenger, score_version(champion))
+    if difference.mean < 0:''')
+
+# Unpaired: an interval for each version, refused only when they do not overlap.
+UNPAIRED = patched(SERVING_CELL, VERDICT, '''    from paper2prod.evaluation import bootstrap_interval
+    new, old = bootstrap_interval(challenger), bootstrap_interval(score_version(champion))
+    difference = compare(challenger, score_version(champion))
+    if new.high < old.low:''')
+
+# Against the newest version folder instead of the one served.
+NEWEST_VERSION = patched(SERVING_CELL, '''    champion = serving_version(root)
+    if champion is None:''', '''    champion = serving_version(root)
+    if champion is None:
+        return True, "no version is served yet"
+    champion = max(p.name for p in Path(root).iterdir() if is_complete(root, p.name))
+    if champion is None:''')
+
+# A rollback that "cleans up" the versions after the one it returns to.
+ROLLBACK_DELETES = patched(SERVING_CELL, '''    point_to(root, version, f"rollback from {serving_version(root)}")''',
+                           '''    import shutil
+    for newer in Path(root).iterdir():
+        if newer.is_dir() and newer.name > version:
+            shutil.rmtree(newer)
+    point_to(root, version, f"rollback from {serving_version(root)}")''')
+
+# logging.basicConfig: configures once, so later runs' lines go to a stream nobody reads.
+BASIC_CONFIG = patched(JOB_CELL, "    setup_logging(args.log_level)\n", '''    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log.setLevel(args.log_level)
+''')
+
 # "Just re-run it": the job deletes an existing version instead of refusing.
-OVERWRITES_VERSION = patched_job(
-    """    if target.exists():
-        log.error("model version %s already exists in %s; nothing was changed", args.model_version, args.output)
-        return EXIT_OUTPUT_EXISTS
-""",
-    """    if target.exists():
+OVERWRITES_VERSION = patched(JOB_CELL, '''    if target.exists():
+        log.error(''', '''    if target.exists():
         shutil.rmtree(target)  # start clean
-""")
+    if False:
+        log.error(''')
 
-# Counts parsed as plain integers: --top-n 0 and negative counts are accepted.
-ACCEPTS_ZERO_TOP_N = patched_job(
-    """    parser.add_argument("--top-n", type=positive_int, default=10, help="recommendations per user")""",
-    """    parser.add_argument("--top-n", type=int, default=10, help="recommendations per user")""")
+# Refuses a re-run without saying how to run again.
+NO_RERUN_HINT = patched(JOB_CELL, '''        log.error("model version %s already exists in %s; nothing was changed (a re-run needs a new "
+                  "--model-version, e.g. %s-2)", args.model_version, root, args.model_version)''',
+                        '''        log.error("model version %s already exists", args.model_version)''')
 
-FINGERPRINT_OF_ROW_ORDER = '''import hashlib
-
-
-def fingerprint(ratings):
-    columns = ["userId", "movieId", "rating", "timestamp"]
-    return hashlib.sha256(ratings[columns].to_csv(index=False).encode()).hexdigest()
-'''
-
-PSI_OF_COUNTS = '''def psi(reference_counts, current_counts, floor=1e-4):
-    expected = np.maximum(np.asarray(reference_counts, dtype=float), floor)
-    actual = np.maximum(np.asarray(current_counts, dtype=float), floor)
-    return float(np.sum((actual - expected) * np.log(actual / expected)))
-'''
-
-LOADS_WHATEVER_IS_THERE = '''class ModelMismatch(Exception):
+METADATA_FIRST = '''class ModelMismatch(Exception):
     """The saved model is not the one the serving code expects."""
 
 
@@ -53,9 +71,10 @@ def save_model_version(model, root, version, metadata):
     folder = Path(root) / version
     if folder.exists():
         raise FileExistsError(f"model version {version} already exists in {root}")
-    model.write().save(str(folder / "model"))
+    folder.mkdir(parents=True)
     record = {**metadata, "version": version, "created_at": datetime.now(timezone.utc).isoformat()}
     (folder / "metadata.json").write_text(json.dumps(record))
+    model.write().save(str(folder / "model"))
     return folder
 
 
@@ -63,58 +82,52 @@ def load_model_version(root, version, expected):
     folder = Path(root) / version
     if not (folder / "metadata.json").is_file():
         raise FileNotFoundError(folder)
-    return ALSModel.load(str(folder / "model")), json.loads((folder / "metadata.json").read_text())
+    metadata = json.loads((folder / "metadata.json").read_text())
+    problems = [f"{key}: expected {want!r}, found {metadata.get(key)!r}" for key, want in expected.items()
+                if metadata.get(key) != want]
+    if problems:
+        raise ModelMismatch(f"refusing version {version}: " + "; ".join(problems))
+    return ALSModel.load(str(folder / "model")), metadata
 '''
 
-NO_FALLBACK = '''def build_lookup(recommendations):
-    ordered = recommendations.sort_values(["userId", "rank"])
-    return {int(u): [int(m) for m in films] for u, films in ordered.groupby("userId")["movieId"]}
 
-
-def recommend(lookup, fallback, user_id, n=10):
-    return list(lookup.get(user_id, [])[:n])
-'''
-
-COMPARES_SETS = '''def compare_runs(local, cluster):
-    first = {u: set(g) for u, g in local.groupby("userId")["movieId"]}
-    second = {u: set(g) for u, g in cluster.groupby("userId")["movieId"]}
-    users = set(first) | set(second)
-    both = local.merge(cluster, on=["userId", "movieId"])
-    diff = float((both["score_x"] - both["score_y"]).abs().max()) if len(both) else 0.0
-    return {"users": len(users), "identical_lists": sum(first.get(u) == second.get(u) for u in users),
-            "max_score_difference": diff}
-'''
-
-SECONDS_NOT_MILLISECONDS = '''def p50_p99(seconds):
-    p50, p99 = np.percentile(seconds, [50, 99])
-    return float(p50), float(p99)
-'''
-
-SMALL_MONTHS_RESET = '''def retrain_month(drift, psi_limit=0.25, unseen_limit=0.2, min_ratings=200, months_in_a_row=2):
+def alert(condition: str, skip_small: bool = True, reset: bool = True) -> str:
+    skip = "        if row[\"users\"] < min_users:\n            continue\n" if skip_small else ""
+    keep = "streak + 1 if alarm else 0" if reset else "streak + 1 if alarm else streak"
+    return f'''def quality_alert(quality, launch, min_users=10, months_in_a_row=2):
     streak = 0
-    for month, row in drift.iterrows():
-        alarm = row["n_ratings"] >= min_ratings and (row["psi"] > psi_limit or row["unseen_share"] > unseen_limit)
-        streak = streak + 1 if alarm else 0
+    for month, row in quality.iterrows():
+{skip}        alarm = {condition}
+        streak = {keep}
         if streak >= months_in_a_row:
             return month
     return None
 '''
 
+
 WRONG_ANSWERS = [
-    dict(name="overwrite-rowhash-counts",
-         cells={"ex1_job": OVERWRITES_VERSION, "ex3_fingerprint": FINGERPRINT_OF_ROW_ORDER, "ex5_psi": PSI_OF_COUNTS},
-         loses=["ex1_run_check", "ex3_fingerprint_check", "ex5_psi_check"],
-         says={"ex1_run_check": "already exists", "ex3_fingerprint_check": "sort the rows",
-               "ex5_psi_check": "shares"}),
-    dict(name="no-refusal-no-fallback-sets",
-         cells={"ex3_versions": LOADS_WHATEVER_IS_THERE, "ex4_lookup": NO_FALLBACK, "ex2_compare": COMPARES_SETS},
-         loses=["ex3_versions_check", "ex4_lookup_check", "ex2_compare_check"],
-         says={"ex3_versions_check": "must refuse", "ex4_lookup_check": "Use the fallback",
-               "ex2_compare_check": "not sets"}),
-    dict(name="zero-top-n-seconds-small-months",
-         cells={"ex1_job": ACCEPTS_ZERO_TOP_N, "ex4_percentiles": SECONDS_NOT_MILLISECONDS,
-                "ex5_retrain": SMALL_MONTHS_RESET},
-         loses=["ex1_cli_check", "ex4_percentiles_check", "ex5_retrain_check"],
-         says={"ex1_cli_check": "positive_int", "ex4_percentiles_check": "Convert seconds to milliseconds",
-               "ex5_retrain_check": "skipped"}),
+    dict(name="means-basicconfig-metadata-first",
+         cells={"ex1_serving": COMPARES_MEANS, "ex2_job": BASIC_CONFIG, "ex3_versions": METADATA_FIRST,
+                "ex4_alert": alert('row["mean"] < launch.mean')},
+         # basicConfig binds the job's lines to the first redirected stderr, so the run check sees none either.
+         loses=["ex1_serving_check", "ex2_cli_check", "ex2_run_check", "ex3_versions_check", "ex4_alert_check"],
+         says={"ex1_serving_check": "compare the interval with 0", "ex2_cli_check": "setup_logging",
+               "ex2_run_check": "setup_logging",
+               "ex3_versions_check": "write the metadata last", "ex4_alert_check": "launch"}),
+    dict(name="unpaired-overwrite-small-months",
+         cells={"ex1_serving": UNPAIRED, "ex2_job": OVERWRITES_VERSION,
+                "ex4_alert": alert('row["high"] < launch.low', skip_small=False)},
+         loses=["ex1_serving_check", "ex2_run_check", "ex4_alert_check"],
+         says={"ex1_serving_check": "compare(challenger, champion)", "ex2_run_check": "already exists",
+               "ex4_alert_check": "min_users"}),
+    dict(name="rollback-deletes-no-hint-no-reset",
+         cells={"ex1_serving": ROLLBACK_DELETES, "ex2_job": NO_RERUN_HINT,
+                "ex4_alert": alert('row["high"] < launch.low', reset=False)},
+         loses=["ex1_serving_check", "ex2_run_check", "ex4_alert_check"],
+         says={"ex1_serving_check": "every version folder", "ex2_run_check": "new --model-version",
+               "ex4_alert_check": "starts the count again"}),
+    dict(name="newest-not-served",
+         cells={"ex1_serving": NEWEST_VERSION},
+         loses=["ex1_serving_check"],
+         says="serving_version(root)"),
 ]
