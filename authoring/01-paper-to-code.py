@@ -784,13 +784,14 @@ for ax, static, timed, title in [(axes[0], small_static, small_timed, "ml-latest
 fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=2)
 plt.tight_layout(rect=(0, 0.08, 1, 1))
 plt.show()
-print(f"ml-latest-small: static {small_static:.4f}, time-aware (15 bins) {small_timed[3]:.4f}")
-print(f"ml-100k:         static {ml100k_static:.4f}, time-aware (15 bins) {ml100k_timed[3]:.4f}")
+print("bins:", N_BINS_LIST)
+print(f"ml-latest-small: static {small_static:.4f}, time-aware", np.round(small_timed, 4))
+print(f"ml-100k:         static {ml100k_static:.4f}, time-aware", np.round(ml100k_timed, 4))
 
 # %% [markdown]
-# On 22 years of data the time-aware bias wins, by about a thousandth of a star: real, consistent
-# across bin counts, and small. On seven months of data there is no drift to find, and the extra
-# parameters only add noise. A method's gain belongs to the data it was measured on: Koren's came
+# On 22 years of data the time-aware bias wins at every bin count printed, by at most about a
+# thousandth of a star: consistent, and small. On seven months of data there is no drift to find, and the extra
+# parameters only add noise (every time-aware number is above the static one). A method's gain belongs to the data it was measured on: Koren's came
 # from six years of Netflix ratings.
 #
 # ## 5. A drifting user bias (Koren 2009)
@@ -1151,10 +1152,12 @@ with pd.option_context("display.width", 200, "display.max_columns", 10):
 # which result a product team should plan with.
 
 # %% [answer] id=q_drift points=3
-# On random folds b_u(t) lowers the RMSE on both data sets, and the per-user difference is outside
-# its interval; the day biases b_{u,t} lower it further, because most test ratings fall on a day the
-# user also rated in training. Forward in time the picture turns: b_u(t) is worse than the static
-# baseline on both data sets, again outside the interval, and b_{u,t} adds nothing. On random folds a
+# On random folds b_u(t) lowers the RMSE on both data sets (0.942 to 0.938 on u1-u5, 0.866 to 0.860
+# on ml-latest-small), and the per-user difference is outside its interval; the day biases b_{u,t}
+# lower it further, because almost every test rating falls on a day the user also rated in training.
+# Forward in time the picture turns: b_u(t) is worse than the static baseline on both data sets
+# (0.991 to 1.002, 0.895 to 0.931; on ml-100k the interval only just excludes 0), and b_{u,t} adds
+# nothing, although half or more of the test ratings still share a day with training ratings. On random folds a
 # test day lies among the user's training days, so dev_u(t) interpolates a drift it has seen, and
 # b_{u,t} knows that very session's mood. Forward in time, every test day lies after the user's
 # training days: dev_u(t) extrapolates |t - t_u|^0.4 beyond anything it was fitted on, and the
