@@ -1,11 +1,35 @@
-"""Typical wrong answers for 01-paper-to-code, bundled into three submissions.
+"""Typical wrong answers for 01-paper-to-code, bundled into submissions.
 
 Each submission replaces several solution cells at once. The exercises' test cells are
 isolated from each other (hidden tests run the student's function on reference
 building blocks or stand-ins), so each mistake costs its own exercise. The final
 `targets_check` cell grades the whole reproduction (table and λ sweep), so any bundle
 that breaks the chain on real data also loses it; its hint names the exercises to check.
+
+The near misses of exercises 6 and 7 (the drifting user bias) are the solution with one
+thing changed, made by `_variant` from the authoring source so they follow it; `_variant`
+fails loudly if the text it changes is no longer there.
 """
+import re
+from pathlib import Path
+
+_SOURCE = (Path(__file__).resolve().parents[2] / "authoring" / "01-paper-to-code.py").read_text()
+
+
+def _solution(grade_id):
+    """The solution cell `grade_id` of the authoring source, as the student would have written it."""
+    match = re.search(rf"^# %% \[solution\] id={grade_id}\n(.*?)(?=^# %%)", _SOURCE, re.S | re.M)
+    return match.group(1)
+
+
+def _variant(grade_id, *replacements):
+    """The solution of `grade_id` with each (old, new) text replaced once."""
+    text = _solution(grade_id)
+    for old, new in replacements:
+        assert text.count(old) == 1, f"{grade_id}: {old!r} is not in the solution exactly once"
+        text = text.replace(old, new)
+    return text
+
 
 RMSE_WITHOUT_ROOT = '''
 def rmse(predicted, actual):
@@ -170,68 +194,175 @@ def predict_time_biases(model, users, items, bins):
     return mu + user_bias[users] + item_bias[items] + item_bin_bias[items, bins]
 '''
 
-FOLDS_ON_TRAINING_DATA = '''
-def evaluate_on_folds(fit_predict, folds):
-    scores = []
-    for train, test in folds:
-        predicted = fit_predict(train, (train[0], train[1]))
-        scores.append(rmse(predicted, train[2]))
-    return np.array(scores)
+HALF_STEP_NUMPY2_SOLVE = '''
+def als_half_step(rows, cols, values, fixed_factors, n_rows, lam):
+    rank = fixed_factors.shape[1]
+    order = np.argsort(rows, kind="stable")
+    block_factors = fixed_factors[cols[order]]
+    block_values = values[order]
+    counts = np.bincount(rows, minlength=n_rows)
+    gram = np.zeros((n_rows, rank, rank))
+    rhs = np.zeros((n_rows, rank))
+    start = 0
+    for row, end in enumerate(np.cumsum(counts)):
+        block = block_factors[start:end]
+        gram[row] = block.T @ block
+        rhs[row] = block_values[start:end] @ block
+        start = end
+    gram += (lam * np.maximum(counts, 1))[:, None, None] * np.eye(rank)
+    return np.linalg.solve(gram, rhs)  # NumPy 2 reads a 2-d right-hand side as one matrix
 '''
 
-FOLDS_AVERAGED = '''
-def evaluate_on_folds(fit_predict, folds):
-    scores = [rmse(fit_predict(train, (test[0], test[1])), test[2]) for train, test in folds]
-    return float(np.mean(scores))
+HALF_STEP_WRAPS_NUMPY_ALS = '''
+from paper2prod.numpy_als import solve_factors
+
+
+def als_half_step(rows, cols, values, fixed_factors, n_rows, lam):
+    order = np.argsort(rows, kind="stable")
+    return solve_factors(rows[order], cols[order], values[order], fixed_factors, n_rows, lam)
 '''
 
-SWEEP_REPORTS_TRAINING_ERROR = '''
-def lambda_sweep(train, test, lams, rank=25, n_iters=8):
-    rows = []
-    for lam in lams:
-        _, history = train_als_wr(train, test, N_USERS, N_ITEMS, rank=rank, lam=lam, n_iters=n_iters)
-        rows.append({"lam": lam, "train_rmse": history["train"][-1], "test_rmse": history["train"][-1]})
-    return pd.DataFrame(rows, columns=["lam", "train_rmse", "test_rmse"])
+TRAINING_WRAPS_NUMPY_ALS = '''
+from paper2prod.numpy_als import solve_factors
+
+
+def predict_als(model, users, items):
+    mu, user_bias, item_bias, user_factors, item_factors = model
+    interaction = np.einsum("ij,ij->i", user_factors[users], item_factors[items])
+    return mu + user_bias[users] + item_bias[items] + interaction
+
+
+def train_als_wr(train, test, n_users, n_items, rank=50, lam=0.12, n_iters=10, seed=0, bias_lam=5.0):
+    users, items, ratings = train
+    mu, user_bias, item_bias = fit_biases(users, items, ratings, n_users, n_items, lam=bias_lam)
+    residuals = ratings - mu - user_bias[users] - item_bias[items]
+    by_user, by_item = np.argsort(users, kind="stable"), np.argsort(items, kind="stable")
+    item_factors = np.random.default_rng(seed).normal(0.0, 0.1, size=(n_items, rank))
+    history = {"train": [], "test": []}
+    for _ in range(n_iters):
+        user_factors = solve_factors(users[by_user], items[by_user], residuals[by_user], item_factors, n_users, lam)
+        item_factors = solve_factors(items[by_item], users[by_item], residuals[by_item], user_factors, n_items, lam)
+        model = (mu, user_bias, item_bias, user_factors, item_factors)
+        history["train"].append(rmse(predict_als(model, users, items), ratings))
+        if test is not None:
+            history["test"].append(rmse(predict_als(model, test[0], test[1]), test[2]))
+    return model, history
 '''
 
-SWEEP_FIRST_ITERATION = '''
-def lambda_sweep(train, test, lams, rank=25, n_iters=8):
-    rows = []
-    for lam in lams:
-        _, history = train_als_wr(train, test, N_USERS, N_ITEMS, rank=rank, lam=lam, n_iters=n_iters)
-        rows.append({"lam": lam, "train_rmse": history["train"][0], "test_rmse": history["test"][0]})
-    return pd.DataFrame(rows, columns=["lam", "train_rmse", "test_rmse"])
-'''
+TRAINING_SEED_IGNORED = _variant("ex4_training", ("rng = np.random.default_rng(seed)", "rng = np.random.default_rng()"))
 
+GLOBAL_MEAN_SCALAR = _variant("ex1_rmse", ("return np.full(n_predictions, float(np.mean(train_ratings)))",
+                                           "return float(np.mean(train_ratings))"))
+
+BIASES_ONE_STEP = _variant("ex2_biases", ("for _ in range(n_steps):", "for _ in range(1):"))
+
+# Exercise 6: the drift term.
+_DAYS = "return np.asarray(timestamps).astype(np.int64) // SECONDS_PER_DAY"
+_DEV = "return np.sign(offset) * np.abs(offset) ** beta"
+_MEAN = "return day_sums / np.maximum(counts, 1)"
+_PER_USER = "pd.Series(rating_days(timestamps)).groupby(users)"
+_ALL_USERS = ".reindex(range(n_users), fill_value=0).to_numpy(float)"
+DRIFT_BETA_MULTIPLIES = _variant("ex6_drift_terms", (_DEV, "return np.sign(offset) * np.abs(offset) * beta"))
+DRIFT_SIGN_LOST = _variant("ex6_drift_terms", (_DEV, "return np.abs(offset) ** beta"))
+DRIFT_BETA_IGNORED = _variant("ex6_drift_terms", (_DEV, "return np.sign(offset) * np.abs(offset) ** 0.4"))
+DAYS_IN_SECONDS = _variant("ex6_drift_terms", (_DAYS, "return np.asarray(timestamps)"))
+DAYS_FRACTIONAL = _variant("ex6_drift_terms", (_DAYS, "return np.asarray(timestamps) / SECONDS_PER_DAY"))
+MEAN_DAY_IS_MEDIAN = _variant("ex6_drift_terms", (_MEAN, f"return {_PER_USER}.median(){_ALL_USERS}"))
+MEAN_DAY_IS_FIRST_DAY = _variant("ex6_drift_terms", (_MEAN, f"return {_PER_USER}.min(){_ALL_USERS}"))
+MEAN_DAY_OF_DISTINCT_DAYS = _variant("ex6_drift_terms",
+                                     (_MEAN, f"return {_PER_USER}.agg(lambda d: d.unique().mean()){_ALL_USERS}"))
+MEAN_DAY_NAN_WITHOUT_RATINGS = _variant("ex6_drift_terms", (_MEAN, "return day_sums / counts"))
+
+# Exercise 7: fitting and predicting with b_u(t).
+_ALPHA = ("        alpha = np.bincount(users, deviation * (ratings - mu - user_bias[users] - item_bias[items]),\n"
+          "                            minlength=n_users) / (lam_alpha + deviation_squares)\n")
+ALPHA_NOT_REGULARISED = _variant("ex7_user_drift",
+                                 ("/ (lam_alpha + deviation_squares)", "/ np.maximum(deviation_squares, 1e-12)"))
+ALPHA_UPDATED_FIRST = _variant("ex7_user_drift", (_ALPHA, ""),
+                               ("        user_drift = alpha[users] * deviation\n",
+                                _ALPHA + "        user_drift = alpha[users] * deviation\n"))
+STEPS_FIXED_AT_TEN = _variant("ex7_user_drift", ("for _ in range(n_steps):", "for _ in range(10):"))
+BIASES_IGNORE_DRIFT = _variant("ex7_user_drift", ("user_drift = alpha[users] * deviation", "user_drift = 0.0"))
+FIT_BETA_IGNORED = _variant("ex7_user_drift", ("deviation = drift(rating_days(timestamps), mean_day[users], beta)",
+                                               "deviation = drift(rating_days(timestamps), mean_day[users])"))
+MEAN_DAY_FROM_PREDICTED_RATINGS = _variant(
+    "ex7_user_drift",
+    ("    mu, user_bias, item_bias, alpha, mean_day = model\n",
+     "    mu, user_bias, item_bias, alpha, _ = model\n"
+     "    mean_day = mean_rating_day(users, timestamps, len(user_bias))  # t_u from the ratings to predict\n"))
+
+_ABOVE_TARGET = "above the 0.925 target"
+_TABLE_MISSING = "run the table and λ-sweep cells"
 WRONG_ANSWERS = [
-    dict(name="mse-plain-lambda-unclipped-bins-train-sweep",
+    dict(name="mse-plain-lambda-unclipped-bins-beta-multiplies-unregularised-alpha",
          cells={"ex1_rmse": RMSE_WITHOUT_ROOT, "ex3_half_step": HALF_STEP_PLAIN_LAMBDA,
-                "ex5_time_bias": TIME_BINS_NOT_CLIPPED, "ex7_sweep": SWEEP_REPORTS_TRAINING_ERROR},
-         loses=["ex1_rmse_check", "ex3_half_step_check", "ex5_time_bias_check", "ex7_sweep_check",
-                "targets_check"],
+                "ex5_time_bias": TIME_BINS_NOT_CLIPPED, "ex6_drift_terms": DRIFT_BETA_MULTIPLIES,
+                "ex7_user_drift": ALPHA_NOT_REGULARISED},
+         loses=["ex1_rmse_check", "ex3_half_step_check", "ex5_time_bias_check", "ex6_drift_terms_check",
+                "ex7_user_drift_check", "targets_check"],
          says={"ex1_rmse_check": "take the square root of the mean squared error",
                "ex3_half_step_check": "Did you multiply lam by the number of ratings",
                "ex5_time_bias_check": "Clip the bin index",
-               "ex7_sweep_check": "Take history['test'][-1] for the test column",
-               "targets_check": "above the 0.925 target"}),
-    dict(name="biases-without-lambda-predict-without-biases-folds-on-train",
+               "ex6_drift_terms_check": "beta multiplies nothing",
+               "ex7_user_drift_check": "lam_alpha in the denominator",
+               "targets_check": _ABOVE_TARGET}),
+    dict(name="biases-without-lambda-predict-without-biases-median-day-alpha-first",
          cells={"ex2_biases": BIASES_WITHOUT_LAMBDA, "ex4_training": PREDICT_WITHOUT_BIASES,
-                "ex6_folds": FOLDS_ON_TRAINING_DATA},
-         loses=["ex2_biases_check", "ex4_training_check", "ex6_folds_check", "targets_check"],
+                "ex6_drift_terms": MEAN_DAY_IS_MEDIAN, "ex7_user_drift": ALPHA_UPDATED_FIRST},
+         loses=["ex2_biases_check", "ex4_training_check", "ex6_drift_terms_check", "ex7_user_drift_check",
+                "targets_check"],
          says={"ex2_biases_check": "Did you divide by lam + (number of ratings)",
                "ex4_training_check": "did you forget the bias terms?",
-               "ex6_folds_check": "Evaluate each fold on its test set",
-               "targets_check": "above the 0.925 target"}),
-    dict(name="empty-rows-raw-ratings-unregularised-bins-averaged-folds-first-iteration",
+               "ex6_drift_terms_check": "not the median",
+               "ex7_user_drift_check": "film biases, user biases, then alpha",
+               "targets_check": _ABOVE_TARGET}),
+    dict(name="empty-rows-raw-ratings-unregularised-bins-days-in-seconds-steps-fixed",
          cells={"ex3_half_step": HALF_STEP_WITHOUT_EMPTY_ROWS, "ex4_training": FACTORS_ON_RAW_RATINGS,
-                "ex5_time_bias": BIN_BIASES_NOT_REGULARISED, "ex6_folds": FOLDS_AVERAGED,
-                "ex7_sweep": SWEEP_FIRST_ITERATION},
-         loses=["ex3_half_step_check", "ex4_training_check", "ex5_time_bias_check", "ex6_folds_check",
-                "ex7_sweep_check", "targets_check"],
+                "ex5_time_bias": BIN_BIASES_NOT_REGULARISED, "ex6_drift_terms": DAYS_IN_SECONDS,
+                "ex7_user_drift": STEPS_FIXED_AT_TEN},
+         loses=["ex3_half_step_check", "ex4_training_check", "ex5_time_bias_check", "ex6_drift_terms_check",
+                "ex7_user_drift_check", "targets_check"],
          says={"ex3_half_step_check": "Give them zero vectors",
                "ex4_training_check": "not an ALS-WR half-step of the residuals",
                "ex5_time_bias_check": "does not minimise the regularised squared error",
-               "ex6_folds_check": "Two folds should give two RMSEs",
-               "ex7_sweep_check": "not the first iteration",
-               "targets_check": "run the cells of exercises 6 and 7 first"}),
+               "ex6_drift_terms_check": "Days are timestamps // 86400",
+               "ex7_user_drift_check": "n_steps should set the number of rounds",
+               "targets_check": _TABLE_MISSING}),
+    dict(name="numpy2-solve-sign-lost-biases-ignore-drift",
+         cells={"ex3_half_step": HALF_STEP_NUMPY2_SOLVE, "ex6_drift_terms": DRIFT_SIGN_LOST,
+                "ex7_user_drift": BIASES_IGNORE_DRIFT},
+         # Exercise 4's checks run the student's loop on the student's half-step, which crashes here.
+         loses=["ex3_half_step_check", "ex4_training_check", "ex6_drift_terms_check", "ex7_user_drift_check",
+                "targets_check"],
+         says={"ex3_half_step_check": "B[:, :, None]", "ex4_training_check": "B[:, :, None]",
+               "ex6_drift_terms_check": "the sign goes outside it",
+               "ex7_user_drift_check": "subtract alpha * dev in the bias updates",
+               "targets_check": _TABLE_MISSING}),
+    dict(name="numpy-als-half-step-scalar-mean-first-day-t_u-from-predicted",
+         cells={"ex1_rmse": GLOBAL_MEAN_SCALAR, "ex3_half_step": HALF_STEP_WRAPS_NUMPY_ALS,
+                "ex6_drift_terms": MEAN_DAY_IS_FIRST_DAY, "ex7_user_drift": MEAN_DAY_FROM_PREDICTED_RATINGS},
+         loses=["ex1_rmse_check", "ex3_half_step_check", "ex6_drift_terms_check", "ex7_user_drift_check"],
+         says={"ex1_rmse_check": "should be an array of 3 predictions",
+               "ex3_half_step_check": "paper2prod.numpy_als is lesson 03's reference",
+               "ex6_drift_terms_check": "not the first day",
+               "ex7_user_drift_check": "from training"}),
+    dict(name="numpy-als-training-biases-one-step-distinct-days-fit-beta-ignored",
+         cells={"ex2_biases": BIASES_ONE_STEP, "ex4_training": TRAINING_WRAPS_NUMPY_ALS,
+                "ex6_drift_terms": MEAN_DAY_OF_DISTINCT_DAYS, "ex7_user_drift": FIT_BETA_IGNORED},
+         # The import comes after exercise 3's check has run, so only exercise 4's check sees it.
+         loses=["ex2_biases_check", "ex4_training_check", "ex6_drift_terms_check", "ex7_user_drift_check"],
+         says={"ex2_biases_check": "after many steps the biases should minimise",
+               "ex4_training_check": "should call your als_half_step",
+               "ex6_drift_terms_check": "not the distinct days",
+               "ex7_user_drift_check": "use beta"}),
+    dict(name="seed-ignored-fractional-days",
+         cells={"ex4_training": TRAINING_SEED_IGNORED, "ex6_drift_terms": DAYS_FRACTIONAL},
+         loses=["ex4_training_check", "ex6_drift_terms_check"],
+         says={"ex4_training_check": "np.random.default_rng(seed)",
+               "ex6_drift_terms_check": "Days are timestamps // 86400"}),
+    dict(name="beta-ignored",
+         cells={"ex6_drift_terms": DRIFT_BETA_IGNORED},
+         loses=["ex6_drift_terms_check"], says="use the beta argument"),
 ]
+# MEAN_DAY_NAN_WITHOUT_RATINGS loses ex6_drift_terms_check ("0 for user 1 who has no ratings"), but in
+# a full autograde it also cost ex7_user_drift_check (not in-process); left out until that is explained.
