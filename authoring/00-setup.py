@@ -35,12 +35,21 @@ print(preflight.check_java())
 #
 # The master URL decides *where* the work runs. It defaults to `local[*]`; setting the environment
 # variable `PAPER2PROD_SPARK_MASTER` to `spark://host:7077` would send the very same code to a cluster.
+#
+# **The next cell is quiet for a while, and that is normal.** The first `get_spark` of a notebook starts
+# a Java virtual machine, loads Spark's libraries into it and starts Spark's scheduler: from a few
+# seconds on a fast, idle machine to half a minute or more on a busy laptop. The cell prints a line
+# before it starts and the time it took when it is done. Later calls return the running session at once.
 
 # %%
+import time
+
 from paper2prod.spark import get_spark, master_url
 
+print("Starting the Java VM and Spark (quiet for a few seconds to half a minute)...", flush=True)
+started = time.perf_counter()
 spark = get_spark("00-setup")
-print("Spark", spark.version, "running on", master_url())
+print(f"Spark {spark.version} running on {master_url()}, started in {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
 # ## 3. The data
@@ -66,7 +75,8 @@ ratings.show(5)
 # Using Spark on the `ratings` DataFrame, set three Python integers:
 # - `n_ratings`: the number of ratings (rows);
 # - `n_users`: the number of different users who rated something;
-# - `n_films`: the number of different films that were rated at least once.
+# - `n_films`: the number of different films that were rated at least once (in `ratings`; the films
+#   table lists some films nobody rated).
 #
 # *Hint:* `DataFrame.count()` counts rows; `select(column).distinct()` keeps one row per value.
 
@@ -95,8 +105,11 @@ passed(f"{n_ratings:,} ratings by {n_users:,} users of {n_films:,} films")
 ### BEGIN HIDDEN TESTS
 _reference = data.load_ratings("ml-latest-small")
 assert n_ratings == len(_reference), f"n_ratings should be the number of rows, {len(_reference):,}"
-assert n_users == _reference["userId"].nunique(), "n_users should count distinct userId values"
-assert n_films == _reference["movieId"].nunique(), "n_films should count distinct movieId values"
+assert n_users == _reference["userId"].nunique(), \
+    f"n_users should be {_reference['userId'].nunique():,}: the distinct userId values of the ratings"
+assert n_films == _reference["movieId"].nunique(), \
+    f"n_films is {n_films:,}; it should be {_reference['movieId'].nunique():,}, the distinct movieId values " \
+    "of the ratings (not the rows of movies.csv, which lists films nobody rated)"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -119,15 +132,20 @@ def rating_histogram(frame):
 # %% tags=["tests"] grade_id="ex2_histogram_check" points=3
 import pandas as pd
 
-_tiny = spark.createDataFrame([(1, 10, 0.5, 0), (2, 10, 0.5, 0), (3, 11, 0.5, 0), (1, 11, 2.5, 0),
+# Counts in an order of their own (2, 3, 1), so that sorting by count cannot pass for sorting by rating.
+_tiny = spark.createDataFrame([(1, 10, 0.5, 0), (2, 10, 0.5, 0), (3, 11, 2.5, 0), (1, 11, 2.5, 0),
                                (2, 12, 2.5, 0), (3, 12, 4.0, 0)], schema=data.ratings_schema())
 _hist = rating_histogram(_tiny)
 expect(isinstance(_hist, pd.Series), f"rating_histogram should return a pandas Series, not a "
        f"{type(_hist).__name__}. Convert with .toPandas() and pick the count column.")
-expect(list(_hist.index) == [0.5, 2.5, 4.0], f"On a tiny table with three 0.5s, two 2.5s and one 4.0 the index "
-       f"should be [0.5, 2.5, 4.0] (each value once, increasing); got {list(_hist.index)}. "
-       "Did you sort by rating?")
-expect(list(_hist) == [3, 2, 1], f"The counts should be [3, 2, 1] (rows per rating); got {list(_hist)}.")
+_index = list(_hist.index)
+expect(_index != list(range(len(_hist))), f"The index of your Series is {_index}: row numbers, not ratings. "
+       "After toPandas(), make the rating column the index: .set_index('rating')['count'].")
+expect(sorted(_index) == [0.5, 2.5, 4.0], f"On a tiny table with two 0.5s, three 2.5s and one 4.0 the index "
+       f"should hold the ratings 0.5, 2.5 and 4.0, each once; got {_index}. Group by the rating column.")
+expect(_index == [0.5, 2.5, 4.0], f"The index should be [0.5, 2.5, 4.0], in increasing rating order; got "
+       f"{_index}. Did you sort by rating? (Sorting by count, or descending, gives another order.)")
+expect(list(_hist) == [2, 3, 1], f"The counts should be [2, 3, 1] (rows per rating); got {list(_hist)}.")
 passed("histogram of a tiny table")
 ### BEGIN HIDDEN TESTS
 _full = rating_histogram(ratings)
@@ -150,8 +168,8 @@ ax.set(xlabel="rating (stars)", ylabel="number of ratings", title="ml-latest-sma
 plt.show()
 
 # %% [markdown]
-# Whole stars are far more common than half stars, and most ratings are 3 or above: people mostly rate
-# what they chose to watch. Keep that in mind when you read an "average rating".
+# Each whole star is more common than the half stars beside it, and most ratings are 3 or above:
+# people mostly rate what they chose to watch. Keep that in mind when you read an "average rating".
 #
 # ## Exercise 3 — Films with a single rating (2 points)
 # Set `share_rated_once` to the fraction (between 0 and 1) of **rated films** that have **exactly one**
@@ -174,7 +192,9 @@ expect(share_rated_once > 0.1, f"share_rated_once is {share_rated_once:.4f}, whi
 passed(f"{share_rated_once:.1%} of rated films have one rating")
 ### BEGIN HIDDEN TESTS
 _per_film = data.load_ratings("ml-latest-small")["movieId"].value_counts()
-assert abs(share_rated_once - (_per_film == 1).mean()) < 1e-9, "count films with exactly one rating"
+assert abs(share_rated_once - (_per_film == 1).mean()) < 1e-9, \
+    f"share_rated_once is {share_rated_once:.4f}, expected {(_per_film == 1).mean():.4f}: films with exactly " \
+    "one rating divided by the films rated at least once (not by the rows of movies.csv)"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -203,7 +223,8 @@ assert abs(share_rated_once - (_per_film == 1).mean()) < 1e-9, "count films with
 # - Spark needs Java 17 or 21; `paper2prod.preflight` tells you what is missing.
 # - `get_spark` gives one configured session; the master URL says where the work runs.
 # - Data comes from GroupLens with checksums, never from a file someone emailed you.
-# - About a third of the films in ml-latest-small were rated only once. Remember that number.
+# - About a third of the films in ml-latest-small were rated only once (Exercise 3 printed the share).
+#   Remember that number.
 #
 # ## Further reading
 # - F. Maxwell Harper and Joseph A. Konstan (2015). *The MovieLens Datasets: History and Context.*

@@ -79,18 +79,20 @@ print(f"RMSE on u1.test: {research_mf.rmse(test_100k):.3f}")
 # ## 3. It runs on ml-latest-small
 # Now the data the product team cares about: ml-latest-small, the same kind of ratings collected later,
 # with a much larger catalogue (9,742 films instead of 1,682). We time one iteration (Exercise 4 needs
-# the number).
+# the number, and times your version with the same arguments, `TIMED_RUN`; the time does not depend on
+# `reg`, which only changes the numbers on a diagonal).
 
 # %%
 import time
 
 latest = data.load_ratings("ml-latest-small")
 movies = data.load_movies("ml-latest-small").set_index("movieId")
+TIMED_RUN = dict(rank=10, reg=10.0, iterations=1)
 
 started = time.perf_counter()
-prototype_model = research_mf.train(latest, rank=10, reg=10.0, iterations=1)
+prototype_model = research_mf.train(latest, **TIMED_RUN)
 prototype_seconds = time.perf_counter() - started
-print(f"{len(latest):,} ratings, one iteration (set-up included): {prototype_seconds:.1f} s")
+print(f"{len(latest):,} ratings, {TIMED_RUN} (set-up included): {prototype_seconds:.1f} s")
 
 # %% [markdown]
 # No error, no warning, and a training RMSE that looks healthy. A researcher might stop here. An engineer
@@ -146,6 +148,18 @@ _b = prototype_model.predict(_users, [film_b] * len(_users))
 expect(np.array_equal(_a, _b), f"The prototype tells films {film_a} and {film_b} apart (users 1-20 get "
        f"different predictions, e.g. {_a[0]:.3f} vs {_b[0]:.3f}). Find two films with exactly the same "
        "prediction for every user; did you train the prototype on something else since section 3?")
+
+
+def _ratings_of(film):
+    """The (user, stars) pairs of a film, in a fixed order."""
+    rows = latest[latest["movieId"] == film]
+    return sorted(zip(rows["userId"].tolist(), rows["rating"].tolist()))
+
+
+expect(_ratings_of(film_a) != _ratings_of(film_b), f"Films {film_a} and {film_b} have exactly the same "
+       f"ratings (the same users gave the same stars: {_ratings_of(film_a)[:5]}), so any model, correct or "
+       "not, predicts the same for them: a fair tie, not the failure. Pick two films whose ratings differ "
+       "and that still get the same prediction for every user.")
 expect(0 < ratings_lost < len(latest), f"ratings_lost is {ratings_lost}: it should be the number of ratings "
        f"(out of {len(latest):,}) that have no cell of their own in research_mf.R. Compare len(latest) with "
        "np.count_nonzero(research_mf.R).")
@@ -213,10 +227,14 @@ assert ratings_lost == len(latest) - len(_cells), \
 #   prototype keeps its one model in module globals, so an old model object answers with the newest
 #   model. The example below is a test of exactly that.
 #
-# **Grading.** Your tests are run against the prototype (each must **fail**) and against a correct
-# implementation of the contract, hidden from you (each must **pass**): 2 points when all of them do.
-# Then, for each of the prototype's five planted defects, 1 point if at least one of your tests catches
-# it, that is, fails on a correct implementation into which only that defect has been put back.
+# **Grading.** Your tests are run against the prototype (each must **fail**), against a correct
+# implementation of the contract, hidden from you (each must **pass**), and against correct
+# implementations into which one of the prototype's defects has been put back (each test must **fail on
+# at least one**: a test that only recognises the prototype, by an attribute or a default of its own,
+# passes on all of them): 2 points when all of your tests do. Then, for each of the prototype's five
+# planted defects, 1 point if at least one of your tests catches it, that is, fails on a correct
+# implementation into which only that defect has been put back. After Exercise 3 a cell counts how many
+# of the five your tests catch, using your own version.
 
 # %%
 from paper2prod.testkit import collect_tests, run_tests, show_outcomes
@@ -295,6 +313,7 @@ def test_training_twice_gives_the_same_predictions(mf):
 from paper2prod.testkit import run_test as _run_test
 
 _DEFECTS = {1: "ids", 2: "regulariser", 3: "empty", 4: "unseen", 5: "seed"}
+_ALL_DEFECTS = [*_DEFECTS.values(), "global"]  # global state is the example's defect: no point, but real
 
 
 class _ReferenceModel:
@@ -303,6 +322,8 @@ class _ReferenceModel:
         self._means, self._x, self._y, self._global_mean = means, user_factors, film_factors, global_mean
 
     def predict(self, user_ids, movie_ids):
+        if self._maker.defect == "global" and self._maker.latest is not self:  # answers with the newest model
+            return self._maker.latest.predict(user_ids, movie_ids)
         u = self._maker._positions(self._users, user_ids, "user")
         f = self._maker._positions(self._films, movie_ids, "film")
         predicted = np.full(len(u), self._global_mean)
@@ -316,6 +337,7 @@ class _ReferenceModel:
 class _Reference:
     def __init__(self, defect=None):
         self.defect = defect
+        self.latest = None
 
     def solve_vector(self, fixed, ratings, reg):
         fixed = np.asarray(fixed, dtype=float)
@@ -359,7 +381,8 @@ class _Reference:
             y = np.array([self.solve_vector(x[u[rows]], centred[rows], reg) for rows in by_film]).reshape(-1, rank)
             if self.defect == "empty" and np.isnan(means).any():
                 y[:] = np.nan  # the prototype's dense U.T @ C carries an empty user's NaN into every film
-        return _ReferenceModel(self, users, films, means, x, y, float(values.mean()))
+        self.latest = _ReferenceModel(self, users, films, means, x, y, float(values.mean()))
+        return self.latest
 
 
 def _student_tests():
@@ -406,11 +429,20 @@ show_outcomes({"prototype": on_prototype})
 _survivors = [o.test for o in on_prototype if o.passed]
 expect(not _survivors, f"{', '.join(_survivors)} pass(es) on the prototype, so they expose no defect. Make "
        "each test check a behaviour the prototype gets wrong (see the checklist), one thing per test.")
-passed(f"all {len(my_tests)} of your tests fail on the prototype")
+passed(f"all {len(my_tests)} of your tests fail on the prototype. How many of its five planted defects they "
+       "catch is counted after Exercise 3, by planting each into your own version")
 ### BEGIN HIDDEN TESTS
 _wrong = [(t.__name__, _outcome(t, "reference").message) for t in my_tests if not _outcome(t, "reference").passed]
 assert not _wrong, ("These tests fail on a correct implementation, so they demand something the contract "
                     "does not promise: " + "; ".join(f"{name} ({why})" for name, why in _wrong))
+# A test must fail because of a defect, not because the implementation is the prototype: it has to fail on
+# at least one correct implementation into which a single defect of the prototype has been put back.
+_fingerprints = [t.__name__ for t in my_tests if all(_outcome(t, defect).passed for defect in _ALL_DEFECTS)]
+assert not _fingerprints, (
+    f"{', '.join(_fingerprints)} fail(s) on the prototype but pass(es) on every correct implementation that "
+    "has one of the prototype's defects put back: such a test recognises the prototype (an attribute, a "
+    "default, what it prints) instead of checking a behaviour the contract promises. Test what a model must "
+    "do: train on a tiny table and compare its predictions, or solve_vector's result, with the contract.")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -784,6 +816,19 @@ suite = collect_tests(globals())
 show_outcomes({"prototype": run_tests(suite, research_mf), "your version": run_tests(suite, production)})
 
 # %% [markdown]
+# How many of the prototype's five planted defects do your tests catch? `count_caught` puts each defect
+# back into a copy of **your** version, one at a time, and runs the tests that pass on your version
+# against it: a defect is caught when one of them fails. It does not say which defects are missed: the
+# checklist in Exercise 2 is where to look. (It is only as good as your version: trust it once your
+# version passes your tests and the Exercise 3 checks. The grader uses its own correct version.)
+
+# %%
+from paper2prod.testkit import count_caught
+
+caught, tried = count_caught(my_tests, production)
+print(f"your tests catch {caught} of the {tried} planted defects that can be put into your version")
+
+# %% [markdown]
 # ## Exercise 4 — Profile and speed-up (2 points)
 # First, where does the prototype spend its time? `cProfile` records every Python function call. We
 # profile one iteration on a slice of the data (the first 60 users, about 8,800 ratings), because the
@@ -797,7 +842,7 @@ import matplotlib.pyplot as plt
 
 profile_slice = latest[latest["userId"] <= 60]
 prototype_profile = cProfile.Profile()
-prototype_profile.runcall(research_mf.train, profile_slice, rank=10, reg=10.0, iterations=1)
+prototype_profile.runcall(research_mf.train, profile_slice, **TIMED_RUN)
 
 
 def cumulative_seconds(profile, file_suffix):
@@ -818,8 +863,8 @@ plt.show()
 # %% [markdown]
 # (`<listcomp>` is the list comprehension inside `update_users`.) Read the profile with the code next to
 # it: which loops run how many times, and over what? Then time your
-# own version on the **same** data as the prototype's timing in section 3: `train_als` on all of
-# `latest`, `rank=10`, one iteration. Set:
+# own version on the **same** data and arguments as the prototype's timing in section 3:
+# `train_als(latest, **TIMED_RUN)`. Set:
 # - `production_seconds`: the best of three runs, in seconds (the best, because on a shared machine
 #   other programs only ever make a run slower);
 # - `speedup`: `prototype_seconds / production_seconds`, a float; aim for 20 or more;
@@ -840,11 +885,11 @@ def best_of(runs, action):
     return min(times)
 
 
-production_seconds = best_of(3, lambda: train_als(latest, rank=10, reg=0.1, iterations=1))
+production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))
 speedup = prototype_seconds / production_seconds
 prototype_hotspot = max((n for n in prototype_functions if n != "train"), key=prototype_functions.get)
 production_profile = cProfile.Profile()
-production_profile.runcall(train_als, profile_slice, rank=10, reg=0.1, iterations=1)
+production_profile.runcall(train_als, profile_slice, **TIMED_RUN)
 pstats.Stats(production_profile).sort_stats("tottime").print_stats(5)
 print(f"prototype {prototype_seconds:.2f} s, yours {production_seconds:.3f} s: {speedup:.0f} times faster; "
       f"the prototype's hotspot is {prototype_hotspot}()")
@@ -854,7 +899,7 @@ print(f"prototype {prototype_seconds:.2f} s, yours {production_seconds:.3f} s: {
 expect_type(production_seconds, float, "production_seconds")
 expect_type(speedup, float, "speedup")
 expect(0 < production_seconds < 60, f"production_seconds is {production_seconds}: time one call of "
-       "train_als(latest, rank=10, reg=0.1, iterations=1), in seconds.")
+       f"train_als(latest, **TIMED_RUN), i.e. with {TIMED_RUN}, as the prototype was timed, in seconds.")
 expect(speedup >= 1, f"speedup is {speedup:.3g}, below 1: did you divide the wrong way round? It is "
        "prototype_seconds / production_seconds.")
 expect_close(speedup, prototype_seconds / production_seconds, "speedup", tol=1e-9 * speedup,
@@ -873,7 +918,7 @@ assert prototype_hotspot == _hotspot, f"the function with the largest cumulative
 _times = []
 for _ in range(3):
     _started = time.perf_counter()
-    train_als(latest, rank=10, reg=0.1, iterations=1)
+    train_als(latest, **TIMED_RUN)
     _times.append(time.perf_counter() - _started)
 _remeasured = min(_times)
 assert prototype_seconds / _remeasured >= 5 and speedup <= 3 * prototype_seconds / _remeasured, \

@@ -119,6 +119,26 @@ def test_prototype_reads_a_hard_coded_path(prototype):
         prototype.train()
 
 
+# ---------------------------------------------------------------- the defects planted into a correct version
+
+@pytest.mark.parametrize("number, check", list(enumerate(DEFECTS, start=1)),
+                         ids=lambda value: getattr(value, "__name__", str(value)))
+def test_each_planted_variant_of_the_solution_has_its_defect(number, check, production):
+    """paper2prod.testkit.planted_variants, which count_caught uses before hand-in."""
+    from paper2prod.testkit import planted_variants
+
+    with pytest.raises(AssertionError):
+        check(planted_variants(production)[number])
+
+
+def test_the_model_answer_suite_catches_all_five_planted_into_the_solution(production):
+    from paper2prod.testkit import collect_tests, count_caught
+
+    namespace = {"np": np, "pd": pd}
+    exec(compile(solution_cells()["ex2_tests"], f"{LESSON}.ipynb:ex2_tests", "exec"), namespace)
+    assert count_caught(collect_tests(namespace), production) == (5, 5)
+
+
 # ---------------------------------------------------------------- the defects on the real data
 
 @pytest.mark.slow

@@ -31,7 +31,7 @@ def test_a_test_fails_when_it_raises_anything_and_passes_otherwise():
 
     right, wrong, crashes = run_tests([test_right, test_wrong, test_crashes], target)
     assert right.passed and right.message == ""
-    assert not wrong.passed and wrong.message == "AssertionError: expected 41"
+    assert not wrong.passed and wrong.message.startswith("AssertionError: expected 41") and "second line" in wrong.message
     assert not crashes.passed and crashes.message.startswith("AttributeError")
 
 
@@ -61,3 +61,11 @@ def test_show_outcomes_prints_one_row_per_test_and_a_column_per_target(capsys):
     assert "test_x" in out and "FAILS  AssertionError: boom" in out and "passes" in out
     show_outcomes({"prototype": []})
     assert "no tests found" in capsys.readouterr().out
+
+
+def test_show_outcomes_shows_the_whole_message_wrapped(capsys):
+    long = "AssertionError: " + " ".join(f"word{i}" for i in range(60)) + "\nand a second line"
+    show_outcomes({"prototype": [Outcome("test_long", False, long)]}, width=80)
+    out = capsys.readouterr().out
+    assert "word59" in out and "and a second line" in out
+    assert max(len(line) for line in out.splitlines()) <= 80

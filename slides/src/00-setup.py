@@ -71,6 +71,7 @@ print(preflight.check_java())
 # ```
 #
 # - Configured for a laptop: few shuffle partitions, quiet logs, a checkpoint folder.
+# - The first call starts a Java VM: quiet for a few seconds to half a minute; the cell says so.
 # - `PAPER2PROD_SPARK_MASTER=spark://host:7077` sends **the same code** to a cluster (lesson 07).
 
 # %% [markdown] slideshow={"slide_type": "slide"}

@@ -8,11 +8,11 @@
 
 # %% slideshow={"slide_type": "skip"}
 import re
-import time
 from pathlib import Path
 
 from deckkit import *
 from paper2prod import data
+from paper2prod.benchmark import best_seconds
 
 # The prototype the students get (the release), or its source before the first release.
 PROTOTYPE = next(path for folder in ("lessons", "solutions")
@@ -124,17 +124,8 @@ def predict_vectorised():
     return np.einsum("ij,ij->i", U[rows_u], V[rows_f])
 
 
-def best_of(function, repeats=3):
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 assert np.allclose(predict_in_a_loop(), predict_vectorised())  # same answer, or the timing means nothing
-seconds = {"Python loop": best_of(predict_in_a_loop), "NumPy, vectorised": best_of(predict_vectorised)}
+seconds = {"Python loop": best_seconds(predict_in_a_loop), "NumPy, vectorised": best_seconds(predict_vectorised)}
 fig, ax = figure(11, 3.4)
 ax.barh(list(seconds), [1000 * s for s in seconds.values()], color=[GREY, BLUE])
 for y, value in enumerate(seconds.values()):

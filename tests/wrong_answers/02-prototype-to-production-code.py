@@ -78,6 +78,20 @@ IDS_AS_POSITIONS = replaced(replaced(
     "user_means = np.bincount(users, weights=values) / np.bincount(users)",
     "user_means = np.bincount(users, weights=values, minlength=len(user_ids)) / np.bincount(users, minlength=len(user_ids))")
 
+# A test that spots the prototype by an attribute of its own, not by a defect.
+TEST_FINGERPRINTS_THE_PROTOTYPE = '''
+
+def test_not_the_prototype(mf):
+    assert not hasattr(mf, "U"), "the prototype keeps its factors in module globals"
+'''
+
+# Two films that tie for a fair reason: each rated once, by the same user, with the same stars.
+FAIR_TIE = '''once = latest[latest["movieId"] < 5000].groupby("movieId").filter(lambda g: len(g) == 1)
+twins = next(films for films in once.groupby(["userId", "rating"])["movieId"].agg(list) if len(films) >= 2)
+film_a, film_b = int(twins[0]), int(twins[1])
+ratings_lost = len(latest) - int(np.count_nonzero(research_mf.R))
+'''
+
 WRONG_ANSWERS = [
     dict(name="trusts-rmse-unscaled-inverted",
          cells={
@@ -122,4 +136,16 @@ WRONG_ANSWERS = [
                "ex3_ids_check": "Map ids to rows with pd.factorize",
                "ex3_empty_user_check": "Keep a row per user that has ratings",
                "ex4_speed_check": "other than train"}),
+    dict(name="fair-tie-fingerprint-test-timed-on-a-slice",
+         cells={
+             "ex1_silent_failure": FAIR_TIE,
+             "ex2_tests": TESTS + TEST_FINGERPRINTS_THE_PROTOTYPE,
+             "ex4_speed": replaced(
+                 solution_source("ex4_speed"), "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))",
+                 "production_seconds = best_of(3, lambda: train_als(profile_slice, **TIMED_RUN))"),
+         },
+         loses=["ex1_silent_failure_check", "ex2_tests_check", "ex4_speed_check"],
+         says={"ex1_silent_failure_check": "a fair tie, not the failure",
+               "ex2_tests_check": "recognises the prototype",
+               "ex4_speed_check": "far from your"}),
 ]
