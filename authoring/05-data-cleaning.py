@@ -31,16 +31,15 @@
 # ## 1. The export
 # Your product's database team has exported the ratings and the film catalogue for you. The export is
 # built from the real MovieLens ratings you used in lessons 00–04, passed through a generator
-# (`datasets/messy_export.py`) that plants the kinds of faults real exports have, at realistic rates.
+# (`paper2prod/messy_export.py`) that plants the kinds of faults real exports have, at realistic rates.
 # The generator also writes a **manifest** listing every planted fault; the course uses it to check
 # your work. In a real job there is no manifest, so do not read it (or the generator's source) while you
 # work: profile the data instead, as you would at work.
 #
-# The export is generated on first use into `datasets/data/`, which git ignores: MovieLens data is never
+# The export is generated on first use into the course's data folder (`datasets/data/`), which git ignores: MovieLens data is never
 # committed to the course repository.
 
 # %%
-import sys
 import tempfile
 from pathlib import Path
 
@@ -50,11 +49,8 @@ from pyspark.sql import Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from paper2prod.data import REPO_ROOT
+from paper2prod import messy_export
 from paper2prod.spark import ALS_BLOCKS, get_spark
-
-sys.path.insert(0, str(REPO_ROOT / "datasets"))  # the generator lives beside the data cards
-import messy_export  # noqa: E402
 
 spark = get_spark("05-data-cleaning")
 EXPORT = messy_export.cached_export(seed=0)

@@ -31,7 +31,7 @@ raw = pd.read_csv(io.StringIO(export.ratings_csv), dtype=str, on_bad_lines="skip
 # - films that do not exist; user ids with another system's prefix; lines with the wrong number of fields
 # - titles with broken accents; genres in every spelling; a bot; test accounts
 #
-# The lesson's export: the real ratings with these faults planted by `datasets/messy_export.py`, and
+# The lesson's export: the real ratings with these faults planted by `paper2prod/messy_export.py`, and
 # a manifest of every one (for the graders, not for you).
 
 # %% [markdown] slide_type=slide
