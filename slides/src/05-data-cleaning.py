@@ -158,12 +158,9 @@ from zoneinfo import ZoneInfo
 text = "2015-03-04 12:34:56"
 rows = [(zone, int(datetime.datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)).timestamp()))
         for zone in ("UTC", "America/New_York", "Europe/Berlin")]
-say("| session time zone | seconds since 1970 |
-|---|---|
-" + "".join(f"| {z} | {s:,} |
-" for z, s in rows)
-    + "
-The same string, three moments. A string ending in `Z` is the same moment everywhere.")
+table = "".join(f"| {zone} | {seconds:,} |\n" for zone, seconds in rows)
+say("| session time zone | seconds since 1970 |\n|---|---|\n" + table
+    + "\nThe same string, three moments. A string ending in `Z` is the same moment everywhere.")
 
 # %% [markdown] slide_type=slide
 # ## Exercise 4 — a data contract
