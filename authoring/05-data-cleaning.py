@@ -938,8 +938,8 @@ dropped = clean.join(naive.select("event_id"), "event_id", "left_anti")
 users_gone = clean.select("userId").distinct().join(naive.select("userId").distinct(), "userId", "left_anti")
 n_clean, n_dropped = clean.count(), dropped.count()
 print(f"dropping what does not parse loses {n_dropped:,} of the {n_clean:,} good rows ({n_dropped / n_clean:.1%}), "
-      f"{dropped.select('userId').distinct().count()} users lose ratings and {users_gone.count()} users vanish "
-      f"entirely; it keeps every row that parses, right or wrong")
+      f"{dropped.select('userId').distinct().count()} users lose ratings ({users_gone.count()} vanish entirely); "
+      f"it keeps every row that parses, right or wrong")
 
 
 def fit_and_score(ratings):
@@ -979,20 +979,21 @@ side_by_side
 # on the cleaned rows (the two RMSEs are printed above; the cleaned one is at the level of lessons 03 and
 # 04). The persona's two top-10 lists are different films, and the raw model predicts more than 5 "stars"
 # for its top films, impossible on a 5-star scale, while the cleaned list holds family, animation and
-# science-fiction films close to what the persona loved. Two faults do most of the damage. The tv
+# fantasy films close to what the persona loved. Two faults do most of the damage. The tv
 # client's 0–10 ratings and out-of-range values such as 99 are taken as stars: Spark's ALS has no bias
 # terms, so the user and film factors grow to reproduce them, and every user who shares taste with those
 # raters gets predictions on a scale far above 5. The bot's thousands of random ratings give random films
 # a strong pull on the factors, and superseded and duplicated rows count some opinions twice. Dropping
-# what does not parse is no cure either: it throws away the good rows and users printed above and keeps
-# every wrong row that happens to parse. To the sceptic: a few percent of bad rows changed the error a lot,
+# what does not parse is no cure either: it throws away the good ratings of the hundreds of users printed
+# above and keeps every wrong row that happens to parse. To the sceptic: a few percent of bad rows changed the error a lot,
 # and the RMSE alone hides the worse problem, that every film this user would see changed.
 
 # %% [markdown]
 # ## Recap
 # - Read messy files with an **explicit all-string schema** in **permissive** mode, cache the read, and
 #   parse with `try_cast`: failures become nulls you can count, not crashes or silent drops. Dropping
-#   what does not parse loses good rows and whole users (measured in Exercise 7).
+#   what does not parse loses good ratings of hundreds of users (measured in Exercise 7) and keeps every
+#   wrong row that happens to parse.
 # - A time without a zone is read in the session time zone: set it (UTC here) and write it in the contract.
 # - Every row ends in the clean table or in quarantine with a **reason**; a **reconciliation** proves it.
 # - **Repair** what has one correct fix (scales, units, date formats, ids, encodings, spellings, re-ratings),
