@@ -747,7 +747,7 @@ print(report)
 _hints = {
     "every user served": "Every user in train needs exactly brief.k different films ranked 1..k: use "
                          "top_k_unseen on a model trained on all of train, with fallback= the new-user "
-                         "ranking for users the signal left without ratings.",
+                         "ranking for users the signal left without ratings (it reaches the users in `seen`).",
     "nothing already rated": "Pass all of train as `seen` to top_k_unseen (not only the ratings the signal "
                              "keeps: a film rated one star is still seen).",
     "only well-known films": "Score only eligible films: candidates=eligible_films(train, brief); the "

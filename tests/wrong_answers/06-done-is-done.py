@@ -140,7 +140,7 @@ WRONG_ANSWERS = [
                 "ex4_done": _DONE.format(same="return bool(a.equals(b))", how=_HOW)},
          loses=["ex3_ship_check", "ex2_setting_check", "ex2_best_check", "ex4_same_check"],
          says={"ex3_ship_check": "Score only eligible films",
-               "ex2_setting_check": "decidedly WORSE",
+               "ex2_setting_check": "decidedly worse than the default",
                "ex2_best_check": "Keep the best one",
                "ex4_same_check": "sort by user and rank"}),
     dict(name="counting-slips",
