@@ -13,6 +13,10 @@ A delivery holds the batch job's output: a table of top-k recommendations for
 every user in the training data (columns userId, movieId, rank 1..k) and one
 list for a new user with no ratings at all.
 
+The planning data of the launch week lives here too, so the lesson and its deck
+read one copy: `launch_backlog()` (the team's backlog) and `further_work_estimates()`
+(the team's estimates of what more work would add after the launch).
+
 The ranking-quality criterion compares against a popularity baseline computed
 here, independently of any student's code: each user gets the most-rated
 eligible films they have not rated yet.
@@ -109,6 +113,42 @@ class Report:
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([vars(c) for c in self.checks], columns=["name", "criterion", "passed", "detail"])
+
+
+# ---------------------------------------------------------------- the launch week's planning data
+
+def launch_backlog() -> pd.DataFrame:
+    """The team's backlog: effort in person-days, impact in points agreed in planning, required by the brief."""
+    return pd.DataFrame([
+        ("rating-count filter (lesson 04)", 0.5, 8.0, True),
+        ("popularity fallback for new users", 0.5, 7.0, True),
+        ("acceptance checks and hand-over README", 1.5, 3.0, True),
+        ("time-boxed ALS tuning (a few ranks)", 1.0, 5.0, False),
+        ("'because you watched' explanations", 2.0, 4.5, False),
+        ("lesson 05 cleaning run on the launch export", 1.0, 2.5, False),
+        ("genre-diversity re-ranking", 0.5, 1.0, False),
+        ("full hyper-parameter grid search", 2.5, 5.5, False),
+        ("time-aware bias model (lesson 01)", 3.0, 3.0, False),
+        ("deep recommender (a new model)", 10.0, 6.0, False),
+    ], columns=["item", "effort_days", "impact", "required"])
+
+
+def further_work_estimates() -> pd.DataFrame:
+    """The team's estimates, not measurements: what each further step would add to validation NDCG@10.
+
+    Cumulative person-days after the launch and cumulative estimated gain over the shipped model;
+    the lesson adds them to the value it measured for the shipped model. None of these steps is
+    one the lesson measures (rank, signal and alpha are tuned before the launch).
+    """
+    return pd.DataFrame([
+        ("as shipped", 0, 0.0),
+        ("tune regularisation and iterations", 1, 0.012),
+        ("recency weighting of the signal", 3, 0.020),
+        ("genre side-information", 6, 0.0215),
+        ("time-aware model", 11, 0.023),
+        ("deep model, first version", 21, 0.0245),
+        ("deep model, tuned", 31, 0.026),
+    ], columns=["step", "person_days", "estimated_gain"])
 
 
 # ---------------------------------------------------------------- helpers

@@ -10,8 +10,19 @@ own copy of the settings:
     decision.save(LESSON_06 / "decision.json")
     decision = Decision.load(path)                                # lesson 07's job
 
-This module holds the container and its validation only, never how the values
-were chosen: choosing them is lesson 06's exercise.
+This module holds the container, its validation, and `implicit_signal`, which
+turns ratings into the implicit signal the decision names (so 06 and 07 train on
+the same thing); never how the values were chosen: choosing them is lesson 06's
+exercise.
+
+The signals (Hu, Koren and Volinsky 2008: an observation r >= 0 gives the
+preference p = 1 when r > 0 and the confidence c = 1 + alpha * r):
+
+* "every rating": r = 1 for every rated film, whatever the stars (who rated what);
+* "ratings at or above the floor": r = 1 for ratings >= rating_floor; lower ratings
+  are left out of training (they still count as seen: nobody is offered them);
+* "confidence from the rating": r = the stars, so c = 1 + alpha * stars (what Spark's
+  implicit ALS does when it is handed the ratings as they are).
 """
 from __future__ import annotations
 
@@ -21,6 +32,30 @@ from pathlib import Path
 
 FALLBACKS = ("most-rated liked eligible films",)
 SIGNALS = ("every rating", "ratings at or above the floor", "confidence from the rating")
+
+
+def implicit_signal(ratings, signal: str, rating_floor: float | None = None):
+    """userId, movieId, rating = the implicit observation r for ALS(implicitPrefs=True).
+
+    Works on a pandas or a Spark DataFrame (with userId, movieId, rating) and returns the same kind.
+    """
+    if signal not in SIGNALS:
+        raise DecisionError(f"signal must be one of {SIGNALS}, got {signal!r}")
+    if (signal == SIGNALS[1]) != (rating_floor is not None):
+        raise DecisionError("rating_floor is set exactly when the signal is 'ratings at or above the floor'")
+    columns = ["userId", "movieId", "rating"]
+    if hasattr(ratings, "loc"):  # pandas
+        frame = ratings[columns]
+        if signal == SIGNALS[1]:
+            frame = frame[frame["rating"] >= rating_floor]
+        return frame.assign(rating=1.0) if signal != SIGNALS[2] else frame.astype({"rating": float})
+    from pyspark.sql import functions as F
+
+    frame = ratings.select(*columns)
+    if signal == SIGNALS[1]:
+        frame = frame.where(F.col("rating") >= rating_floor)
+    strength = F.lit(1.0) if signal != SIGNALS[2] else F.col("rating").cast("double")
+    return frame.withColumn("rating", strength)
 
 
 class DecisionError(ValueError):

@@ -70,18 +70,10 @@ FORMATS = {"n_ratings": "{:,}", "mean_rating": "{:.2f}", "score": "{:.2f}"}
 
 
 def messy_export():
-    """Lesson 05's generator of the messy export (datasets/messy_export.py), imported from its file."""
-    import importlib.util
-    import sys
-    from pathlib import Path
+    """Lesson 05's generator of the messy export (paper2prod.messy_export)."""
+    from paper2prod import messy_export as module
 
-    if "messy_export" not in sys.modules:
-        source = Path(data.REPO_ROOT) / "datasets" / "messy_export.py"
-        spec = importlib.util.spec_from_file_location("messy_export", source)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["messy_export"] = module  # dataclasses look their module up while it loads
-        spec.loader.exec_module(module)
-    return sys.modules["messy_export"]
+    return module
 
 
 def film_table(films: pd.DataFrame, columns=("title", "n_ratings", "mean_rating"), width: int = 50):

@@ -195,3 +195,15 @@ def test_recommendations_frame_and_report_lookup():
     report = Report([])
     with pytest.raises(KeyError, match="no check named"):
         report["nope"]
+
+
+def test_the_planning_data_is_one_copy_the_lesson_and_deck_share():
+    from paper2prod.acceptance import further_work_estimates, launch_backlog
+
+    backlog = launch_backlog()
+    assert list(backlog.columns) == ["item", "effort_days", "impact", "required"]
+    assert backlog["item"].is_unique and (backlog["effort_days"] > 0).all()
+    assert backlog.loc[backlog["required"], "effort_days"].sum() <= 5.0, "the required items fit the week"
+    estimates = further_work_estimates()
+    assert estimates.iloc[0].tolist() == ["as shipped", 0, 0.0], "the first row is the measured value's place"
+    assert estimates["person_days"].is_monotonic_increasing and estimates["estimated_gain"].is_monotonic_increasing

@@ -32,3 +32,19 @@ def test_a_bad_file_gets_one_line(tmp_path):
     (tmp_path / "odd.json").write_text('{"k": 10, "colour": "red"}')
     with pytest.raises(DecisionError, match="unknown settings"):
         Decision.load(tmp_path / "odd.json")
+
+
+def test_the_implicit_signal_follows_the_decision():
+    import pandas as pd
+
+    from paper2prod.decision import implicit_signal
+
+    ratings = pd.DataFrame({"userId": [1, 1, 2], "movieId": [10, 11, 10], "rating": [0.5, 4.0, 3.5],
+                            "timestamp": [1, 2, 3]})
+    every = implicit_signal(ratings, "every rating")
+    assert list(every.columns) == ["userId", "movieId", "rating"] and list(every["rating"]) == [1.0, 1.0, 1.0]
+    floor = implicit_signal(ratings, "ratings at or above the floor", 3.5)
+    assert list(floor["movieId"]) == [11, 10] and list(floor["rating"]) == [1.0, 1.0]
+    assert list(implicit_signal(ratings, "confidence from the rating")["rating"]) == [0.5, 4.0, 3.5]
+    with pytest.raises(DecisionError, match="rating_floor"):
+        implicit_signal(ratings, "every rating", 3.0)

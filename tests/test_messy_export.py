@@ -1,9 +1,8 @@
-"""The messy export generator of lesson 05 (datasets/messy_export.py): determinism, every fault kind
+"""The messy export generator of lesson 05 (paper2prod/messy_export.py): determinism, every fault kind
 present, the manifest true to the files (and complete), and the scorer that grades a cleaning."""
 import csv
 import calendar
 import io
-import sys
 import time
 from collections import Counter, defaultdict
 
@@ -12,8 +11,7 @@ import pytest
 
 from paper2prod import data
 
-sys.path.insert(0, str(data.REPO_ROOT / "datasets"))
-import messy_export as mx  # noqa: E402
+from paper2prod import messy_export as mx
 
 RATINGS_KINDS = {k for k, (file, _, _) in mx.FAULTS.items() if file == "ratings.csv"}
 

@@ -2,7 +2,7 @@
 # # Lesson 06 — Done is done
 # ## Ship the simplest thing that meets the brief, and know when to stop
 #
-# *Paper to Production* · workshop deck · about 75 minutes
+# *Paper to Production* · workshop deck · about 90 minutes
 #
 # <small>Notebook: `lessons/06-done-is-done/06-done-is-done.ipynb`</small>
 
@@ -12,26 +12,11 @@ from paper2prod import data
 from paper2prod.acceptance import Brief
 from paper2prod.timebox import Timebox
 
-# The lesson's backlog (effort in person-days, impact in agreed points, required by the brief?) and
-# its log of further work after the launch: the data of exercises 1 and 6, not their answers.
-BACKLOG = pd.DataFrame([
-    ("rating-count filter (lesson 04)", 0.5, 8.0, True),
-    ("popularity fallback for new users", 0.5, 7.0, True),
-    ("acceptance checks and hand-over README", 1.5, 3.0, True),
-    ("time-boxed ALS tuning (a few ranks)", 1.0, 5.0, False),
-    ("'because you watched' explanations", 2.0, 4.5, False),
-    ("lesson 05 cleaning run on the launch export", 1.0, 2.5, False),
-    ("genre-diversity re-ranking", 0.5, 1.0, False),
-    ("full hyper-parameter grid search", 2.5, 5.5, False),
-    ("time-aware bias model (lesson 01)", 3.0, 3.0, False),
-    ("deep recommender (a new model)", 10.0, 6.0, False),
-], columns=["item", "effort_days", "impact", "required"])
-FURTHER_WORK = pd.DataFrame([
-    ("as shipped", 0, 0.220), ("tune alpha and regularisation", 1, 0.238),
-    ("larger ranks, more iterations", 3, 0.249), ("time-aware weighting", 6, 0.251),
-    ("genre side-information", 11, 0.253), ("deep model, first version", 21, 0.2555),
-    ("deep model, tuned", 31, 0.257),
-], columns=["step", "person_days", "ndcg"])
+from paper2prod.acceptance import further_work_estimates, launch_backlog
+
+# The lesson's backlog and the team's estimates of further work: read from the package, like the lesson.
+BACKLOG = launch_backlog()
+FURTHER_WORK = further_work_estimates()
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Research can always add a chapter of further work. A product has a date, and other people plan
@@ -103,8 +88,19 @@ ax.set(ylabel="test RMSE (u1)", xlabel="share of the training ratings used (each
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# In the lesson: ranks 2, 4, …, 64, validation NDCG@10, stop when a step gains less than 0.005, ship the
-# **best** step. `paper2prod.timebox.Timebox` keeps every finished step, even when time runs out.
+# In the lesson: first measure noise (the same model, two seeds, paired interval) and set `MIN_GAIN` from it;
+# choose the implicit signal and α on a chronological validation split, keeping a change only when its
+# interval excludes zero; then ranks 2, 4, …, 64 with a budget of **six fits** (the same result on every
+# machine), ship the **best** step. `paper2prod.timebox.Timebox` keeps every finished step.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Implicit ALS: what a rating becomes
+#
+# Hu, Koren and Volinsky (2008): an observation $r_{ui}$ gives a **preference** $p_{ui} = 1$ if $r_{ui} > 0$
+# and a **confidence** $c_{ui} = 1 + \alpha r_{ui}$; every (user, film) pair is fitted, unrated ones with $c = 1$.
+#
+# Handed star ratings as they are, **half a star says "interested"**. Decide what counts as interest:
+# every rating, ratings at or above a floor, or confidence from the stars (`paper2prod.decision.implicit_signal`).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 3 — ship
@@ -147,16 +143,17 @@ plt.show()
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 fig, ax = figure(11, 4.2)
-ax.plot(FURTHER_WORK["person_days"], FURTHER_WORK["ndcg"], "o-", color=BLUE, markersize=8)
+ax.plot(FURTHER_WORK["person_days"], FURTHER_WORK["estimated_gain"], "o-", color=BLUE, markersize=8)
 for row in FURTHER_WORK.iloc[[0, 1, 2, -1]].itertuples():
-    ax.annotate(row.step, (row.person_days, row.ndcg), xytext=(10, -12), textcoords="offset points", fontsize=12,
-                ha="right" if row.person_days > 25 else "left")
-ax.set(xlabel="person-days after the launch (cumulative)", ylabel="validation NDCG@10", xlim=(-1, 42),
-       title="the team's log of further work: where does it stop paying?")
+    ax.annotate(row.step, (row.person_days, row.estimated_gain), xytext=(10, -12), textcoords="offset points",
+                fontsize=12, ha="right" if row.person_days > 25 else "left")
+ax.set(xlabel="person-days after the launch (cumulative)", ylabel="estimated gain in validation NDCG@10",
+       xlim=(-1, 42), title="the team's estimates of further work: where does it stop paying?")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Find the elbow (rescale both axes, take the point farthest below the chord), then argue whether to
+# In the lesson the curve starts at **your measured** NDCG of the shipped model. Find the elbow (rescale both
+# axes, take the point farthest above the chord), then argue whether to
 # continue: what would the next step buy, and what else could those days do?
 
 # %% [markdown] slideshow={"slide_type": "slide"}

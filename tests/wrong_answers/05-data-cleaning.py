@@ -55,21 +55,6 @@ KEEPS_FIRST_RATING = '''def resolve_rows(repaired, movies):
     return clean, rejected.unionByName(superseded)
 '''
 
-GENRES_TITLE_CASED = '''def clean_movies(spark, path):
-    raw_movies = spark.read.csv(str(path), header=True, schema=RAW_MOVIES_SCHEMA, mode="PERMISSIVE",
-                                quote='"', escape='"', columnNameOfCorruptRecord="_corrupt_record")
-    line = F.col("_corrupt_record")
-
-    def field(name, group):
-        return F.when(line.isNull(), F.col(name)).otherwise(F.regexp_extract(line, r"^(\\d+),(.*),([^,]*)$", group))
-
-    title = F.trim(F.regexp_replace(undo_mojibake(field("title", 2)), " {2,}", " "))
-    tokens = F.split(F.trim(field("genres", 3)), r"\\s*[|,;/]\\s*")
-    genres = F.array_join(F.transform(tokens, lambda token: F.initcap(token)), "|")
-    return raw_movies.select(field("movieId", 1).cast("int").alias("movieId"), title.alias("title"),
-                             genres.alias("genres"))
-'''
-
 HEADER_AS_MALFORMED = '''def parse_ratings(raw):
     unreadable = (F.col("event_id").try_cast("long").isNull() | F.col("movie_id").try_cast("int").isNull()
                   | F.col("user_id").isNull() | F.col("rated_at").isNull() | F.col("client").isNull())
@@ -107,6 +92,12 @@ n_ms_timestamps = raw.filter(F.col("rated_at").try_cast("long") > 100_000_000_00
 busiest_second_user = raw.groupBy("user_id", "rated_at").count().orderBy(F.desc("count")).first()["user_id"]
 '''
 
+_PROFILE_RIGHT_COUNT = PROFILE_COUNTS_HEADER.replace("n_input_rows = spark.read.text(str(RATINGS_FILE)).count()",
+                                                     "n_input_rows = raw.count()")
+PROFILE_BUSIEST_USER_OVERALL = _PROFILE_RIGHT_COUNT.replace(
+    'busiest_second_user = raw.groupBy("user_id", "rated_at")', 'busiest_second_user = raw.groupBy("user_id")')
+PROFILE_MOST_ACTIVE_CLIENT = _PROFILE_RIGHT_COUNT.replace('ten_point_client = "tv"', 'ten_point_client = "web"')
+
 NAIVE_WITH_STRICT_CAST = '''def raw_but_parseable(raw):
     return raw.select(F.col("event_id").cast("long").alias("event_id"), F.col("user_id").cast("int").alias("userId"),
                       F.col("movie_id").cast("int").alias("movieId"), F.col("rating").cast("double").alias("rating"),
@@ -116,16 +107,18 @@ NAIVE_WITH_STRICT_CAST = '''def raw_but_parseable(raw):
 WRONG_ANSWERS = [
     dict(name="drops-repairable-rows",
          cells={"ex4_repair": DROPS_REPAIRABLE_ROWS, "ex3_reconcile": RECONCILE_NEVER_RAISES,
-                "ex7_contract": CONTRACT_WITHOUT_UNIQUENESS},
-         loses=["ex4_repair_check", "e2e_clean_export_check", "ex3_reconcile_check", "ex7_contract_check"],
+                "ex7_contract": CONTRACT_WITHOUT_UNIQUENESS, "ex1_profile": PROFILE_MOST_ACTIVE_CLIENT},
+         loses=["ex4_repair_check", "e2e_clean_export_check", "ex3_reconcile_check", "ex7_contract_check",
+                "ex1_profile_check"],
          says={"ex4_repair_check": "can be repaired", "e2e_clean_export_check": "do not drop it",
                "ex3_reconcile_check": "must raise an AssertionError",
-               "ex7_contract_check": "add the 'unique events' rule"}),
+               "ex7_contract_check": "add the 'unique events' rule", "ex1_profile_check": "another client sends more"}),
     dict(name="keeps-first-rating",
-         cells={"ex6_resolve": KEEPS_FIRST_RATING, "ex5_movies": GENRES_TITLE_CASED, "ex2_parse": HEADER_AS_MALFORMED},
-         loses=["ex6_resolve_check", "e2e_clean_export_check", "ex5_movies_check", "ex2_parse_check"],
+         cells={"ex6_resolve": KEEPS_FIRST_RATING, "ex1_profile": PROFILE_BUSIEST_USER_OVERALL,
+                "ex2_parse": HEADER_AS_MALFORMED},
+         loses=["ex6_resolve_check", "e2e_clean_export_check", "ex1_profile_check", "ex2_parse_check"],
          says={"ex6_resolve_check": "keep the latest rating", "e2e_clean_export_check": "keep the latest rating",
-               "ex5_movies_check": "onto the spelling in GENRES", "ex2_parse_check": "'repeated_header'"}),
+               "ex1_profile_check": "not by user alone", "ex2_parse_check": "'repeated_header'"}),
     dict(name="forgets-0-10-client",
          cells={"ex4_repair": FORGETS_TEN_POINT_CLIENT, "ex1_profile": PROFILE_COUNTS_HEADER,
                 "ex8_naive": NAIVE_WITH_STRICT_CAST},

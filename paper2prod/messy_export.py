@@ -1,12 +1,12 @@
 """The messy export of lesson 05: real MovieLens ratings and films, as a product's database hands them over.
 
-    python datasets/messy_export.py --seed 0 --out DIR [--rate KIND=VALUE ...] [--max-users N]
+    python -m paper2prod.messy_export --seed 0 --out DIR [--rate KIND=VALUE ...] [--max-users N]
 
 writes DIR/ratings.csv, DIR/movies.csv and DIR/manifest.csv. From Python:
 
     export = generate(seed=0)          # in memory: ratings_csv, movies_csv (text), manifest (pandas)
     export.write(folder)               # the three files (manifest=False leaves the answer key out)
-    folder = cached_export(seed=0)     # generated once under datasets/data/ (git-ignored), then reused
+    folder = cached_export(seed=0)     # generated once under the data home (git-ignored), then reused
     report = score_cleaning(export, clean_ratings, quarantine, clean_movies)
 
 The input is the real ml-latest-small (via paper2prod.data), so the output is MovieLens-derived
@@ -587,7 +587,7 @@ def _rate(text: str) -> tuple[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python datasets/messy_export.py",
+    parser = argparse.ArgumentParser(prog="python -m paper2prod.messy_export",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--out", required=True, help="folder for ratings.csv, movies.csv, manifest.csv")
@@ -605,5 +605,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere: find paper2prod
     sys.exit(main())
