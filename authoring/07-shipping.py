@@ -451,25 +451,19 @@ def read_ratings(spark, path, max_bad_share):
     return ratings, quarantine, {"rows": total, "quarantined": bad, "reasons": counts}
 
 
-def implicit_signal(ratings, decision):
-    """The rows ALS learns from, with a `signal` column, as lesson 06 decided (decision.signal)."""
-    from pyspark.sql import functions as F
-
-    if decision.signal == "ratings at or above the floor":
-        return ratings.where(F.col("rating") >= decision.rating_floor).withColumn("signal", F.lit(1.0))
-    if decision.signal == "confidence from the rating":
-        return ratings.withColumn("signal", F.col("rating"))  # confidence 1 + alpha * rating
-    return ratings.withColumn("signal", F.lit(1.0))  # every rating: the same confidence 1 + alpha
-
-
 def fit(ratings, decision):
+    """ALS as lesson 06 decided, on the implicit signal it chose (paper2prod.decision.implicit_signal)."""
     from pyspark.ml.recommendation import ALS
+
+    from paper2prod.decision import implicit_signal
 
     als = ALS(implicitPrefs=decision.implicit, rank=decision.rank, regParam=decision.reg_param,
               alpha=decision.alpha, maxIter=decision.max_iter, seed=decision.seed, userCol="userId",
-              itemCol="movieId", ratingCol="signal" if decision.implicit else "rating",
+              itemCol="movieId", ratingCol="rating",
               numUserBlocks=2, numItemBlocks=2)  # 2-4 blocks suit a few cores (ALS_BLOCKS in the course)
-    return als.fit(implicit_signal(ratings, decision) if decision.implicit else ratings)
+    if decision.implicit:
+        ratings = implicit_signal(ratings, decision.signal, decision.rating_floor)
+    return als.fit(ratings)
 
 
 def eligible_films(ratings, decision):

@@ -222,6 +222,14 @@ def test_reference_decision_is_lesson_06s_solution():
     differ = {name: (value, getattr(reference, name)) for name, value in literal.items()
               if name != "source" and getattr(reference, name) != value}
     assert not differ, f"the reference decision drifted from lesson 06's solution: {differ}"
+    # The computed settings (rank, signal, alpha) are compared with what a run of 06's solution wrote,
+    # when one ran in this checkout (nbval and `make bench` run it).
+    written = LESSON_06.parent / "decision.json"
+    if written.is_file():
+        ran = Decision.load(written)
+        differ = {name: (getattr(ran, name), getattr(reference, name)) for name in vars(reference)
+                  if name != "source" and getattr(ran, name) != getattr(reference, name)}
+        assert not differ, f"lesson 06's solution decided otherwise than the reference decision: {differ}"
 
 
 def _python_only(source):
