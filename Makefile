@@ -12,13 +12,20 @@ DATASETS := ml-latest-small ml-100k
 # LOCKED=0 installs from the ranges in pyproject.toml instead of the Linux lock file.
 LOCKED ?= 1
 
-.PHONY: lab test setup preflight data kernel release bench slides slides-check browser lock clean help
+# Workers for `make test` (pytest-xdist). The suite mostly waits (kernel and JVM start-ups, Spark's
+# scheduling, subprocesses), so more workers than the 2 cores pays; each may hold a Spark JVM (~1.5 GB).
+TEST_WORKERS ?= 4
+# Every cell of a notebook on one worker, heaviest work queued first (tests/conftest.py).
+XDIST := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+
+.PHONY: lab test test-fast setup preflight data kernel release bench slides slides-check browser lock clean help
 
 help:
 	@echo "make lab      set up (first time) and open JupyterLab on lessons/"
-	@echo "make test     set up (first time) and run every test"
+	@echo "make test     set up (first time) and run every test (CI runs this)"
+	@echo "make test-fast  package, data, release sync, student copy, lint: about a minute"
 	@echo "make release  regenerate lessons/ from solutions/ (after editing authoring/)"
-	@echo "make bench    time every solution notebook and the ALS benchmark"
+	@echo "make bench    time the test tiers and every solution notebook against their budgets, and ALS"
 	@echo "make slides   build the static HTML decks into slides/build/ (open slides/build/index.html)"
 	@echo "make browser  install Chromium, which the slide test uses (Debian/Ubuntu, as root)"
 
@@ -26,7 +33,11 @@ lab: setup
 	$(BIN)/jupyter lab --notebook-dir=lessons
 
 test: setup
-	PAPER2PROD_TEST=1 $(BIN)/python -m pytest
+	PAPER2PROD_TEST=1 $(BIN)/python -m pytest $(XDIST)
+
+# The fast tier: no notebooks, Spark, browser or cluster (markers: tests/conftest.py).
+test-fast: setup
+	PAPER2PROD_TEST=1 $(BIN)/python -m pytest -m "not slow" tests
 
 setup: preflight $(VENV)/.installed data kernel
 

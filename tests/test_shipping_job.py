@@ -46,6 +46,7 @@ def test_missing_input_and_existing_version_exit_early(job, tmp_path):
     assert (tmp_path / "v" / "run.json").read_text() == "{}", "an existing version is never touched"
 
 
+@pytest.mark.spark
 def test_spark_submit_writes_a_complete_version(job, tmp_path):
     ratings = make_ratings(3000, n_users=40, n_items=200, seed=9)
     ratings.to_csv(tmp_path / "ratings.csv", index=False)
@@ -70,6 +71,7 @@ def test_spark_submit_writes_a_complete_version(job, tmp_path):
     assert len(run_info["fallback"]) == 4 and all(counts[m] >= 5 for m in run_info["fallback"])
 
 
+@pytest.mark.spark
 def test_bad_columns_and_lost_cluster_inside_one_session(job, tmp_path):
     """main() with a shared session, as the notebook calls it: bad input is 3, a lost cluster is 1."""
     pd.DataFrame({"user": [1], "film": [2], "stars": [4.0]}).to_csv(tmp_path / "wrong.csv", index=False)
