@@ -15,8 +15,8 @@ LOCKED ?= 1
 # Workers for `make test` (pytest-xdist). The suite mostly waits (kernel and JVM start-ups, Spark's
 # scheduling, subprocesses), so more workers than the 2 cores pays; each may hold a Spark JVM (~1.5 GB).
 TEST_WORKERS ?= 4
-# Every cell of a notebook on one worker, heaviest work queued first (tests/conftest.py).
-XDIST := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+# Every cell of a notebook on one worker, heaviest work queued first (conftest.py).
+XDIST := -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 .PHONY: lab test test-fast setup preflight data kernel release bench slides slides-check browser lock clean help
 
@@ -35,7 +35,7 @@ lab: setup
 test: setup
 	PAPER2PROD_TEST=1 $(BIN)/python -m pytest $(XDIST)
 
-# The fast tier: no notebooks, Spark, browser or cluster (markers: tests/conftest.py).
+# The fast tier: no notebooks, Spark, browser or cluster (markers: conftest.py).
 test-fast: setup
 	PAPER2PROD_TEST=1 $(BIN)/python -m pytest -m "not slow" tests
 

@@ -5,7 +5,7 @@ console errors, nothing fetched from outside the machine, and nothing cut off.
 The browser test builds every deck with the same command a host types
 (`python -m tools.slides build`) and saves a screenshot of each title slide under
 slides/build/screenshots/. It skips, saying why, when Chromium or npm is missing; in CI (or with
-`--require browser`) that skip is a failure instead (tests/conftest.py).
+`--require browser`) that skip is a failure instead (conftest.py).
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from shipping_reference import reference_job
 from tools import spark_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.cluster  # required in CI: a skip fails there (tests/conftest.py)
+pytestmark = pytest.mark.cluster  # required in CI: a skip fails there (conftest.py)
 
 
 def start_or_skip(state_dir):

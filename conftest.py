@@ -15,15 +15,15 @@ Required markers: with `--require browser,cluster` (CI=true or CI=1 implies both
 required marker that skips (no Chromium, a cluster that cannot start) FAILS with the skip's reason,
 so CI never passes by skipping what it must check. Locally such tests still skip, saying why.
 
-Parallel runs (`make test` uses pytest-xdist with `--dist loadgroup`): every cell of one notebook
-runs on one worker, in order (nbval keeps one kernel per notebook), and tests are queued heaviest
-first, so long notebook runs start early and the short ones fill the gaps at the end.
+Parallel runs (`make test` uses pytest-xdist with `--dist loadscope`, scheduled by work_unit below):
+every cell of one notebook runs on one worker, in order (nbval keeps one kernel per notebook), each
+lesson's round trip is a unit of its own, and units are queued heaviest first, so long notebook
+runs start early and short ones fill the gaps at the end.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -39,6 +39,8 @@ if os.environ.get("PAPER2PROD_DATA_MIRROR"):
 os.environ.setdefault("PAPER2PROD_SKIP_CLUSTER", "1")
 
 HEAVY = ("notebooks", "spark", "browser", "cluster")
+# Parametrized tests whose cases spread over the workers (each case runs whole notebooks).
+OWN_UNIT = {"tests/test_grading.py::test_round_trip"}
 REQUIRABLE = ("browser", "cluster")
 # Queue order for the workers, heaviest first (lower runs earlier); see _queue_rank.
 QUEUE = {"round_trip": 0, "notebooks": 1, "cluster": 2, "browser": 3, "spark": 4, "slow": 5}
@@ -72,26 +74,36 @@ def _is_nbval_cell(item) -> bool:
     return type(item).__name__ == "IPyNbCell"
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group markers
+def pytest_itemcollected(item):
+    if _is_nbval_cell(item):
+        item.add_marker(pytest.mark.notebooks)
+    if any(item.get_closest_marker(name) for name in HEAVY):
+        item.add_marker(pytest.mark.slow)
+
+
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if _is_nbval_cell(item):
-            item.add_marker(pytest.mark.notebooks)
-        if any(item.get_closest_marker(name) for name in HEAVY):
-            item.add_marker(pytest.mark.slow)
-        item.add_marker(pytest.mark.xdist_group(_work_unit(item, config)))
     items.sort(key=_queue_rank)  # stable: a notebook's cells keep their order
 
 
-def _work_unit(item, config) -> str:
-    """What one worker runs as a whole: a notebook's cells (one kernel), a notebook test (its own
-    unit, so lessons spread over the workers), else a test module (its module fixtures run once)."""
-    where = str(item.path.relative_to(config.rootpath))
-    if _is_nbval_cell(item):
-        return where
-    if item.get_closest_marker("notebooks"):
-        return re.sub(r"[\[\]@]", "_", item.nodeid)  # xdist reads "@" and "]" in a group name
-    return where
+def work_unit(nodeid: str) -> str:
+    """What one worker runs as a whole: a file (a notebook's cells share one kernel; a test module's
+    fixtures run once), except tests listed in OWN_UNIT, each case of which is a unit of its own."""
+    path, _, rest = nodeid.partition("::")
+    return nodeid if f"{path}::{rest.split('[')[0]}" in OWN_UNIT else path
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadscope` with work_unit as the scope. (xdist's own loadgroup cannot tag node ids
+    under pytest 9, and the scheduler sees only node ids, never markers.)"""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return WorkUnitScheduling(config, log)
 
 
 def _queue_rank(item) -> int:
