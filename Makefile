@@ -37,7 +37,7 @@ test: setup
 
 # The fast tier: no notebooks, Spark, browser or cluster (markers: conftest.py).
 test-fast: setup
-	PAPER2PROD_TEST=1 $(BIN)/python -m pytest -m "not slow" tests
+	PAPER2PROD_TEST=1 $(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder -m "not slow" tests
 
 setup: preflight $(VENV)/.installed data kernel
 

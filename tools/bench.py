@@ -33,7 +33,7 @@ WORKERS = os.environ.get("TEST_WORKERS", "4")
 XDIST = ["-n", WORKERS, "--dist", "loadscope", "--no-loadscope-reorder"]
 # (tier, marker expression, extra pytest options, budget in seconds); the tiers do not overlap.
 TIERS = [
-    ("fast", "not slow", ["-n", "2", "--dist", "loadscope", "tests"], 90.0),
+    ("fast", "not slow", ["-n", "2", "--dist", "loadscope", "--no-loadscope-reorder", "tests"], 90.0),
     ("spark", "spark and not notebooks and not cluster", XDIST, None),
     ("cluster", "cluster", XDIST, None),
     ("notebooks", "notebooks", XDIST, None),
