@@ -12,7 +12,13 @@ DATASETS := ml-latest-small ml-100k
 # LOCKED=0 installs from the ranges in pyproject.toml instead of the Linux lock file.
 LOCKED ?= 1
 
-.PHONY: lab test setup install preflight grading grade student-copy data kernel release bench slides slides-check browser lock clean help
+# Workers for `make test` (pytest-xdist). The suite mostly waits (kernel and JVM start-ups, Spark's
+# scheduling, subprocesses), so more workers than the 2 cores pays; each may hold a Spark JVM (~1.5 GB).
+TEST_WORKERS ?= 4
+# Every cell of a notebook on one worker, heaviest work queued first (conftest.py).
+XDIST := -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+
+.PHONY: lab test test-fast setup install preflight grading grade student-copy data kernel release bench slides slides-check browser lock clean help
 
 # `make help` lists every target that has a `## what it does` comment on its line.
 help: ## list the targets
@@ -21,8 +27,12 @@ help: ## list the targets
 lab: setup ## set up (first time) and open JupyterLab on lessons/
 	$(BIN)/jupyter lab --notebook-dir=lessons
 
-test: setup ## set up (first time) and run every test
-	PAPER2PROD_TEST=1 $(BIN)/python -m pytest
+test: setup ## set up (first time) and run every test (what CI runs)
+	PAPER2PROD_TEST=1 $(BIN)/python -m pytest $(XDIST)
+
+# The fast tier: no notebooks, Spark, browser or cluster (markers: conftest.py).
+test-fast: setup ## package, data, release sync, student copy, lint: about a minute
+	PAPER2PROD_TEST=1 $(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder -m "not slow" tests
 
 setup: preflight install data kernel grading ## check Java, install the environment, fetch the data, register the kernel
 

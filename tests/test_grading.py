@@ -1,23 +1,42 @@
 """The grading round trip for every lesson, read from the gradebook.
 
-For each assignment: generate the release; autograde the solutions (full marks
-on every autograded cell), the untouched release (zero on every autograded
-cell), and each typical wrong answer in tests/wrong_answers/NN-x.py (zero on
-the cells it should lose, full marks elsewhere, and the student's hint in the
-feedback).
+For each assignment: generate the release; autograde the untouched release (zero on every
+autograded cell) and each typical wrong answer in tests/wrong_answers/NN-x.py (zero on the cells it
+should lose, full marks on every other autograded cell, and the student's hint in the feedback).
 
-A wrong answer is a dict: name; either cell + source, or cells = {grade_id: source}
-to bundle several independent mistakes into one submission (each costs a whole
-notebook run in CI); loses = the test cells that must score zero; says = the hint
-each lost cell must show (one string for all, or {test_id: string}).
+Solutions score full marks: nbval executes every solution notebook (solutions/ is in testpaths),
+hidden tests included, and fails on any cell that raises, with a cell timeout no shorter than the
+grader's; an autograded cell scores full marks exactly when it raises nothing. So the round trip
+does not grade the solutions a second time (each submission costs a whole notebook run).
+test_nbval_proves_solutions_score_full_marks checks the premises. On top of that, every wrong answer
+must keep full marks on the cells it does not lose, which reads full marks from the gradebook, in
+the grader's own folder, for every cell that some wrong answer keeps.
+
+A wrong answer is a dict:
+
+    name      a short name (it becomes part of the student id)
+    cell + source, or cells = {grade_id: source}
+              the solution cells it replaces; `cells` bundles several mistakes into one submission
+    loses     the test cells that must score zero
+    says      the hint each lost cell must show: one string for all, or {test_id: string}
+    independent (optional, default False)
+              True declares that this mistake changes no result outside `loses`: its replaced cells
+              feed no other test. The harness then packs independent wrong answers into shared
+              submissions, as long as their replaced cells and their lost cells do not overlap, so
+              three one-cell mistakes cost one notebook run instead of three. Leave it False when
+              a later cell uses what the replaced cell computes (an end-to-end check, say).
 """
+
+from __future__ import annotations
+
 import runpy
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from tools.grading import Course, replace_cell
-from tools.notebooks import assignments
+from tools.notebooks import ROOT, SOLUTIONS, assignments
 
 WRONG_DIR = Path(__file__).parent / "wrong_answers"
 
@@ -27,50 +46,103 @@ def wrong_answers(name):
     return runpy.run_path(str(file))["WRONG_ANSWERS"] if file.exists() else []
 
 
-@pytest.mark.slow
+def replaced_cells(case) -> dict[str, str]:
+    return case["cells"] if "cells" in case else {case["cell"]: case["source"]}
+
+
+def hint(case, cell) -> str:
+    return case["says"] if isinstance(case["says"], str) else case["says"][cell]
+
+
+def pack(cases) -> list[list[dict]]:
+    """Submissions: each dependent case alone; independent ones packed first-fit into shared
+    submissions whose replaced cells and lost cells stay disjoint."""
+    submissions, shared = [], []
+    for case in cases:
+        if not case.get("independent"):
+            submissions.append([case])
+            continue
+        cells, lost = set(replaced_cells(case)), set(case["loses"])
+        for group in shared:
+            if not any(cells & set(replaced_cells(c)) or lost & set(c["loses"]) for c in group):
+                group.append(case)
+                break
+        else:
+            shared.append([case])
+    return submissions + shared
+
+
+def test_packing_keeps_dependent_and_overlapping_cases_apart():
+    a = dict(name="a", cell="x", source="", loses=["x_check"], says="", independent=True)
+    b = dict(name="b", cell="y", source="", loses=["y_check"], says="", independent=True)
+    c = dict(name="c", cell="x", source="", loses=["x_check"], says="", independent=True)
+    d = dict(name="d", cell="z", source="", loses=["z_check"], says="")
+    e = dict(name="e", cells={"w": ""}, loses=["y_check"], says="", independent=True)
+    names = [[case["name"] for case in group] for group in pack([a, b, c, d, e])]
+    assert names == [["d"], ["a", "b"], ["c", "e"]]
+
+
+@pytest.mark.notebooks
 @pytest.mark.parametrize("name", assignments())
-def test_round_trip(name, tmp_path, monkeypatch):
-    # No graded cell depends on lesson 07's cluster run; tests/test_spark_cluster.py covers it.
-    monkeypatch.setenv("PAPER2PROD_SKIP_CLUSTER", "1")
+def test_round_trip(name, tmp_path):
     course = Course.create([name], where=tmp_path)
     solutions = course.solution_notebooks(name)
-    course.submit(name, "solutions", solutions)
     course.submit(name, "blank", course.release_notebooks(name))
-    wrong = wrong_answers(name)
-    for case in wrong:
+    submissions = pack(wrong_answers(name))
+    for number, group in enumerate(submissions, 1):
         notebooks = solutions
-        for cell, source in case.get("cells", {case.get("cell"): case.get("source")}).items():
-            notebooks = replace_cell(notebooks, cell, source)
-        course.submit(name, f"wrong-{case['name']}", notebooks)
+        for case in group:
+            for cell, source in replaced_cells(case).items():
+                notebooks = replace_cell(notebooks, cell, source)
+        course.submit(name, f"wrong-{number}", notebooks)
     course.autograde(name)
 
     problems = []
-    full = course.scores(name, "solutions")
-    auto = {cell for cell, s in full.items() if s.autograded}
-    assert auto, f"{name} has no autograded cells"
-    for cell in sorted(auto):
-        if full[cell].score != full[cell].max_score:
-            problems.append(f"solutions: {cell} scored {full[cell].score}/{full[cell].max_score}: "
-                            f"{course.cell_output(name, 'solutions', cell)[-500:]}")
     blank = course.scores(name, "blank")
+    auto = {cell for cell, s in blank.items() if s.autograded}
+    assert auto, f"{name} has no autograded cells"
     problems += [f"blank release: {cell} scored {blank[cell].score}" for cell in sorted(auto) if blank[cell].score]
-    for case in wrong:
-        student = f"wrong-{case['name']}"
+    for number, group in enumerate(submissions, 1):
+        student = f"wrong-{number}"
+        label = f"{student} ({' + '.join(case['name'] for case in group)})"
         got = course.scores(name, student)
+        lost = {cell: case for case in group for cell in case["loses"]}
         for cell in sorted(auto):
-            lost = cell in case["loses"]
-            if lost and got[cell].score:
-                problems.append(f"{student}: {cell} should score 0, got {got[cell].score}")
-            if not lost and got[cell].score != got[cell].max_score:
-                problems.append(f"{student}: {cell} should keep full marks, got {got[cell].score}")
-        for cell in case["loses"]:
-            hint = case["says"] if isinstance(case["says"], str) else case["says"][cell]
+            if cell in lost and got[cell].score:
+                problems.append(f"{label}: {cell} should score 0, got {got[cell].score}")
+            if cell not in lost and got[cell].score != got[cell].max_score:
+                problems.append(
+                    f"{label}: {cell} should keep full marks, got {got[cell].score}: "
+                    f"{course.cell_output(name, student, cell)[-500:]}"
+                )
+        for cell, case in lost.items():
             text = course.cell_output(name, student, cell)
-            if hint not in text:
-                problems.append(f"{student}: feedback of {cell} lacks {hint!r}; it says: {text[-300:]!r}")
+            if hint(case, cell) not in text:
+                problems.append(f"{label}: feedback of {cell} lacks {hint(case, cell)!r}; it says: {text[-300:]!r}")
     assert not problems, "\n".join(problems)
 
 
 def test_every_lesson_has_wrong_answers():
     missing = [name for name in assignments() if not wrong_answers(name)]
     assert not missing, f"no typical wrong answers for {missing} (add tests/wrong_answers/NAME.py)"
+
+
+def test_nbval_proves_solutions_score_full_marks(pytestconfig):
+    """The premises that let the round trip skip grading the solutions (see the docstring)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    assert pytestconfig.getoption("nbval_lax"), "nbval must run with --nbval-lax (errors fail, outputs optional)"
+    assert "solutions" in pytestconfig.getini("testpaths"), "nbval must collect solutions/ (pyproject testpaths)"
+    grader = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    grader_timeout = float(grader.ExecutePreprocessor.timeout)
+    nbval_timeout = float(pytestconfig.getoption("nbval_cell_timeout"))
+    assert nbval_timeout <= grader_timeout, (
+        f"nbval's cell timeout ({nbval_timeout:.0f} s) must not exceed the grader's ({grader_timeout:.0f} s): "
+        "a cell that passes nbval must also finish under the grader"
+    )
+    for notebook in sorted(SOLUTIONS.glob("*/*.ipynb")):
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            tags = set(cell.get("metadata", {}).get("tags", [])) & {"nbval-skip", "raises-exception"}
+            first_line = cell.source.strip().splitlines()[0] if cell.cell_type == "code" and cell.source.strip() else ""
+            excused = tags or first_line in ("# NBVAL_SKIP", "# NBVAL_RAISES_EXCEPTION")
+            assert not excused, f"{notebook.name}: a cell is excused from nbval, so its errors would go unseen"

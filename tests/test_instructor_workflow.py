@@ -19,7 +19,7 @@ def dry_run_commands():
     return [line for line in block.group(1).splitlines() if line.strip()]
 
 
-@pytest.mark.slow
+@pytest.mark.notebooks
 def test_instructor_guide_dry_run(tmp_path):
     course = tmp_path / "course"
     course.mkdir()

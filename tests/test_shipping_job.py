@@ -87,6 +87,7 @@ def test_missing_input_and_existing_version_exit_early(job_file, tmp_path):
     assert (tmp_path / "v" / "run.json").read_text() == "{}", "an existing version is never touched"
 
 
+@pytest.mark.spark
 def test_a_good_run_ships_the_decision_and_records_ranking_quality(world):
     folder, ratings = world
     version = folder / "out" / "v1"
@@ -123,6 +124,7 @@ def bad_files(ratings):
     }
 
 
+@pytest.mark.spark
 @pytest.mark.parametrize("case", ["wrong column", "every line malformed", "no rows", "duplicated batch",
                                   "0-10 scale"])
 def test_bad_input_stops_with_one_line_and_changes_nothing(case, world, job, spark, capsys):
@@ -140,6 +142,7 @@ def test_bad_input_stops_with_one_line_and_changes_nothing(case, world, job, spa
     assert shipping.serving_version(folder / "out") == "v1"
 
 
+@pytest.mark.spark
 def test_one_malformed_line_is_quarantined_and_the_run_goes_on(world, job, spark, capsys):
     folder, ratings = world
     lines = ratings.to_csv(index=False).splitlines()
@@ -154,6 +157,7 @@ def test_one_malformed_line_is_quarantined_and_the_run_goes_on(world, job, spark
     assert list(quarantine["reason"]) == ["malformed line"]
 
 
+@pytest.mark.spark
 def test_a_worse_challenger_is_refused_and_rollback_is_one_command(world, job, job_file, spark, capsys):
     folder, _ = world
     worse = replace(Decision.load(folder / "decision.json"), min_ratings=60)  # only the most-rated films
@@ -176,6 +180,7 @@ def test_a_worse_challenger_is_refused_and_rollback_is_one_command(world, job, j
     assert {p.name for p in (folder / "out").iterdir()} >= {"v1", "worse"}, "rollback deletes nothing"
 
 
+@pytest.mark.spark
 def test_lost_cluster_is_a_failure_with_a_traceback(world, job):
     folder, _ = world
 
@@ -189,6 +194,7 @@ def test_lost_cluster_is_a_failure_with_a_traceback(world, job):
     assert not (folder / "out" / "lost").exists()
 
 
+@pytest.mark.spark
 def test_spark_submit_is_quiet_and_writes_a_complete_version(job_file, world, tmp_path):
     folder, _ = world
     done = shipping.submit(job_file, arguments(folder, "ratings.csv", "submitted", output=str(tmp_path)),

@@ -4,12 +4,11 @@ console errors, nothing fetched from outside the machine, and nothing cut off.
 
 The browser test builds every deck with the same command a host types
 (`python -m tools.slides build`) and saves a screenshot of each title slide under
-slides/build/screenshots/. It skips, saying why, when Chromium or npm is missing; set
-PAPER2PROD_SLIDES_REQUIRED=1 (CI does) to make that a failure instead.
+slides/build/screenshots/. It skips, saying why, when Chromium or npm is missing; in CI (or with
+`--require browser`) that skip is a failure instead (conftest.py).
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import struct
@@ -28,8 +27,6 @@ DECKS = [source.stem for source in slides.deck_sources()]
 
 
 def _unavailable(reason: str):
-    if os.environ.get("PAPER2PROD_SLIDES_REQUIRED") == "1":
-        pytest.fail(f"{reason} (PAPER2PROD_SLIDES_REQUIRED=1)")
     pytest.skip(reason)
 
 
@@ -166,7 +163,8 @@ def deck_reports():
     return {report.name: report for report in slides.check()}
 
 
-@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.notebooks  # the build executes every deck
 @pytest.mark.parametrize("name", DECKS)
 def test_built_deck_renders_in_chromium(deck_reports, name):
     report = deck_reports[name]

@@ -3,6 +3,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
+pytestmark = pytest.mark.spark
+
 
 def run(code, **env):
     import os

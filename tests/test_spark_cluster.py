@@ -21,6 +21,7 @@ from paper2prod import cluster as spark_cluster
 from paper2prod.processes import alive
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.cluster  # required in CI: a skip fails there (conftest.py)
 
 
 def start_or_skip(state_dir):
