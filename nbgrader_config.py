@@ -1,5 +1,6 @@
 """nbgrader settings for this course: instructor sources in solutions/, the
 student release in lessons/. Paths are relative to this file's folder."""
+
 import os
 
 c = get_config()  # noqa: F821  (provided by nbgrader)
@@ -10,8 +11,15 @@ c.CourseDirectory.release_directory = "lessons"
 c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
-                            "spark-warehouse", "metastore_db", "derby.log"]
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    "spark-warehouse",
+    "metastore_db",
+    "derby.log",
+]
 
 # Timeouts (a cold Spark JVM needs more than nbgrader's 30 s per cell), the message a timeout prints,
 # and the classroom plug-ins: submissions run in a scratch folder and survive a dying kernel, feedback

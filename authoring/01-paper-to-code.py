@@ -372,6 +372,7 @@ def _closed_form(rows, cols, values, fixed, n_rows, lam):
     return result
 
 import sys as _sys
+
 assert "paper2prod.numpy_als" not in _sys.modules, \
     "write the half-step yourself: paper2prod.numpy_als is lesson 03's reference, released later, and earns no points here"
 _rng = np.random.default_rng(303)
@@ -379,7 +380,8 @@ _rng = np.random.default_rng(303)
 # user 0 rated film 1 twice (each rating counts in n_r, as in the formula).
 _pairs = [(u, i) for u in range(4) for i in range(7) if _rng.random() < 0.7] + [(4, 2), (0, 1), (0, 1)]
 _pairs = [_pairs[j] for j in _rng.permutation(len(_pairs))]
-_u = np.array([p[0] for p in _pairs]); _i = np.array([p[1] for p in _pairs])
+_u = np.array([p[0] for p in _pairs])
+_i = np.array([p[1] for p in _pairs])
 _v = _rng.normal(0, 1, _u.size)
 for _rank, _lam in ((1, 0.3), (3, 0.05), (3, 2.0)):
     _items_fixed = _rng.normal(0, 1, (8, _rank))

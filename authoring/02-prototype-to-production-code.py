@@ -705,6 +705,7 @@ passed("ids are labels")
 ### BEGIN HIDDEN TESTS
 from paper2prod.synthetic import make_ratings
 
+
 def _contiguous(ratings):
     """The same ratings with ids renumbered 1..n, so that only the test's own subject varies."""
     return ratings.assign(userId=pd.factorize(ratings["userId"], sort=True)[0] + 1,

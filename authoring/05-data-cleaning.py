@@ -890,7 +890,7 @@ _tiny = read_raw_ratings(spark, tiny_csv("naive.csv", [
 ]))
 try:
     _rows = sorted(tuple(r) for r in raw_but_parseable(_tiny).collect())
-except Exception as error:  # noqa: BLE001 - the message below says what to do
+except Exception as error:  # any error: the message below says what to do
     raise AssertionError(f"raw_but_parseable failed on a tiny export ({type(error).__name__}: "
                          f"{str(error)[:200]}). Cast with try_cast, which gives null instead of failing, "
                          "and then drop the rows with a null.") from None

@@ -408,7 +408,7 @@ validation_hits = held_out_items(validation, min_rating=brief.relevant_rating)
 Measured = namedtuple("Measured", "scores seconds")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def validation_scores(signal, rating_floor, alpha, rank, seed=SEED):
     """Per-user validation NDCG@10 of implicit ALS fitted on `fit` with these settings, and the fit's seconds."""
     signals = to_spark(spark, implicit_signal(fit, signal, rating_floor))

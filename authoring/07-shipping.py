@@ -47,11 +47,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from pyspark.ml.recommendation import ALSModel
-from pyspark.sql import functions as F
 from tqdm.auto import tqdm
 
 from paper2prod import data, shipping
-from paper2prod.checks import expect, expect_type, passed
+from paper2prod.checks import expect, passed
 from paper2prod.decision import Decision
 from paper2prod.evaluation import bootstrap_interval, chronological_split, compare
 from paper2prod.ranking import as_sets, ndcg_at_k

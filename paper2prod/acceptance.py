@@ -21,6 +21,7 @@ The ranking-quality criterion compares against a popularity baseline computed
 here, independently of any student's code: each user gets the most-rated
 eligible films they have not rated yet.
 """
+
 from __future__ import annotations
 
 import time
@@ -38,25 +39,25 @@ COLUMNS = ["userId", "movieId", "rank"]
 @dataclass(frozen=True)
 class Brief:
     """What the product manager asked for, in numbers code can check."""
-    k: int = 10                       # recommendations per user
-    min_ratings: int = 20             # no recommended film has fewer training ratings than this
-    relevant_rating: float = 4.0      # a held-out rating this high counts as a hit
-    min_coverage: float = 0.10        # share of eligible films that appear in somebody's list
+
+    k: int = 10  # recommendations per user
+    min_ratings: int = 20  # no recommended film has fewer training ratings than this
+    relevant_rating: float = 4.0  # a held-out rating this high counts as a hit
+    min_coverage: float = 0.10  # share of eligible films that appear in somebody's list
     time_budget_seconds: float = 60.0  # the whole batch job, on the course machine
 
     def criteria(self) -> dict[str, str]:
         """The brief in words, one entry per check."""
         return {
             "every user served": f"every user in the training data gets exactly {self.k} different films, "
-                                 f"ranked 1 to {self.k}",
+            f"ranked 1 to {self.k}",
             "nothing already rated": "no user is offered a film they have already rated",
             "only well-known films": f"every recommended film has at least {self.min_ratings} ratings",
             "new users served": f"a new user with no ratings gets {self.k} different well-known films "
-                                "that people liked (average rating at least the overall average)",
+            "that people liked (average rating at least the overall average)",
             "ranking quality": f"NDCG@{self.k} on the held-out ratings (hits: rating >= {self.relevant_rating:g}) "
-                               "is at least the popularity baseline's",
-            "catalogue coverage": f"at least {self.min_coverage:.0%} of the eligible films appear in "
-                                  "somebody's list",
+            "is at least the popularity baseline's",
+            "catalogue coverage": f"at least {self.min_coverage:.0%} of the eligible films appear in somebody's list",
             "on time": f"the batch job takes at most {self.time_budget_seconds:g} s",
         }
 
@@ -64,9 +65,10 @@ class Brief:
 @dataclass
 class Delivery:
     """What the batch job hands over."""
-    recommendations: pd.DataFrame       # userId, movieId, rank (1 = best)
+
+    recommendations: pd.DataFrame  # userId, movieId, rank (1 = best)
     new_user: list = field(default_factory=list)  # k movieIds for someone with no ratings
-    seconds: float | None = None        # wall-clock time of the job, set by `timed`
+    seconds: float | None = None  # wall-clock time of the job, set by `timed`
 
 
 def timed(pipeline: Callable[..., Delivery], *args, **kwargs) -> Delivery:
@@ -117,20 +119,24 @@ class Report:
 
 # ---------------------------------------------------------------- the launch week's planning data
 
+
 def launch_backlog() -> pd.DataFrame:
     """The team's backlog: effort in person-days, impact in points agreed in planning, required by the brief."""
-    return pd.DataFrame([
-        ("rating-count filter (lesson 04)", 0.5, 8.0, True),
-        ("popularity fallback for new users", 0.5, 7.0, True),
-        ("acceptance checks and hand-over README", 1.5, 3.0, True),
-        ("time-boxed ALS tuning (a few ranks)", 1.0, 5.0, False),
-        ("'because you watched' explanations", 2.0, 4.5, False),
-        ("lesson 05 cleaning run on the launch export", 1.0, 2.5, False),
-        ("genre-diversity re-ranking", 0.5, 1.0, False),
-        ("full hyper-parameter grid search", 2.5, 5.5, False),
-        ("time-aware bias model (lesson 01)", 3.0, 3.0, False),
-        ("deep recommender (a new model)", 10.0, 6.0, False),
-    ], columns=["item", "effort_days", "impact", "required"])
+    return pd.DataFrame(
+        [
+            ("rating-count filter (lesson 04)", 0.5, 8.0, True),
+            ("popularity fallback for new users", 0.5, 7.0, True),
+            ("acceptance checks and hand-over README", 1.5, 3.0, True),
+            ("time-boxed ALS tuning (a few ranks)", 1.0, 5.0, False),
+            ("'because you watched' explanations", 2.0, 4.5, False),
+            ("lesson 05 cleaning run on the launch export", 1.0, 2.5, False),
+            ("genre-diversity re-ranking", 0.5, 1.0, False),
+            ("full hyper-parameter grid search", 2.5, 5.5, False),
+            ("time-aware bias model (lesson 01)", 3.0, 3.0, False),
+            ("deep recommender (a new model)", 10.0, 6.0, False),
+        ],
+        columns=["item", "effort_days", "impact", "required"],
+    )
 
 
 def further_work_estimates() -> pd.DataFrame:
@@ -140,18 +146,22 @@ def further_work_estimates() -> pd.DataFrame:
     the lesson adds them to the value it measured for the shipped model. None of these steps is
     one the lesson measures (rank, signal and alpha are tuned before the launch).
     """
-    return pd.DataFrame([
-        ("as shipped", 0, 0.0),
-        ("tune regularisation and iterations", 1, 0.012),
-        ("recency weighting of the signal", 3, 0.020),
-        ("genre side-information", 6, 0.0215),
-        ("time-aware model", 11, 0.023),
-        ("deep model, first version", 21, 0.0245),
-        ("deep model, tuned", 31, 0.026),
-    ], columns=["step", "person_days", "estimated_gain"])
+    return pd.DataFrame(
+        [
+            ("as shipped", 0, 0.0),
+            ("tune regularisation and iterations", 1, 0.012),
+            ("recency weighting of the signal", 3, 0.020),
+            ("genre side-information", 6, 0.0215),
+            ("time-aware model", 11, 0.023),
+            ("deep model, first version", 21, 0.0245),
+            ("deep model, tuned", 31, 0.026),
+        ],
+        columns=["step", "person_days", "estimated_gain"],
+    )
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def rating_counts(train: pd.DataFrame) -> pd.Series:
     """Number of training ratings per film."""
@@ -182,6 +192,7 @@ def _popularity_lists(train: pd.DataFrame, brief: Brief) -> dict:
 
 # ---------------------------------------------------------------- the checks, one per criterion
 
+
 def check_every_user_served(delivery: Delivery, train: pd.DataFrame, brief: Brief) -> str | None:
     """None when the criterion holds, else what is wrong (so a student knows where to look)."""
     recs = delivery.recommendations
@@ -189,12 +200,17 @@ def check_every_user_served(delivery: Delivery, train: pd.DataFrame, brief: Brie
     missing = users - set(recs["userId"].unique())
     if missing:
         return f"{len(missing)} of {len(users)} users have no recommendations, e.g. users {_examples(sorted(missing))}"
-    per_user = recs.groupby("userId").agg(rows=("movieId", "size"), films=("movieId", "nunique"),
-                                         ranks=("rank", lambda r: sorted(r) == list(range(1, brief.k + 1))))
+    per_user = recs.groupby("userId").agg(
+        rows=("movieId", "size"),
+        films=("movieId", "nunique"),
+        ranks=("rank", lambda r: sorted(r) == list(range(1, brief.k + 1))),
+    )
     short = per_user.index[per_user["rows"] != brief.k]
     if len(short):
-        return (f"{len(short)} users do not get exactly {brief.k} rows, e.g. user {short[0]} gets "
-                f"{per_user.loc[short[0], 'rows']}")
+        return (
+            f"{len(short)} users do not get exactly {brief.k} rows, e.g. user {short[0]} gets "
+            f"{per_user.loc[short[0], 'rows']}"
+        )
     repeated = per_user.index[per_user["films"] != per_user["rows"]]
     if len(repeated):
         return f"{len(repeated)} users get the same film twice, e.g. user {repeated[0]}"
@@ -211,8 +227,10 @@ def check_nothing_already_rated(delivery: Delivery, train: pd.DataFrame, brief: 
     pairs = delivery.recommendations.merge(train[["userId", "movieId"]], on=["userId", "movieId"])
     if len(pairs):
         first = pairs.iloc[0]
-        return (f"{len(pairs)} recommendations are films the user already rated, e.g. user "
-                f"{first['userId']} and film {first['movieId']}")
+        return (
+            f"{len(pairs)} recommendations are films the user already rated, e.g. user "
+            f"{first['userId']} and film {first['movieId']}"
+        )
     return None
 
 
@@ -221,8 +239,9 @@ def check_only_well_known(delivery: Delivery, train: pd.DataFrame, brief: Brief)
     films = pd.Series(list(delivery.recommendations["movieId"]) + list(delivery.new_user)).unique()
     too_few = [film for film in films if counts.get(film, 0) < brief.min_ratings]
     if too_few:
-        return (f"{len(too_few)} recommended films have fewer than {brief.min_ratings} ratings, e.g. "
-                f"{_examples(too_few)}")
+        return (
+            f"{len(too_few)} recommended films have fewer than {brief.min_ratings} ratings, e.g. {_examples(too_few)}"
+        )
     return None
 
 
@@ -234,17 +253,20 @@ def check_new_users_served(delivery: Delivery, train: pd.DataFrame, brief: Brief
     overall = train["rating"].mean()
     unknown = [film for film in films if film not in stats.index or stats.loc[film, "size"] < brief.min_ratings]
     if unknown:
-        return (f"films for a new user must be well known; {_examples(unknown)} have fewer than "
-                f"{brief.min_ratings} ratings")
+        return (
+            f"films for a new user must be well known; {_examples(unknown)} have fewer than {brief.min_ratings} ratings"
+        )
     disliked = [film for film in films if stats.loc[film, "mean"] < overall]
     if disliked:
-        return (f"films for a new user should be liked; {_examples(disliked)} average below the overall "
-                f"{overall:.2f} stars")
+        return (
+            f"films for a new user should be liked; {_examples(disliked)} average below the overall {overall:.2f} stars"
+        )
     return None
 
 
-def check_ranking_quality(delivery: Delivery, train: pd.DataFrame, test: pd.DataFrame,
-                          brief: Brief) -> tuple[str | None, str]:
+def check_ranking_quality(
+    delivery: Delivery, train: pd.DataFrame, test: pd.DataFrame, brief: Brief
+) -> tuple[str | None, str]:
     hits = test[(test["rating"] >= brief.relevant_rating) & test["userId"].isin(train["userId"])]
     relevant = as_sets(hits)
     model = ndcg_at_k(as_lists(delivery.recommendations), relevant, brief.k)
@@ -290,8 +312,10 @@ def check_delivery(delivery: Delivery, train: pd.DataFrame, test: pd.DataFrame, 
     runs = {
         "every user served": lambda: (check_every_user_served(delivery, train, brief), "all users, k films each"),
         "nothing already rated": lambda: (check_nothing_already_rated(delivery, train, brief), "only new films"),
-        "only well-known films": lambda: (check_only_well_known(delivery, train, brief),
-                                          f"every film has >= {brief.min_ratings} ratings"),
+        "only well-known films": lambda: (
+            check_only_well_known(delivery, train, brief),
+            f"every film has >= {brief.min_ratings} ratings",
+        ),
         "new users served": lambda: (check_new_users_served(delivery, train, brief), "well-known, liked films"),
         "ranking quality": lambda: check_ranking_quality(delivery, train, test, brief),
         "catalogue coverage": lambda: check_catalogue_coverage(delivery, train, brief),

@@ -18,6 +18,7 @@ The plug-ins, named in the course's `nbgrader_config.py`:
   blank one and tells the student why.
 - `LatePenalty` takes a share of the notebook's score per started day late.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,11 @@ from pathlib import Path
 DEFAULT_CELL_TIMEOUT = 600
 HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 # The JupyterLab panels only an instructor needs.
-INSTRUCTOR_PANELS = ["@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader",
-                     "@jupyter/nbgrader:course-list"]
+INSTRUCTOR_PANELS = [
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:course-list",
+]
 
 
 def cell_timeout() -> int:
@@ -45,8 +49,10 @@ def cell_timeout() -> int:
 
 
 def timeout_message(seconds: int) -> str:
-    return (f"a cell ran longer than {seconds} s and was stopped: look for a loop that never ends, or a "
-            f"job far bigger than the exercise asks. (The limit is PAPER2PROD_CELL_TIMEOUT, now {seconds}.)")
+    return (
+        f"a cell ran longer than {seconds} s and was stopped: look for a loop that never ends, or a "
+        f"job far bigger than the exercise asks. (The limit is PAPER2PROD_CELL_TIMEOUT, now {seconds}.)"
+    )
 
 
 def course_settings(c) -> None:
@@ -82,21 +88,38 @@ def _point_at_timeouts(cell=None, cell_index=None, execute_reply=None, **_) -> N
     if content.get("ename") == "CellTimeoutError":
         _stopped_cells.append(cell_index)
     elif _stopped_cells and cell is not None:
-        cell.outputs.append(_error_output(
-            "EarlierCellTimedOut", f"cell {_stopped_cells[0] + 1} ran longer than {cell_timeout()} s and was "
-            "stopped: fix that cell first, this error may only follow from it"))
+        cell.outputs.append(
+            _error_output(
+                "EarlierCellTimedOut",
+                f"cell {_stopped_cells[0] + 1} ran longer than {cell_timeout()} s and was "
+                "stopped: fix that cell first, this error may only follow from it",
+            )
+        )
 
 
 def classroom_settings(c) -> None:
     """Autograde and feedback plug-ins; used in a course folder (the repository, a self-grade run)."""
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern,
-                                        LimitOutput, SaveAutoGrades)
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        GetGrades,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
 
     course_settings(c)
     # nbgrader's own list, with Execute swapped for GuardedExecute.
-    c.Autograde.autograde_preprocessors = [_cached("GuardedExecute"), IgnorePattern, ClearMetadataPreprocessor,
-                                           LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    c.Autograde.autograde_preprocessors = [
+        _cached("GuardedExecute"),
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
     c.Autograde.pre_convert_hook = repair_submissions
     # A deleted test cell comes back from the source and is graded as written.
     c.OverwriteCells.add_missing_cells = True
@@ -125,8 +148,9 @@ def _guarded_execute_class():
             self._kernel_died = False
             with tempfile.TemporaryDirectory(prefix="paper2prod-grading-") as scratch:
                 # The files that came with the notebook (a lesson's modules), not the course around it.
-                shutil.copytree(home, scratch, dirs_exist_ok=True,
-                                ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+                shutil.copytree(
+                    home, scratch, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints")
+                )
                 metadata["path"] = scratch
                 try:
                     return super().preprocess(nb, resources, km)
@@ -136,16 +160,23 @@ def _guarded_execute_class():
         def preprocess_cell(self, cell, resources, index):
             if self._kernel_died:
                 if cell.cell_type == "code":
-                    cell.outputs = [_error_output("KernelDied", "not run: the kernel died in an earlier cell "
-                                                  "(see that cell's message)")]
+                    cell.outputs = [
+                        _error_output(
+                            "KernelDied", "not run: the kernel died in an earlier cell (see that cell's message)"
+                        )
+                    ]
                 return cell, resources
             try:
                 return super().preprocess_cell(cell, resources, index)
             except DeadKernelError:
                 self._kernel_died = True
-                cell.outputs.append(_error_output(
-                    "KernelDied", "the kernel died while running this cell (os._exit, os.kill, sys.exit in a "
-                    "thread, or out of memory); this cell and every cell after it score zero"))
+                cell.outputs.append(
+                    _error_output(
+                        "KernelDied",
+                        "the kernel died while running this cell (os._exit, os.kill, sys.exit in a "
+                        "thread, or out of memory); this cell and every cell after it score zero",
+                    )
+                )
                 return cell, resources
 
         def _cleanup_kernel(self):
@@ -200,9 +231,11 @@ def _scrub_feedback_class():
 
 
 # -- broken submissions -----------------------------------------------------------------------------
-UNREADABLE_NOTE = ("**Your submission could not be read, so it was graded as the blank notebook.** "
-                   "The file `{name}` is not a valid notebook ({reason}). Open it in JupyterLab, save it "
-                   "again, and check that it opens before you hand it in.")
+UNREADABLE_NOTE = (
+    "**Your submission could not be read, so it was graded as the blank notebook.** "
+    "The file `{name}` is not a valid notebook ({reason}). Open it in JupyterLab, save it "
+    "again, and check that it opens before you hand it in."
+)
 
 
 def repair_submissions(assignment=None, student=None, notebooks=None, **_) -> None:
@@ -232,7 +265,7 @@ def repair_submissions(assignment=None, student=None, notebooks=None, **_) -> No
 def _release_notebook(submitted: Path, assignment: str | None) -> Path | None:
     """The release copy of a submitted notebook: <course>/<release dir>/<assignment>/<name>."""
     parts = submitted.resolve().parts
-    root = Path(*parts[:parts.index("submitted")])
+    root = Path(*parts[: parts.index("submitted")])
     for folder in ("lessons", "release"):
         candidate = root / folder / (assignment or submitted.parent.name) / submitted.name
         if candidate.exists():
@@ -296,8 +329,9 @@ def main(argv: list[str]) -> int:
     return 2
 
 
-_FACTORIES.update(GuardedExecute=_guarded_execute_class, ScrubFeedback=_scrub_feedback_class,
-                  LatePenalty=_late_penalty_class)
+_FACTORIES.update(
+    GuardedExecute=_guarded_execute_class, ScrubFeedback=_scrub_feedback_class, LatePenalty=_late_penalty_class
+)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

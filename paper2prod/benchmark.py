@@ -6,6 +6,7 @@ the most cache-friendly arithmetic there is. Real ALS code works on small
 matrices and waits on memory, so it never reaches the floor; how far above it a
 program stays says how much of the machine it uses.
 """
+
 from __future__ import annotations
 
 import time
@@ -22,7 +23,7 @@ def als_flops(n_ratings: int, n_users: int, n_items: int, rank: int, iterations:
     triangular solves, 2 * rank**2. Both halves see every rating once.
     """
     per_rating = rank * (rank + 1) + 2 * rank
-    per_solve = rank ** 3 / 3 + 2 * rank ** 2
+    per_solve = rank**3 / 3 + 2 * rank**2
     return float(iterations * (2 * n_ratings * per_rating + (n_users + n_items) * per_solve))
 
 
@@ -31,11 +32,12 @@ def gemm_flops_per_second(size: int = 1024, repeats: int = 3) -> float:
     rng = np.random.default_rng(0)
     a, b = rng.random((size, size)), rng.random((size, size))
     a @ b  # warm up: first calls pay for thread start-up and page faults
-    return 2 * size ** 3 / best_seconds(lambda: a @ b, repeats)
+    return 2 * size**3 / best_seconds(lambda: a @ b, repeats)
 
 
-def floor_seconds(n_ratings: int, n_users: int, n_items: int, rank: int, iterations: int,
-                  flops_per_second: float) -> float:
+def floor_seconds(
+    n_ratings: int, n_users: int, n_items: int, rank: int, iterations: int, flops_per_second: float
+) -> float:
     """The arithmetic floor: ALS's operations at the machine's GEMM rate."""
     return als_flops(n_ratings, n_users, n_items, rank, iterations) / flops_per_second
 

@@ -5,6 +5,7 @@ raise AssertionError with a message that says what was expected, what came
 back, and what to look at next. nbgrader counts a test cell as failed when it
 raises, so the message also lands in the student's feedback.
 """
+
 from __future__ import annotations
 
 import math

@@ -27,6 +27,7 @@ two clusters (say a test's and a notebook's) can run side by side.
 
 Exit codes: 0 done, 1 the cluster could not start (or, for status, is not running), 2 usage error.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,6 +52,7 @@ import psutil
 
 from paper2prod.processes import alive
 from paper2prod.spark import LOOPBACK  # the only address any daemon may bind to
+
 MARKER = "PAPER2PROD_CLUSTER_STATE"  # environment variable (= the state folder) on every process of a cluster
 STATE_FILE = "cluster.json"
 MASTER_CLASS = "org.apache.spark.deploy.master.Master"
@@ -82,6 +84,7 @@ class Cluster:
 
 # ---------------------------------------------------------------- places
 
+
 def spark_home() -> Path:
     """The pyspark package folder: it holds Spark's jars/ and bin/ (and so is SPARK_HOME)."""
     import pyspark
@@ -107,6 +110,7 @@ def free_port() -> int:
 
 
 # ---------------------------------------------------------------- processes
+
 
 def marked_processes(state_dir: Path | str) -> list[int]:
     """Process ids carrying the marker of the cluster in state_dir: daemons and their executors."""
@@ -155,28 +159,31 @@ def _launch(kind: str, arguments: list[str], env: dict, log_file: Path) -> subpr
     """Start one daemon in a new session: its pid is also its process group id."""
     command = [str(spark_home() / "bin" / "spark-class"), kind, *arguments]
     with open(log_file, "ab") as log:
-        return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def _daemon_env(state: Path) -> dict:
     env = dict(os.environ)
     # A SPARK_HOME pointing at another Spark would mix versions between driver and cluster.
-    env.update({
-        "SPARK_HOME": str(spark_home()),
-        "SPARK_LOCAL_IP": LOOPBACK,  # bind every listening socket, web pages included, to loopback
-        "SPARK_PUBLIC_DNS": LOOPBACK,  # and advertise that address in links and to executors
-        "SPARK_MASTER_HOST": LOOPBACK,
-        "SPARK_LOCAL_DIRS": str(state / "local"),  # shuffle and spill files, removed on stop
-        "SPARK_LOG_DIR": str(state / "logs"),
-        "SPARK_DAEMON_MEMORY": DAEMON_MEMORY,
-        # The daemons do little computing: a quick-starting JIT and one GC thread suit two cores.
-        "SPARK_DAEMON_JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
-        # No REST submission server: it would listen on a fixed port (6066) shared by every cluster.
-        "SPARK_MASTER_OPTS": "-Dspark.master.rest.enabled=false",
-        "PYSPARK_PYTHON": env.get("PYSPARK_PYTHON", sys.executable),
-        MARKER: str(state),
-    })
+    env.update(
+        {
+            "SPARK_HOME": str(spark_home()),
+            "SPARK_LOCAL_IP": LOOPBACK,  # bind every listening socket, web pages included, to loopback
+            "SPARK_PUBLIC_DNS": LOOPBACK,  # and advertise that address in links and to executors
+            "SPARK_MASTER_HOST": LOOPBACK,
+            "SPARK_LOCAL_DIRS": str(state / "local"),  # shuffle and spill files, removed on stop
+            "SPARK_LOG_DIR": str(state / "logs"),
+            "SPARK_DAEMON_MEMORY": DAEMON_MEMORY,
+            # The daemons do little computing: a quick-starting JIT and one GC thread suit two cores.
+            "SPARK_DAEMON_JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+            # No REST submission server: it would listen on a fixed port (6066) shared by every cluster.
+            "SPARK_MASTER_OPTS": "-Dspark.master.rest.enabled=false",
+            "PYSPARK_PYTHON": env.get("PYSPARK_PYTHON", sys.executable),
+            MARKER: str(state),
+        }
+    )
     env.pop("SPARK_CONF_DIR", None)
     return env
 
@@ -210,23 +217,27 @@ def _log_tail(state: Path, lines: int = 15) -> str:
     return "\n".join(parts)
 
 
-def _wait_for(what: str, ready, processes: dict[str, subprocess.Popen], state: Path,
-              deadline: float) -> None:
+def _wait_for(what: str, ready, processes: dict[str, subprocess.Popen], state: Path, deadline: float) -> None:
     """Poll `ready()` until it is true; fail early if a daemon died, or at the deadline."""
     while True:
         if ready():
             return
         for name, process in processes.items():
             if process.poll() is not None:
-                raise DaemonExited(f"the {name} exited with code {process.returncode} while waiting for "
-                                   f"{what}; its log is in {state / 'logs'}\n{_log_tail(state)}")
+                raise DaemonExited(
+                    f"the {name} exited with code {process.returncode} while waiting for "
+                    f"{what}; its log is in {state / 'logs'}\n{_log_tail(state)}"
+                )
         if time.monotonic() > deadline:
-            raise ClusterError(f"timed out waiting for {what}; the machine may be overloaded, or "
-                               f"a daemon is stuck. Logs: {state / 'logs'}\n{_log_tail(state)}")
+            raise ClusterError(
+                f"timed out waiting for {what}; the machine may be overloaded, or "
+                f"a daemon is stuck. Logs: {state / 'logs'}\n{_log_tail(state)}"
+            )
         time.sleep(0.5)
 
 
 # ---------------------------------------------------------------- start, status, stop
+
 
 def read_state(state_dir: Path | str | None = None) -> Cluster | None:
     file = Path(state_dir or default_state_dir()) / STATE_FILE
@@ -251,14 +262,22 @@ def status(state_dir: Path | str | None = None) -> dict:
     view = master_json(cluster.web_ui) or {}
     alive = int(view.get("aliveworkers", 0))
     processes = _leftovers(Path(cluster.state_dir))
-    return {"running": view.get("status") == "ALIVE" and alive >= 1, "master_url": cluster.master_url,
-            "web_ui": cluster.web_ui, "alive_workers": alive, "workers_expected": len(cluster.pids) - 1,
-            "active_apps": len(view.get("activeapps", [])), "processes": processes,
-            "listening": listening_addresses(processes), "state_dir": cluster.state_dir}
+    return {
+        "running": view.get("status") == "ALIVE" and alive >= 1,
+        "master_url": cluster.master_url,
+        "web_ui": cluster.web_ui,
+        "alive_workers": alive,
+        "workers_expected": len(cluster.pids) - 1,
+        "active_apps": len(view.get("activeapps", [])),
+        "processes": processes,
+        "listening": listening_addresses(processes),
+        "state_dir": cluster.state_dir,
+    }
 
 
-def start(state_dir: Path | str | None = None, workers: int = WORKERS, timeout: float = START_TIMEOUT,
-          attempts: int = 3) -> Cluster:
+def start(
+    state_dir: Path | str | None = None, workers: int = WORKERS, timeout: float = START_TIMEOUT, attempts: int = 3
+) -> Cluster:
     """Start a master and `workers` workers on 127.0.0.1; return once every worker has registered.
 
     If a healthy cluster is already recorded in state_dir, return it (starting twice is harmless).
@@ -295,14 +314,22 @@ def _start_once(state: Path, workers: int, timeout: float) -> Cluster:
         old_log.unlink()
     env = _daemon_env(state)
     master_port, ui_port = free_port(), free_port()
-    cluster = Cluster(master_url=f"spark://{LOOPBACK}:{master_port}", web_ui=f"http://{LOOPBACK}:{ui_port}",
-                      state_dir=str(state), pids={}, started=0.0)
+    cluster = Cluster(
+        master_url=f"spark://{LOOPBACK}:{master_port}",
+        web_ui=f"http://{LOOPBACK}:{ui_port}",
+        state_dir=str(state),
+        pids={},
+        started=0.0,
+    )
     processes: dict[str, subprocess.Popen] = {}
     deadline = time.monotonic() + timeout
     try:
-        processes["master"] = _launch(MASTER_CLASS, ["--host", LOOPBACK, "--port", str(master_port),
-                                                     "--webui-port", str(ui_port)],
-                                      env, state / "logs" / "master.log")
+        processes["master"] = _launch(
+            MASTER_CLASS,
+            ["--host", LOOPBACK, "--port", str(master_port), "--webui-port", str(ui_port)],
+            env,
+            state / "logs" / "master.log",
+        )
         cluster.pids["master"] = processes["master"].pid
         _write_state(cluster)  # recorded at once, so `stop` can clean up even a failed start
         # Workers retry registration for a while, so they can start as soon as the master listens.
@@ -311,17 +338,40 @@ def _start_once(state: Path, workers: int, timeout: float) -> Cluster:
             name = f"worker-{number}"
             processes[name] = _launch(
                 WORKER_CLASS,
-                ["--host", LOOPBACK, "--port", "0", "--webui-port", "0",  # 0: any free port
-                 "--cores", str(CORES_PER_WORKER), "--memory", MEMORY_PER_WORKER,
-                 "--work-dir", str(state / "work" / name), cluster.master_url],
-                env, state / "logs" / f"{name}.log")
+                [
+                    "--host",
+                    LOOPBACK,
+                    "--port",
+                    "0",
+                    "--webui-port",
+                    "0",  # 0: any free port
+                    "--cores",
+                    str(CORES_PER_WORKER),
+                    "--memory",
+                    MEMORY_PER_WORKER,
+                    "--work-dir",
+                    str(state / "work" / name),
+                    cluster.master_url,
+                ],
+                env,
+                state / "logs" / f"{name}.log",
+            )
             cluster.pids[name] = processes[name].pid
             _write_state(cluster)
-        _wait_for("the master", lambda: (master_json(cluster.web_ui) or {}).get("status") == "ALIVE",
-                  processes, state, deadline)
-        _wait_for(f"{workers} workers to register",
-                  lambda: int((master_json(cluster.web_ui) or {}).get("aliveworkers", 0)) >= workers,
-                  processes, state, deadline)
+        _wait_for(
+            "the master",
+            lambda: (master_json(cluster.web_ui) or {}).get("status") == "ALIVE",
+            processes,
+            state,
+            deadline,
+        )
+        _wait_for(
+            f"{workers} workers to register",
+            lambda: int((master_json(cluster.web_ui) or {}).get("aliveworkers", 0)) >= workers,
+            processes,
+            state,
+            deadline,
+        )
     except BaseException:  # including KeyboardInterrupt: never leave half a cluster behind
         stop(state)
         raise
@@ -343,8 +393,9 @@ def stop(state_dir: Path | str | None = None, timeout: float = STOP_TIMEOUT) -> 
         return []
     recorded = dict(cluster.pids) if cluster else {}
     # Polite first (SIGTERM lets a worker kill its executors and the master note it), then firm.
-    groups = [pid for name, pid in sorted(recorded.items()) if name != "master"] + \
-             [recorded[name] for name in ("master",) if name in recorded]
+    groups = [pid for name, pid in sorted(recorded.items()) if name != "master"] + [
+        recorded[name] for name in ("master",) if name in recorded
+    ]
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
         for pgid in groups:
             if pgid in running:
@@ -371,13 +422,17 @@ def stop(state_dir: Path | str | None = None, timeout: float = STOP_TIMEOUT) -> 
 
 # ---------------------------------------------------------------- command line
 
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="paper2prod-cluster",
-                                     description="A Spark standalone cluster on 127.0.0.1: one master, two workers.")
+    parser = argparse.ArgumentParser(
+        prog="paper2prod-cluster", description="A Spark standalone cluster on 127.0.0.1: one master, two workers."
+    )
     parser.add_argument("command", choices=["start", "status", "stop"])
-    parser.add_argument("--state-dir", default=None,
-                        help="folder for ports, pids and logs (default: $PAPER2PROD_CLUSTER_DIR or "
-                             f"{default_state_dir()})")
+    parser.add_argument(
+        "--state-dir",
+        default=None,
+        help=f"folder for ports, pids and logs (default: $PAPER2PROD_CLUSTER_DIR or {default_state_dir()})",
+    )
     parser.add_argument("--workers", type=int, default=WORKERS, help="number of workers (default 2)")
     parser.add_argument("--timeout", type=float, default=START_TIMEOUT, help="seconds to wait at start")
     args = parser.parse_args(argv)
@@ -386,19 +441,28 @@ def main(argv: list[str] | None = None) -> int:
             cluster = start(args.state_dir, workers=args.workers, timeout=args.timeout)
             print(cluster.master_url)
             print(f"web UI: {cluster.web_ui}   state and logs: {cluster.state_dir}", file=sys.stderr)
-            print("stop it with: python -m paper2prod.cluster stop"
-                  + (f" --state-dir {args.state_dir}" if args.state_dir else ""), file=sys.stderr)
+            print(
+                "stop it with: python -m paper2prod.cluster stop"
+                + (f" --state-dir {args.state_dir}" if args.state_dir else ""),
+                file=sys.stderr,
+            )
             return 0
         if args.command == "status":
             now = status(args.state_dir)
             if not now["running"]:
                 print(f"not running: {now.get('reason', 'the master does not answer')}")
                 return 1
-            print(f"running: {now['master_url']} with {now['alive_workers']} of {now['workers_expected']} "
-                  f"workers, {now['active_apps']} application(s); web UI {now['web_ui']}")
+            print(
+                f"running: {now['master_url']} with {now['alive_workers']} of {now['workers_expected']} "
+                f"workers, {now['active_apps']} application(s); web UI {now['web_ui']}"
+            )
             if now["listening"]:
-                print("listening on " + ", ".join(sorted({a for a, _ in now["listening"]})) + " only, ports "
-                      + " ".join(str(p) for _, p in now["listening"]))
+                print(
+                    "listening on "
+                    + ", ".join(sorted({a for a, _ in now["listening"]}))
+                    + " only, ports "
+                    + " ".join(str(p) for _, p in now["listening"])
+                )
             return 0
         stopped = stop(args.state_dir)
         print(f"stopped {len(stopped)} process(es)" if stopped else "nothing was running")

@@ -18,6 +18,7 @@ data, so an installed package finds it without the repository). A dataset is
 built in a staging folder and renamed into place only when every file is right,
 so a failure never leaves half-installed data behind.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,9 +43,27 @@ CHUNK = 1 << 20
 
 RATING_COLUMNS = ["userId", "movieId", "rating", "timestamp"]
 RATING_DTYPES = {"userId": "int32", "movieId": "int32", "rating": "float64", "timestamp": "int64"}
-ML100K_GENRES = ["unknown", "Action", "Adventure", "Animation", "Children", "Comedy", "Crime",
-                 "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
-                 "Romance", "Sci-Fi", "Thriller", "War", "Western"]
+ML100K_GENRES = [
+    "unknown",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
+]
 ML100K_SPLITS = ["u1", "u2", "u3", "u4", "u5", "ua", "ub"]
 
 
@@ -53,6 +72,7 @@ class DataError(RuntimeError):
 
 
 # ---------------------------------------------------------------- registry and places
+
 
 def registry() -> dict:
     return json.loads(resources.files("paper2prod").joinpath("registry.json").read_text())
@@ -97,6 +117,7 @@ def path(name: str) -> Path:
 
 # ---------------------------------------------------------------- checking files
 
+
 def sha256_of(file: Path) -> str:
     return file_digest(file, "sha256")
 
@@ -114,12 +135,16 @@ def _check_file(file: Path, expected: dict, where: str) -> None:
         raise DataError(f"{where}: {file.name} is missing; re-copy the dataset folder or run fetch again")
     size = file.stat().st_size
     if size != expected["bytes"]:
-        raise DataError(f"{where}: {file.name} has {size:,} bytes, expected {expected['bytes']:,} "
-                        "(truncated or a different version); replace it and run fetch again")
+        raise DataError(
+            f"{where}: {file.name} has {size:,} bytes, expected {expected['bytes']:,} "
+            "(truncated or a different version); replace it and run fetch again"
+        )
     actual = sha256_of(file)
     if actual != expected["sha256"]:
-        raise DataError(f"{where}: {file.name} is corrupt (SHA-256 {actual[:12]}..., expected "
-                        f"{expected['sha256'][:12]}...); replace it and run fetch again")
+        raise DataError(
+            f"{where}: {file.name} is corrupt (SHA-256 {actual[:12]}..., expected "
+            f"{expected['sha256'][:12]}...); replace it and run fetch again"
+        )
 
 
 def verify(name: str) -> list[str]:
@@ -139,6 +164,7 @@ def verify(name: str) -> list[str]:
 
 # ---------------------------------------------------------------- installing
 
+
 def fetch(name: str, force: bool = False, progress: bool = True) -> Path:
     """Install a dataset from the mirror (if PAPER2PROD_DATA_MIRROR is set) or GroupLens."""
     info = entry(name)
@@ -149,11 +175,15 @@ def fetch(name: str, force: bool = False, progress: bool = True) -> Path:
     if mirror is not None:
         source = mirror / name
         if not source.is_dir():
-            raise DataError(f"the mirror {mirror} has no folder {name}/; copy the extracted dataset "
-                            "there, or unset PAPER2PROD_DATA_MIRROR to download from GroupLens")
+            raise DataError(
+                f"the mirror {mirror} has no folder {name}/; copy the extracted dataset "
+                "there, or unset PAPER2PROD_DATA_MIRROR to download from GroupLens"
+            )
         if not info["files"]:
-            raise DataError(f"{name} is download-only (no per-file checksums to check a mirror "
-                            "against); unset PAPER2PROD_DATA_MIRROR to download it")
+            raise DataError(
+                f"{name} is download-only (no per-file checksums to check a mirror "
+                "against); unset PAPER2PROD_DATA_MIRROR to download it"
+            )
         return _install(name, lambda staging: _copy_from_mirror(source, staging, info, progress))
     return _install(name, lambda staging: _download_into(staging, name, info, progress))
 
@@ -183,8 +213,13 @@ def _copy_from_mirror(source: Path, staging: Path, info: dict, progress: bool) -
     from tqdm.auto import tqdm
 
     files = info["files"]
-    with tqdm(total=sum(f["bytes"] for f in files.values()), unit="B", unit_scale=True,
-              desc=f"copy {source.name}", disable=not progress) as bar:
+    with tqdm(
+        total=sum(f["bytes"] for f in files.values()),
+        unit="B",
+        unit_scale=True,
+        desc=f"copy {source.name}",
+        disable=not progress,
+    ) as bar:
         for file_name, expected in files.items():
             _check_file(source / file_name, expected, f"mirror {source}")
             shutil.copyfile(source / file_name, staging / file_name)
@@ -205,7 +240,7 @@ def _download_into(staging: Path, name: str, info: dict, progress: bool) -> dict
             for member in zipped.infolist():
                 if member.is_dir() or not member.filename.startswith(prefix):
                     continue
-                relative = member.filename[len(prefix):]
+                relative = member.filename[len(prefix) :]
                 if "/" in relative or relative.startswith("."):
                     continue  # only the dataset's own top-level files
                 with zipped.open(member) as src, open(staging / relative, "wb") as dst:
@@ -218,8 +253,7 @@ def _download_into(staging: Path, name: str, info: dict, progress: bool) -> dict
         _check_file(staging / file_name, expected, f"download of {name}")
     archive.unlink()
     if not files:  # download-only entries: record what we got so verify can check it later
-        files = {f.name: {"sha256": sha256_of(f), "bytes": f.stat().st_size}
-                 for f in sorted(staging.iterdir())}
+        files = {f.name: {"sha256": sha256_of(f), "bytes": f.stat().st_size} for f in sorted(staging.iterdir())}
     return files
 
 
@@ -237,35 +271,50 @@ def _download(url: str, destination: Path, progress: bool) -> Path:
         if error.code == 416 and have:  # already complete
             part.rename(destination)
             return destination
-        raise DataError(f"could not download {url}: HTTP {error.code}; try again later, or use a "
-                        "local mirror (PAPER2PROD_DATA_MIRROR, see datasets/README.md)") from None
+        raise DataError(
+            f"could not download {url}: HTTP {error.code}; try again later, or use a "
+            "local mirror (PAPER2PROD_DATA_MIRROR, see datasets/README.md)"
+        ) from None
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise DataError(f"could not download {url}: {reason}. Check your internet connection, or "
-                        "set PAPER2PROD_DATA_MIRROR to a folder of extracted datasets "
-                        "(see datasets/README.md)") from None
+        raise DataError(
+            f"could not download {url}: {reason}. Check your internet connection, or "
+            "set PAPER2PROD_DATA_MIRROR to a folder of extracted datasets "
+            "(see datasets/README.md)"
+        ) from None
     resumed = response.status == 206
     mode = "ab" if resumed else "wb"
     total = response.headers.get("Content-Length")
     total = int(total) + (have if resumed else 0) if total else None
     try:
-        with response, open(part, mode) as out, tqdm(
-            total=total, initial=have if resumed else 0, unit="B", unit_scale=True,
-            desc=f"download {destination.stem}", disable=not progress,
-        ) as bar:
+        with (
+            response,
+            open(part, mode) as out,
+            tqdm(
+                total=total,
+                initial=have if resumed else 0,
+                unit="B",
+                unit_scale=True,
+                desc=f"download {destination.stem}",
+                disable=not progress,
+            ) as bar,
+        ):
             for block in iter(lambda: response.read(CHUNK), b""):
                 out.write(block)
                 bar.update(len(block))
     except OSError as error:
         raise DataError(f"the download of {url} was interrupted ({error}); run fetch again to resume") from None
     if total is not None and part.stat().st_size != total:
-        raise DataError(f"the download of {url} stopped early ({part.stat().st_size:,} of {total:,} "
-                        "bytes); run fetch again to resume")
+        raise DataError(
+            f"the download of {url} stopped early ({part.stat().st_size:,} of {total:,} "
+            "bytes); run fetch again to resume"
+        )
     part.rename(destination)
     return destination
 
 
 # ---------------------------------------------------------------- pandas loaders
+
 
 def _require_columns(frame: pd.DataFrame, columns: list[str], what: str) -> pd.DataFrame:
     missing = [c for c in columns if c not in frame.columns]
@@ -290,16 +339,22 @@ def load_movies(name: str = "ml-latest-small") -> pd.DataFrame:
     """Films as movieId, title, genres ('|'-separated, as in ml-latest-small)."""
     folder = path(name)
     if name == "ml-100k":
-        raw = pd.read_csv(folder / "u.item", sep="|", encoding="latin-1", header=None,
-                          names=["movieId", "title", "release", "video", "url"] + ML100K_GENRES)
+        raw = pd.read_csv(
+            folder / "u.item",
+            sep="|",
+            encoding="latin-1",
+            header=None,
+            names=["movieId", "title", "release", "video", "url"] + ML100K_GENRES,
+        )
         flags = raw[ML100K_GENRES].to_numpy(bool)
-        genres = ["|".join(g for g, on in zip(ML100K_GENRES, row) if on) or "(no genres listed)"
-                  for row in flags]
-        return pd.DataFrame({"movieId": raw["movieId"].astype("int32"), "title": raw["title"].fillna(""),
-                             "genres": genres})
+        genres = ["|".join(g for g, on in zip(ML100K_GENRES, row) if on) or "(no genres listed)" for row in flags]
+        return pd.DataFrame(
+            {"movieId": raw["movieId"].astype("int32"), "title": raw["title"].fillna(""), "genres": genres}
+        )
     if name == "ml-1m":
-        frame = pd.read_csv(folder / "movies.dat", sep="::", engine="python", encoding="latin-1",
-                            names=["movieId", "title", "genres"])
+        frame = pd.read_csv(
+            folder / "movies.dat", sep="::", engine="python", encoding="latin-1", names=["movieId", "title", "genres"]
+        )
     else:
         frame = pd.read_csv(folder / "movies.csv", dtype={"movieId": "int32", "title": str, "genres": str})
     return _require_columns(frame, ["movieId", "title", "genres"], f"{name} movies")
@@ -319,21 +374,30 @@ def _read_tab(file: Path) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- Spark loaders
 
+
 def ratings_schema():
     from pyspark.sql.types import DoubleType, IntegerType, LongType, StructField, StructType
 
-    return StructType([StructField("userId", IntegerType(), False),
-                       StructField("movieId", IntegerType(), False),
-                       StructField("rating", DoubleType(), False),
-                       StructField("timestamp", LongType(), False)])
+    return StructType(
+        [
+            StructField("userId", IntegerType(), False),
+            StructField("movieId", IntegerType(), False),
+            StructField("rating", DoubleType(), False),
+            StructField("timestamp", LongType(), False),
+        ]
+    )
 
 
 def movies_schema():
     from pyspark.sql.types import IntegerType, StringType, StructField, StructType
 
-    return StructType([StructField("movieId", IntegerType(), False),
-                       StructField("title", StringType(), True),
-                       StructField("genres", StringType(), True)])
+    return StructType(
+        [
+            StructField("movieId", IntegerType(), False),
+            StructField("title", StringType(), True),
+            StructField("genres", StringType(), True),
+        ]
+    )
 
 
 def spark_ratings(spark, name: str = "ml-latest-small"):
@@ -352,18 +416,17 @@ def spark_movies(spark, name: str = "ml-latest-small"):
         return spark.createDataFrame(load_movies(name), schema=movies_schema())
     file = path(name) / "movies.csv"
     # Titles with commas are quoted, and quotes inside titles are doubled ("").
-    return spark.read.csv(str(file), header=True, schema=movies_schema(), quote='"', escape='"',
-                          mode="FAILFAST")
+    return spark.read.csv(str(file), header=True, schema=movies_schema(), quote='"', escape='"', mode="FAILFAST")
 
 
 def spark_split(spark, split: str = "u1"):
     """An official ml-100k split as two Spark DataFrames (train, test)."""
     train, test = load_split(split)
-    return (spark.createDataFrame(train, schema=ratings_schema()),
-            spark.createDataFrame(test, schema=ratings_schema()))
+    return (spark.createDataFrame(train, schema=ratings_schema()), spark.createDataFrame(test, schema=ratings_schema()))
 
 
 # ---------------------------------------------------------------- command line
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m paper2prod.data", description=__doc__.split("\n")[0])

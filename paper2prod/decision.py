@@ -24,6 +24,7 @@ preference p = 1 when r > 0 and the confidence c = 1 + alpha * r):
 * "confidence from the rating": r = the stars, so c = 1 + alpha * stars (what Spark's
   implicit ALS does when it is handed the ratings as they are).
 """
+
 from __future__ import annotations
 
 import json
@@ -65,19 +66,20 @@ class DecisionError(ValueError):
 @dataclass(frozen=True)
 class Decision:
     """The shipped recommender: model settings, eligibility, fallback, exclusions."""
-    k: int = 10                         # films per list
-    min_ratings: int = 20               # a film needs this many training ratings to be shown
-    implicit: bool = True               # ALS on who-rated-what (Hu, Koren and Volinsky 2008)
-    signal: str = "every rating"        # how ratings become implicit signals (one of SIGNALS)
-    rating_floor: float | None = None   # with "ratings at or above the floor"
+
+    k: int = 10  # films per list
+    min_ratings: int = 20  # a film needs this many training ratings to be shown
+    implicit: bool = True  # ALS on who-rated-what (Hu, Koren and Volinsky 2008)
+    signal: str = "every rating"  # how ratings become implicit signals (one of SIGNALS)
+    rating_floor: float | None = None  # with "ratings at or above the floor"
     rank: int = 10
     reg_param: float = 0.1
-    alpha: float = 1.0                  # confidence c = 1 + alpha * r (implicit ALS only)
+    alpha: float = 1.0  # confidence c = 1 + alpha * r (implicit ALS only)
     max_iter: int = 5
     seed: int = 6
-    fallback: str = FALLBACKS[0]        # what a user with no history sees
-    exclude_rated: bool = True          # never offer a film the user already rated
-    source: str = ""                    # where the decision came from (notebook, date)
+    fallback: str = FALLBACKS[0]  # what a user with no history sees
+    exclude_rated: bool = True  # never offer a film the user already rated
+    source: str = ""  # where the decision came from (notebook, date)
 
     def __post_init__(self):
         problems = []

@@ -20,6 +20,7 @@ Intervals resample users with replacement (users are the unit a product serves),
 so they answer "would this hold for another sample of users like these?".
 The metric functions themselves are not here: lesson 04 has you write them.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -44,8 +45,14 @@ def _test_size(n: np.ndarray, test_fraction: float, min_train: int) -> np.ndarra
     return np.where(n - held >= min_train, held, 0)
 
 
-def chronological_split(ratings, test_fraction: float = 0.2, min_train: int = 5,
-                        user: str = "userId", item: str = "movieId", time: str = "timestamp"):
+def chronological_split(
+    ratings,
+    test_fraction: float = 0.2,
+    min_train: int = 5,
+    user: str = "userId",
+    item: str = "movieId",
+    time: str = "timestamp",
+):
     """Split each user's ratings in time: (train, test), the latest `test_fraction` in test.
 
     Works on a pandas or a Spark DataFrame and returns the same kind. A user keeps
@@ -84,8 +91,13 @@ def _split_spark(ratings, test_fraction, min_train, user, item, time):
     return train, test
 
 
-def held_out_items(test: pd.DataFrame, min_rating: float | None = None,
-                   user: str = "userId", item: str = "movieId", rating: str = "rating") -> dict:
+def held_out_items(
+    test: pd.DataFrame,
+    min_rating: float | None = None,
+    user: str = "userId",
+    item: str = "movieId",
+    rating: str = "rating",
+) -> dict:
     """user -> set of held-out films (rated at least `min_rating`, if given): what counts as a hit."""
     if min_rating is not None:
         test = test[test[rating] >= min_rating]
@@ -95,6 +107,7 @@ def held_out_items(test: pd.DataFrame, min_rating: float | None = None,
 @dataclass(frozen=True)
 class Estimate:
     """A mean over users with its bootstrap interval."""
+
     mean: float
     low: float
     high: float
@@ -102,8 +115,7 @@ class Estimate:
     level: float = LEVEL
 
     def __str__(self) -> str:
-        return (f"{self.mean:.4f} ({self.level:.0%} interval {self.low:.4f} to {self.high:.4f}, "
-                f"{self.users} users)")
+        return f"{self.mean:.4f} ({self.level:.0%} interval {self.low:.4f} to {self.high:.4f}, {self.users} users)"
 
 
 @dataclass(frozen=True)
@@ -117,8 +129,10 @@ class Difference(Estimate):
 
     def __str__(self) -> str:
         verdict = "outside the interval: a real difference" if self.decided else "within the noise: not decided"
-        return (f"{self.mean:+.4f} ({self.level:.0%} interval {self.low:+.4f} to {self.high:+.4f}, "
-                f"{self.users} users): {verdict}")
+        return (
+            f"{self.mean:+.4f} ({self.level:.0%} interval {self.low:+.4f} to {self.high:+.4f}, "
+            f"{self.users} users): {verdict}"
+        )
 
 
 def _per_user(values) -> pd.Series:
@@ -143,13 +157,14 @@ def bootstrap_interval(per_user, resamples: int = RESAMPLES, level: float = LEVE
     return _bootstrap(_per_user(per_user).to_numpy(), resamples, level, seed)
 
 
-def summarise(per_user_metrics: Mapping[str, object], resamples: int = RESAMPLES, level: float = LEVEL,
-              seed: int = 0) -> pd.DataFrame:
+def summarise(
+    per_user_metrics: Mapping[str, object], resamples: int = RESAMPLES, level: float = LEVEL, seed: int = 0
+) -> pd.DataFrame:
     """One row per metric: mean, low, high, users. Values: user -> score (Series or dict)."""
-    rows = {name: bootstrap_interval(values, resamples, level, seed)
-            for name, values in per_user_metrics.items()}
-    return pd.DataFrame({name: {"mean": e.mean, "low": e.low, "high": e.high, "users": e.users}
-                         for name, e in rows.items()}).T
+    rows = {name: bootstrap_interval(values, resamples, level, seed) for name, values in per_user_metrics.items()}
+    return pd.DataFrame(
+        {name: {"mean": e.mean, "low": e.low, "high": e.high, "users": e.users} for name, e in rows.items()}
+    ).T
 
 
 def compare(a, b, resamples: int = RESAMPLES, level: float = LEVEL, seed: int = 0) -> Difference:

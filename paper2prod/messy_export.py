@@ -20,6 +20,7 @@ clean table must hold, or `quarantine` with the machine-readable reason.
 Ratings lines are `event_id,user_id,movie_id,rating,rated_at,client`; films are
 `movieId,title,genres`. The export was taken at EXPORTED_AT; see FAULTS for every kind planted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,9 +50,28 @@ LEGACY_PREFIX = "legacy-"  # ids migrated from the old system: same person, same
 TEST_PREFIX = "test-"  # QA test accounts
 BOT_WINDOW_SECONDS = 5
 HALF_STARS = tuple(x / 2 for x in range(1, 11))
-GENRES = ("Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama",
-          "Fantasy", "Film-Noir", "Horror", "IMAX", "Musical", "Mystery", "Romance", "Sci-Fi",
-          "Thriller", "War", "Western", "(no genres listed)")
+GENRES = (
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "IMAX",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
+    "(no genres listed)",
+)
 
 # Every fault kind: the file it is in, and its correct handling (clean, or quarantine with a reason).
 FAULTS = {
@@ -104,14 +124,48 @@ DEFAULT_RATES = {
     "bot_ratings": 2500,
     "test_accounts": 3,
 }
-ROW_FAULTS = ("rating_0_10_scale", "timestamp_milliseconds", "timestamp_iso", "rerating", "duplicate_row",
-              "user_id_prefixed", "unknown_film", "rating_out_of_range", "rating_missing",
-              "rating_not_numeric", "timestamp_future", "wrong_field_count")
-MANIFEST_COLUMNS = ["file", "line", "kind", "outcome", "reason", "event_id", "userId", "movieId", "rating",
-                    "timestamp", "title", "genres"]
-MANIFEST_DTYPES = {"file": str, "line": "int64", "kind": str, "outcome": str, "reason": str,
-                   "event_id": "Int64", "userId": "Int64", "movieId": "Int64", "rating": "float64",
-                   "timestamp": "Int64", "title": str, "genres": str}
+ROW_FAULTS = (
+    "rating_0_10_scale",
+    "timestamp_milliseconds",
+    "timestamp_iso",
+    "rerating",
+    "duplicate_row",
+    "user_id_prefixed",
+    "unknown_film",
+    "rating_out_of_range",
+    "rating_missing",
+    "rating_not_numeric",
+    "timestamp_future",
+    "wrong_field_count",
+)
+MANIFEST_COLUMNS = [
+    "file",
+    "line",
+    "kind",
+    "outcome",
+    "reason",
+    "event_id",
+    "userId",
+    "movieId",
+    "rating",
+    "timestamp",
+    "title",
+    "genres",
+]
+MANIFEST_DTYPES = {
+    "file": str,
+    "line": "int64",
+    "kind": str,
+    "outcome": str,
+    "reason": str,
+    "event_id": "Int64",
+    "userId": "Int64",
+    "movieId": "Int64",
+    "rating": "float64",
+    "timestamp": "Int64",
+    "title": str,
+    "genres": str,
+}
 
 NOT_NUMERIC = ("four", "4 stars", "n/a", "?", "*****", "good")
 OUT_OF_RANGE = ("0", "0.0", "-1", "5.5", "6", "7.5", "10", "99")
@@ -131,6 +185,7 @@ def normalise_spaces(title: str) -> str:
 @dataclass
 class Export:
     """A generated export: the two files' text and the manifest of every planted fault."""
+
     seed: int
     rates: dict
     ratings_csv: str
@@ -150,8 +205,13 @@ class Export:
         return paths
 
 
-def generate(seed: int = 0, rates: dict | None = None, ratings: pd.DataFrame | None = None,
-             movies: pd.DataFrame | None = None, max_users: int | None = None) -> Export:
+def generate(
+    seed: int = 0,
+    rates: dict | None = None,
+    ratings: pd.DataFrame | None = None,
+    movies: pd.DataFrame | None = None,
+    max_users: int | None = None,
+) -> Export:
     """Plant faults in real ratings and films; the same arguments give the same export.
 
     rates overrides DEFAULT_RATES; ratings and movies default to ml-latest-small; max_users keeps
@@ -189,9 +249,12 @@ def manifest_csv(manifest: pd.DataFrame) -> str:
 
 
 def read_manifest(path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype={c: ("string" if d is str else d) for c, d in MANIFEST_DTYPES.items()},
-                        keep_default_na=False, na_values={c: [""] for c, d in MANIFEST_DTYPES.items()
-                                                          if d is not str})
+    frame = pd.read_csv(
+        path,
+        dtype={c: ("string" if d is str else d) for c, d in MANIFEST_DTYPES.items()},
+        keep_default_na=False,
+        na_values={c: [""] for c, d in MANIFEST_DTYPES.items() if d is not str},
+    )
     return _typed_manifest(frame)
 
 
@@ -210,8 +273,9 @@ def _fault(kind: str, event_id=None, **expected) -> dict:
     return dict(file=file, kind=kind, outcome=outcome, reason=reason, event_id=event_id, **expected)
 
 
-def _messy_ratings(ratings: pd.DataFrame, movies: pd.DataFrame, rates: dict, rng: np.random.Generator,
-                   max_users: int | None) -> tuple[str, list[dict]]:
+def _messy_ratings(
+    ratings: pd.DataFrame, movies: pd.DataFrame, rates: dict, rng: np.random.Generator, max_users: int | None
+) -> tuple[str, list[dict]]:
     frame = ratings.sort_values(["userId", "movieId"], kind="stable", ignore_index=True)
     first_new_user = int(frame["userId"].max()) + 1
     if max_users:
@@ -229,7 +293,7 @@ def _messy_ratings(ratings: pd.DataFrame, movies: pd.DataFrame, rates: dict, rng
     order, start = rng.permutation(n), 0
     for kind in ROW_FAULTS:
         count = int(round(rates[kind] * n))
-        roles[order[start:start + count]] = kind
+        roles[order[start : start + count]] = kind
         start += count
     if start > n:
         raise ValueError("the row fault rates add up to more than every row")
@@ -316,8 +380,9 @@ def _unknown_film_ids(film_ids: np.ndarray, count: int, rng: np.random.Generator
     return [int(x) for x in rng.choice(candidates, size=count, replace=False)]
 
 
-def _reratings(user: int, film: int, star: float, when: int, next_event: int,
-                rng: np.random.Generator) -> tuple[list[tuple[str, dict]], int]:
+def _reratings(
+    user: int, film: int, star: float, when: int, next_event: int, rng: np.random.Generator
+) -> tuple[list[tuple[str, dict]], int]:
     """One or two later ratings of the same film by the same user; the last one counts."""
     versions = 2 if rng.random() < 0.1 else 1
     made = []
@@ -335,8 +400,9 @@ def _reratings(user: int, film: int, star: float, when: int, next_event: int,
     return made, next_event
 
 
-def _bot(user: int, film_ids: np.ndarray, count: int, next_event: int,
-         rng: np.random.Generator) -> tuple[list[tuple[str, dict]], int]:
+def _bot(
+    user: int, film_ids: np.ndarray, count: int, next_event: int, rng: np.random.Generator
+) -> tuple[list[tuple[str, dict]], int]:
     """An account that rates thousands of films within a few seconds: nobody watches that fast."""
     count = min(count, film_ids.size)
     films = np.sort(rng.choice(film_ids, size=count, replace=False))
@@ -345,14 +411,16 @@ def _bot(user: int, film_ids: np.ndarray, count: int, next_event: int,
     stars = rng.choice(HALF_STARS, size=count)
     made = []
     for film, second, star in zip(films, seconds, stars):
-        made.append((f"{next_event},{user},{int(film)},{float(star)},{int(second)},web",
-                     _fault("bot_account", next_event)))
+        made.append(
+            (f"{next_event},{user},{int(film)},{float(star)},{int(second)},web", _fault("bot_account", next_event))
+        )
         next_event += 1
     return made, next_event
 
 
-def _test_account(user: str, popular: np.ndarray, next_event: int,
-                  rng: np.random.Generator) -> tuple[list[tuple[str, dict]], int]:
+def _test_account(
+    user: str, popular: np.ndarray, next_event: int, rng: np.random.Generator
+) -> tuple[list[tuple[str, dict]], int]:
     """A QA account: a few dozen ratings of popular films, clicked through during a test run."""
     count = int(rng.integers(15, 41))
     films = np.sort(rng.choice(popular, size=min(count, popular.size), replace=False))
@@ -424,7 +492,7 @@ def _stray_spaces(title: str, rng: np.random.Generator) -> str:
         return title + " " * int(rng.integers(1, 3))
     spaces = [m.start() for m in re.finditer(" ", title)]
     where = spaces[int(rng.integers(len(spaces)))]
-    return title[:where] + "  " + title[where + 1:]
+    return title[:where] + "  " + title[where + 1 :]
 
 
 def _messy_genres(genres: str, rng: np.random.Generator) -> str:
@@ -466,9 +534,13 @@ def cached_export(seed: int = 0) -> Path:
 def load(folder) -> Export:
     """An export written to a folder, read back (with its manifest)."""
     folder = Path(folder)
-    return Export(seed=-1, rates={}, ratings_csv=(folder / "ratings.csv").read_bytes().decode("utf-8"),
-                  movies_csv=(folder / "movies.csv").read_bytes().decode("utf-8"),
-                  manifest=read_manifest(folder / "manifest.csv"))
+    return Export(
+        seed=-1,
+        rates={},
+        ratings_csv=(folder / "ratings.csv").read_bytes().decode("utf-8"),
+        movies_csv=(folder / "movies.csv").read_bytes().decode("utf-8"),
+        manifest=read_manifest(folder / "manifest.csv"),
+    )
 
 
 # ---------------------------------------------------------------- checking a cleaning
@@ -477,6 +549,7 @@ def load(folder) -> Export:
 @dataclass
 class Report:
     """How a cleaning handled an export, measured against its manifest."""
+
     by_kind: pd.DataFrame  # kind, planted, handled
     input_rows: int  # data lines in ratings.csv
     clean_rows: int
@@ -503,10 +576,12 @@ class Report:
         return self.input_rows == self.clean_rows + self.quarantined and not self.unknown_reasons
 
     def summary(self) -> str:
-        return (f"{self.handled:,} of {self.planted:,} planted faults handled as the manifest says "
-                f"({self.share:.2%}); unfaulted rows lost or changed: {len(self.lost_rows)}, films: "
-                f"{len(self.lost_films)}; input rows {self.input_rows:,} = clean {self.clean_rows:,} + "
-                f"quarantined {self.quarantined:,}: {'yes' if self.reconciled else 'NO'}")
+        return (
+            f"{self.handled:,} of {self.planted:,} planted faults handled as the manifest says "
+            f"({self.share:.2%}); unfaulted rows lost or changed: {len(self.lost_rows)}, films: "
+            f"{len(self.lost_films)}; input rows {self.input_rows:,} = clean {self.clean_rows:,} + "
+            f"quarantined {self.quarantined:,}: {'yes' if self.reconciled else 'NO'}"
+        )
 
 
 def _pandas(frame) -> pd.DataFrame:
@@ -570,10 +645,16 @@ def score_cleaning(export, clean_ratings, quarantine, clean_movies) -> Report:
         if film not in faulted_films and film_rows.get(film) != tuple(fields[1:]):
             lost_films.append(film)
     reasons = held["reason"].astype(str).value_counts()
-    return Report(by_kind=by_kind, input_rows=len(lines), clean_rows=len(clean), quarantined=len(held),
-                  quarantined_by_reason={str(k): int(v) for k, v in reasons.items()},
-                  unknown_reasons=sorted(set(reasons.index) - set(QUARANTINE_REASONS)),
-                  lost_rows=lost_rows, lost_films=lost_films)
+    return Report(
+        by_kind=by_kind,
+        input_rows=len(lines),
+        clean_rows=len(clean),
+        quarantined=len(held),
+        quarantined_by_reason={str(k): int(v) for k, v in reasons.items()},
+        unknown_reasons=sorted(set(reasons.index) - set(QUARANTINE_REASONS)),
+        lost_rows=lost_rows,
+        lost_films=lost_films,
+    )
 
 
 # ---------------------------------------------------------------- command line
@@ -587,12 +668,17 @@ def _rate(text: str) -> tuple[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m paper2prod.messy_export",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m paper2prod.messy_export", description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--out", required=True, help="folder for ratings.csv, movies.csv, manifest.csv")
-    parser.add_argument("--rate", type=_rate, action="append", default=[], metavar="KIND=VALUE",
-                        help="override a fault rate, e.g. --rate bot_ratings=1000 (repeatable)")
+    parser.add_argument(
+        "--rate",
+        type=_rate,
+        action="append",
+        default=[],
+        metavar="KIND=VALUE",
+        help="override a fault rate, e.g. --rate bot_ratings=1000 (repeatable)",
+    )
     parser.add_argument("--max-users", type=int, default=None, help="keep a random subset of users")
     parser.add_argument("--no-manifest", action="store_true", help="leave the answer key out")
     args = parser.parse_args(argv)

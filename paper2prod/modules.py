@@ -1,5 +1,6 @@
 """Import a loose .py file (a lesson's module, a prototype under test) as a module: the one way the
 course does it, in notebooks, tests and tools alike."""
+
 from __future__ import annotations
 
 import sys

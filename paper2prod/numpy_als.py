@@ -18,6 +18,7 @@ whatever its number of ratings (lesson 04 compares the two). Fixing the film fac
 user u's best factor solves (Y_u^T Y_u + lam * n_u * I) x_u = Y_u^T r_u, with Y_u
 the factors of the films u rated; films are updated the same way from users.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,8 +26,15 @@ import numpy as np
 RELEASED_WITH = "03-spark-als"
 
 
-def solve_factors(rows: np.ndarray, cols: np.ndarray, ratings: np.ndarray, fixed: np.ndarray,
-                  n_rows: int, lam: float, weighted: bool = True) -> np.ndarray:
+def solve_factors(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    ratings: np.ndarray,
+    fixed: np.ndarray,
+    n_rows: int,
+    lam: float,
+    weighted: bool = True,
+) -> np.ndarray:
     """New factors for every row (user or film), given the other side's `fixed` factors.
 
     rows, cols, ratings: one entry per rating, sorted by `rows`. A row with no
@@ -55,9 +63,18 @@ def solve_factors(rows: np.ndarray, cols: np.ndarray, ratings: np.ndarray, fixed
     return np.linalg.solve(gram, rhs[..., None])[..., 0]
 
 
-def als_wr(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int,
-           rank: int = 10, lam: float = 0.1, iterations: int = 10,
-           seed: int = 0, weighted: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def als_wr(
+    users: np.ndarray,
+    items: np.ndarray,
+    ratings: np.ndarray,
+    n_users: int,
+    n_items: int,
+    rank: int = 10,
+    lam: float = 0.1,
+    iterations: int = 10,
+    seed: int = 0,
+    weighted: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """Fit ALS-WR; return (user_factors, item_factors), shapes (n_users, rank) and (n_items, rank).
 
     users, items: integer codes 0..n-1, one per rating. Like Spark, start from random
@@ -72,14 +89,15 @@ def als_wr(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: i
     user_factors /= np.linalg.norm(user_factors, axis=1, keepdims=True)
     item_factors = np.zeros((n_items, rank))
     for _ in range(iterations):
-        item_factors = solve_factors(items[by_item], users[by_item], ratings[by_item], user_factors,
-                                     n_items, lam, weighted)
-        user_factors = solve_factors(users[by_user], items[by_user], ratings[by_user], item_factors,
-                                     n_users, lam, weighted)
+        item_factors = solve_factors(
+            items[by_item], users[by_item], ratings[by_item], user_factors, n_items, lam, weighted
+        )
+        user_factors = solve_factors(
+            users[by_user], items[by_user], ratings[by_user], item_factors, n_users, lam, weighted
+        )
     return user_factors, item_factors
 
 
-def predict(user_factors: np.ndarray, item_factors: np.ndarray, users: np.ndarray,
-            items: np.ndarray) -> np.ndarray:
+def predict(user_factors: np.ndarray, item_factors: np.ndarray, users: np.ndarray, items: np.ndarray) -> np.ndarray:
     """Predicted ratings for (user code, film code) pairs: the dot products of their factors."""
     return np.einsum("ij,ij->i", user_factors[users], item_factors[items])

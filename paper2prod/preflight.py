@@ -6,6 +6,7 @@ message that says what to install, instead of a Py4J stack trace later.
 
     python3 paper2prod/preflight.py        # exit 1 with advice when not ready
 """
+
 from __future__ import annotations
 
 import os
@@ -80,8 +81,10 @@ def check_java() -> str:
 def check_python() -> str:
     if sys.version_info < MIN_PYTHON:
         wanted = ".".join(map(str, MIN_PYTHON))
-        raise PreflightError(f"Python {wanted} or newer is needed; this is {sys.version.split()[0]}. "
-                             "Install Python 3.11 (python.org, apt, brew or conda) and run again.")
+        raise PreflightError(
+            f"Python {wanted} or newer is needed; this is {sys.version.split()[0]}. "
+            "Install Python 3.11 (python.org, apt, brew or conda) and run again."
+        )
     return f"Python {sys.version.split()[0]} at {sys.executable}"
 
 

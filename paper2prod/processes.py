@@ -1,5 +1,6 @@
 """Is a process still running? One answer for the Spark session, the cluster and lesson 07's scratch
 folders, on Linux, macOS and Windows alike (psutil)."""
+
 from __future__ import annotations
 
 import psutil

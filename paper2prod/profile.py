@@ -12,6 +12,7 @@ year in brackets when several films share a title. Every problem in a profile (a
 unknown title, an ambiguous one, a rating off the half-star scale, a film rated
 twice) is reported at once in one ProfileError, with candidates to choose from.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -65,6 +66,7 @@ class ProfileError(ValueError):
 
 # ---------------------------------------------------------------- normalising titles
 
+
 def _plain(text: str) -> str:
     """Lower case, no accents or apostrophes, words separated by single spaces.
 
@@ -83,7 +85,7 @@ def _article_first(name: str) -> str:
         suffix = ", " + article
         if name.lower().endswith(suffix):
             joiner = "" if article.endswith("'") else " "  # "L'Homme", but "The Lion King"
-            return name[-len(article):] + joiner + name[: -len(suffix)]
+            return name[-len(article) :] + joiner + name[: -len(suffix)]
     return name
 
 
@@ -129,9 +131,11 @@ def _index(movies: pd.DataFrame) -> pd.DataFrame:
     """
     fingerprint = int(pd.util.hash_pandas_object(movies[["movieId", "title"]], index=False).sum())
     if fingerprint not in _INDEX_CACHE:
-        rows = [(key, int(movie_id), title, split_year(title)[1])
-                for movie_id, title in zip(movies["movieId"], movies["title"])
-                for key in title_keys(title)]
+        rows = [
+            (key, int(movie_id), title, split_year(title)[1])
+            for movie_id, title in zip(movies["movieId"], movies["title"])
+            for key in title_keys(title)
+        ]
         _INDEX_CACHE.clear()  # one catalogue at a time is all a notebook needs
         _INDEX_CACHE[fingerprint] = pd.DataFrame(rows, columns=["key", "movieId", "title", "year"])
     return _INDEX_CACHE[fingerprint]
@@ -182,6 +186,7 @@ def suggestions(movies: pd.DataFrame, text: str, limit: int = 5) -> list[str]:
 
 # ---------------------------------------------------------------- whole profiles
 
+
 def _valid_rating(value) -> bool:
     try:
         return float(value) in RATING_STEPS
@@ -196,8 +201,9 @@ def resolve(movies: pd.DataFrame, rated: Mapping[str, float]) -> pd.DataFrame:
     off the 0.5-5.0 half-star scale, and every film named twice.
     """
     if not isinstance(rated, Mapping) or not rated:
-        raise ProfileError("a profile is a non-empty dict of {title: rating}, "
-                           "e.g. {'Toy Story': 5.0, 'The Shining (1980)': 1.0}")
+        raise ProfileError(
+            "a profile is a non-empty dict of {title: rating}, e.g. {'Toy Story': 5.0, 'The Shining (1980)': 1.0}"
+        )
     problems, rows, first_name = [], [], {}
     index = _index(movies)
     for text, rating in rated.items():
@@ -213,13 +219,13 @@ def resolve(movies: pd.DataFrame, rated: Mapping[str, float]) -> pd.DataFrame:
             choices = "; ".join(found["title"])
             name, year = split_year(found["title"].iloc[0])
             example = f"{split_year(str(text))[0]} ({year})" if year else name
-            problems.append(f"- {text!r} is ambiguous ({len(found)} films): {choices}. "
-                            f"Add the year in brackets, e.g. {example!r}.")
+            problems.append(
+                f"- {text!r} is ambiguous ({len(found)} films): {choices}. Add the year in brackets, e.g. {example!r}."
+            )
         else:
             movie_id, title = int(found["movieId"].iloc[0]), found["title"].iloc[0]
             if movie_id in first_name:
-                problems.append(f"- {text!r} and {first_name[movie_id]!r} are the same film, {title}: "
-                                "rate it once.")
+                problems.append(f"- {text!r} and {first_name[movie_id]!r} are the same film, {title}: rate it once.")
                 continue
             first_name[movie_id] = text
             rows.append((movie_id, title, float(rating)))
@@ -230,6 +236,12 @@ def resolve(movies: pd.DataFrame, rated: Mapping[str, float]) -> pd.DataFrame:
 
 def as_ratings(resolved: pd.DataFrame, user_id: int, timestamp: int = PROFILE_TIMESTAMP) -> pd.DataFrame:
     """A resolved profile as MovieLens rating rows: userId, movieId, rating, timestamp."""
-    frame = pd.DataFrame({"userId": int(user_id), "movieId": resolved["movieId"],
-                          "rating": resolved["rating"], "timestamp": int(timestamp)})
+    frame = pd.DataFrame(
+        {
+            "userId": int(user_id),
+            "movieId": resolved["movieId"],
+            "rating": resolved["rating"],
+            "timestamp": int(timestamp),
+        }
+    )
     return frame.astype({"userId": "int32", "movieId": "int32", "rating": "float64", "timestamp": "int64"})

@@ -15,22 +15,24 @@ at its first position.
 
     ndcg_at_k({1: [10, 11, 12]}, {1: {12}}, k=3)   # 0.5: the hit is at rank 3
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 # Answers lesson 04 exercises 5-7, and lessons 06 and 07 need it: the student copy gets it from lesson 05 on.
 RELEASED_WITH = "05-data-cleaning"
-import pandas as pd
 
 Lists = Mapping[object, Sequence]
 Sets = Mapping[object, Collection]
 
 
-def as_lists(frame: pd.DataFrame, user: str = "userId", item: str = "movieId",
-             order: str = "rank", ascending: bool = True) -> dict:
+def as_lists(
+    frame: pd.DataFrame, user: str = "userId", item: str = "movieId", order: str = "rank", ascending: bool = True
+) -> dict:
     """Ranked lists from a long table: one row per (user, item), sorted by `order`.
 
     With scores instead of ranks, pass order="score", ascending=False.
@@ -79,16 +81,16 @@ def _average(per_user: dict, per_user_result: bool):
 def precision_at_k(recommended, relevant, k: int = 10, per_user: bool = False):
     """Share of the top k that are relevant (hits / k), averaged over users."""
     k, lists = _check_k(k), _lists(recommended)
-    scores = {user: sum(_hits(lists.get(user, []), wanted, k)) / k
-              for user, wanted in _sets(relevant).items()}
+    scores = {user: sum(_hits(lists.get(user, []), wanted, k)) / k for user, wanted in _sets(relevant).items()}
     return _average(scores, per_user)
 
 
 def recall_at_k(recommended, relevant, k: int = 10, per_user: bool = False):
     """Share of a user's relevant items found in the top k, averaged over users."""
     k, lists = _check_k(k), _lists(recommended)
-    scores = {user: sum(_hits(lists.get(user, []), wanted, k)) / len(wanted)
-              for user, wanted in _sets(relevant).items()}
+    scores = {
+        user: sum(_hits(lists.get(user, []), wanted, k)) / len(wanted) for user, wanted in _sets(relevant).items()
+    }
     return _average(scores, per_user)
 
 

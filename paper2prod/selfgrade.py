@@ -8,6 +8,7 @@ It prints the points per exercise with the first line of each failed check's mes
 feedback page to `feedback/NN-name.html` that shows each check's message but not the hidden tests'
 code. Written answers are graded by a person: they show as "not graded here".
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,13 +40,17 @@ def find_lesson(root: Path, lesson: str) -> str:
     matches = sorted(p.name for p in (root / "lessons").glob(f"{lesson}*") if p.is_dir())
     if len(matches) != 1:
         known = ", ".join(sorted(p.name[:2] for p in (root / "lessons").glob("[0-9][0-9]-*"))) or "none"
-        raise SelfGradeError(f"no single lesson matches {lesson!r} in {root / 'lessons'} (lessons: {known}); "
-                             "use its number, e.g. make grade LESSON=04")
+        raise SelfGradeError(
+            f"no single lesson matches {lesson!r} in {root / 'lessons'} (lessons: {known}); "
+            "use its number, e.g. make grade LESSON=04"
+        )
     name = matches[0]
     if not (root / "solutions" / name).is_dir():
-        raise SelfGradeError(f"grading needs the hidden tests in solutions/{name}/, which this copy does not "
-                             "have. In a class your instructor grades your work; you can still run "
-                             f"`nbgrader validate lessons/{name}/{name}.ipynb` for the visible checks.")
+        raise SelfGradeError(
+            f"grading needs the hidden tests in solutions/{name}/, which this copy does not "
+            "have. In a class your instructor grades your work; you can still run "
+            f"`nbgrader validate lessons/{name}/{name}.ipynb` for the visible checks."
+        )
     return name
 
 
@@ -53,8 +58,9 @@ def _nbgrader(course: Path, *args: str) -> None:
     env = dict(os.environ)
     # nbgrader calls `jupyter` itself: this environment's bin/ first.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True, text=True
+    )
     if done.returncode != 0:
         raise SelfGradeError(f"nbgrader {args[0]} failed:\n{(done.stdout + done.stderr)[-2000:]}")
 
@@ -67,8 +73,9 @@ def _first_error_line(cell) -> str:
     return ""
 
 
-def grade(root: Path, lesson: str, notebook: Path | None = None,
-          feedback_dir: Path | None = None) -> tuple[list[Result], Path]:
+def grade(
+    root: Path, lesson: str, notebook: Path | None = None, feedback_dir: Path | None = None
+) -> tuple[list[Result], Path]:
     name = find_lesson(root, lesson)
     mine = notebook or root / "lessons" / name / f"{name}.ipynb"
     if not mine.exists():
@@ -76,8 +83,11 @@ def grade(root: Path, lesson: str, notebook: Path | None = None,
     with tempfile.TemporaryDirectory(prefix="paper2prod-selfgrade-") as scratch:
         course = Path(scratch)
         shutil.copy(root / "nbgrader_config.py", course)
-        shutil.copytree(root / "solutions" / name, course / "solutions" / name,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copytree(
+            root / "solutions" / name,
+            course / "solutions" / name,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        )
         _nbgrader(course, "generate_assignment", name, "--force")
         handed_in = course / "submitted" / "me" / name
         shutil.copytree(course / "lessons" / name, handed_in)  # the lesson's other files (modules)
@@ -107,8 +117,9 @@ def _results(course: Path, name: str) -> list[Result]:
             order = {cell.name: index for index, cell in enumerate(notebook.notebook.grade_cells)}
             for g in sorted(notebook.grades, key=lambda g: order.get(g.name, 0)):
                 auto = g.cell.cell_type == "code"
-                results.append(Result(g.name, g.score or 0.0, g.max_score, auto,
-                                      messages.get(g.name, "") if auto else ""))
+                results.append(
+                    Result(g.name, g.score or 0.0, g.max_score, auto, messages.get(g.name, "") if auto else "")
+                )
     return results
 
 
@@ -135,8 +146,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         print(f"grading lesson {args.lesson} with the hidden tests (this runs the whole notebook) ...", flush=True)
-        results, feedback = grade(args.root.resolve(), args.lesson,
-                                  args.notebook.resolve() if args.notebook else None)
+        results, feedback = grade(args.root.resolve(), args.lesson, args.notebook.resolve() if args.notebook else None)
     except SelfGradeError as error:
         print(f"make grade: {error}", file=sys.stderr)
         return 1

@@ -4,6 +4,7 @@ None of this is an exercise's answer. It lets a notebook run a job the way a sch
 fresh process, through spark-submit, its output in a log file) and start or stop the standalone
 cluster of paper2prod/cluster.py, on the loopback address only.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -84,16 +85,22 @@ def spark_submit() -> Path:
 def job_environment(master: str | None = None) -> dict:
     """Environment for a job in a new process: this Python, loopback only, an optional master URL."""
     env = dict(os.environ)
-    env.update(PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable,
-               SPARK_LOCAL_IP=LOOPBACK)  # the driver listens on, and advertises, 127.0.0.1 only
+    env.update(
+        PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable, SPARK_LOCAL_IP=LOOPBACK
+    )  # the driver listens on, and advertises, 127.0.0.1 only
     env.pop("SPARK_HOME", None)  # another Spark installation must not answer for this one
     if master:
         env["PAPER2PROD_SPARK_MASTER"] = master
     return env
 
 
-def submit(job: Path | str, arguments: list[str], master: str | None = None, log_file: Path | str | None = None,
-           timeout: float = 900) -> subprocess.CompletedProcess:
+def submit(
+    job: Path | str,
+    arguments: list[str],
+    master: str | None = None,
+    log_file: Path | str | None = None,
+    timeout: float = 900,
+) -> subprocess.CompletedProcess:
     """Run `spark-submit job arguments...` as a scheduler would; everything it prints goes to log_file.
 
     `master` is handed to the job as PAPER2PROD_SPARK_MASTER, so the same command runs in local mode
@@ -104,17 +111,27 @@ def submit(job: Path | str, arguments: list[str], master: str | None = None, log
     # The driver runs inside spark-submit's own JVM, which is already started when spark.driver.*
     # settings are read: only --driver-java-options reaches it, so Spark's start-up INFO/WARN lines
     # (dozens of them) stay out of the job's log.
-    quiet = ["--conf", "spark.ui.enabled=false",  # no web page, no port to pick
-             "--driver-java-options", f"-Dlog4j2.configurationFile=file:{LOG_CONFIG}"]
+    quiet = [
+        "--conf",
+        "spark.ui.enabled=false",  # no web page, no port to pick
+        "--driver-java-options",
+        f"-Dlog4j2.configurationFile=file:{LOG_CONFIG}",
+    ]
     command = [str(spark_submit()), *quiet, str(job), *arguments]
     with open(log_file, "w") as log:
-        done = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL, timeout=timeout)
+        done = subprocess.run(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=timeout
+        )
     done.log_file = log_file
     # The same run typed into a terminal (what a scheduler's task would contain).
     settings = {"SPARK_LOCAL_IP": LOOPBACK, **({"PAPER2PROD_SPARK_MASTER": master} if master else {})}
-    done.command_line = " ".join([*(f"{k}={shlex.quote(v)}" for k, v in settings.items()),
-                                  "spark-submit", *(shlex.quote(str(a)) for a in [*quiet, job, *arguments])])
+    done.command_line = " ".join(
+        [
+            *(f"{k}={shlex.quote(v)}" for k, v in settings.items()),
+            "spark-submit",
+            *(shlex.quote(str(a)) for a in [*quiet, job, *arguments]),
+        ]
+    )
     return done
 
 
@@ -129,9 +146,13 @@ def cluster(command: str, state_dir: Path | str, timeout: float = 300) -> subpro
 
     Returns the finished process (stdout holds the master URL after `start`).
     """
-    return subprocess.run([sys.executable, "-m", "paper2prod.cluster", command, "--state-dir", str(state_dir)],
-                          capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "SPARK_LOCAL_IP": LOOPBACK})
+    return subprocess.run(
+        [sys.executable, "-m", "paper2prod.cluster", command, "--state-dir", str(state_dir)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "SPARK_LOCAL_IP": LOOPBACK},
+    )
 
 
 def read_recommendations(folder: Path | str):

@@ -13,6 +13,7 @@ Each kernel's Spark files (its JVM log and its ALS checkpoints) live in one fold
 every new session removes what kernels that are gone left there: checkpoints at once, logs once they
 are an hour old (a crash just now stays readable).
 """
+
 from __future__ import annotations
 
 import atexit

@@ -6,6 +6,7 @@ what follows long tails like the real data: a few users rate a lot, a few films
 are rated by many, and a planted share of films has one single high rating
 (the trap of lesson 04).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,9 +25,15 @@ def default_shape(n_ratings: int) -> tuple[int, int]:
     return n_users, n_items
 
 
-def make_ratings(n_ratings: int = 100_000, n_users: int | None = None, n_items: int | None = None,
-                 rank: int = 8, one_rating_share: float = 0.05, noise: float = 0.5,
-                 seed: int = 0) -> pd.DataFrame:
+def make_ratings(
+    n_ratings: int = 100_000,
+    n_users: int | None = None,
+    n_items: int | None = None,
+    rank: int = 8,
+    one_rating_share: float = 0.05,
+    noise: float = 0.5,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Return about n_ratings unique (userId, movieId) ratings; ids start at 1.
 
     one_rating_share: fraction of films that get exactly one rating, a 5.0.
@@ -38,8 +45,9 @@ def make_ratings(n_ratings: int = 100_000, n_users: int | None = None, n_items: 
     n_users = n_users or default_users
     n_items = n_items or default_items
     if n_ratings > n_users * n_items // 2:
-        raise ValueError(f"{n_ratings} ratings do not fit {n_users} users x {n_items} films; "
-                         "ask for more users or films")
+        raise ValueError(
+            f"{n_ratings} ratings do not fit {n_users} users x {n_items} films; ask for more users or films"
+        )
     rng = np.random.default_rng(seed)
     n_single = int(round(n_items * one_rating_share))
     n_regular = n_items - n_single
@@ -61,9 +69,13 @@ def make_ratings(n_ratings: int = 100_000, n_users: int | None = None, n_items: 
     item_factors = rng.normal(0, 1 / np.sqrt(rank), (n_regular, rank))
     user_bias = rng.normal(0, 0.35, n_users)
     item_bias = rng.normal(0, 0.45, n_regular)
-    score = (3.5 + user_bias[users] + item_bias[items]
-             + np.einsum("ij,ij->i", user_factors[users], item_factors[items])
-             + rng.normal(0, noise, users.size))
+    score = (
+        3.5
+        + user_bias[users]
+        + item_bias[items]
+        + np.einsum("ij,ij->i", user_factors[users], item_factors[items])
+        + rng.normal(0, noise, users.size)
+    )
     ratings = np.clip(np.round(score * 2) / 2, 0.5, 5.0)
 
     # The trap: films rated once, with top marks, by a random user.
@@ -74,6 +86,5 @@ def make_ratings(n_ratings: int = 100_000, n_users: int | None = None, n_items: 
     ratings = np.concatenate([ratings, np.full(n_single, 5.0)])
     timestamps = START + rng.integers(0, SPAN, users.size)
 
-    frame = pd.DataFrame({"userId": users + 1, "movieId": items + 1, "rating": ratings,
-                          "timestamp": timestamps})
+    frame = pd.DataFrame({"userId": users + 1, "movieId": items + 1, "rating": ratings, "timestamp": timestamps})
     return frame.sort_values(["userId", "movieId"], ignore_index=True).astype(RATING_DTYPES)

@@ -15,6 +15,7 @@ A test *fails* when it raises anything (a failed assert, an IndexError, ...) and
 *passes* otherwise, as in pytest. What the implementation prints and the
 warnings it raises are captured, so a table of results stays readable.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,23 +23,26 @@ import io
 import textwrap
 import time
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Callable, Iterable
 
 
 @dataclass(frozen=True)
 class Outcome:
     test: str
     passed: bool
-    message: str = ""     # what the test raised, with its type ("" when it passed)
+    message: str = ""  # what the test raised, with its type ("" when it passed)
     seconds: float = 0.0
 
 
 def collect_tests(namespace: dict, prefix: str = "test_") -> list[Callable]:
     """The functions in `namespace` (e.g. a notebook's globals()) named prefix..., in definition order."""
-    return [value for name, value in namespace.items()
-            if name.startswith(prefix) and callable(value) and getattr(value, "__name__", "") == name]
+    return [
+        value
+        for name, value in namespace.items()
+        if name.startswith(prefix) and callable(value) and getattr(value, "__name__", "") == name
+    ]
 
 
 def _describe(error: BaseException) -> str:
@@ -51,8 +55,7 @@ def run_test(test: Callable, target) -> Outcome:
     start = time.perf_counter()
     sink = io.StringIO()
     try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
-                warnings.catch_warnings(record=True):
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
             test(target)
     except Exception as error:  # a failing test may raise anything, as in pytest
@@ -79,14 +82,18 @@ def show_outcomes(columns: dict[str, list[Outcome]], width: int = 100) -> None:
                 print(f"    {label:>14}: passes")
                 continue
             # The whole message: a student acts on its end ("... got [nan nan]") as often as on its start.
-            lines = [wrapped for line in f"FAILS  {outcome.message}".splitlines()
-                     for wrapped in textwrap.wrap(line, width - len(indent)) or [""]]
+            lines = [
+                wrapped
+                for line in f"FAILS  {outcome.message}".splitlines()
+                for wrapped in textwrap.wrap(line, width - len(indent)) or [""]
+            ]
             print(f"    {label:>14}: {lines[0]}")
             for line in lines[1:]:
                 print(indent + line)
 
 
 # ---------------------------------------------------------------- lesson 02: defects planted into a version
+
 
 def planted_variants(version) -> dict[int, object]:
     """Lesson 02's planted defects put back, one at a time, into a (correct) version of the contract.
@@ -143,8 +150,12 @@ def planted_variants(version) -> dict[int, object]:
         latest[:] = [version.train(ratings, *arguments, **named)]
         return Predicting(lambda users, films: latest[0].predict(users, films))
 
-    variants = {1: variant(train=clamped_ids), 2: variant(solve_vector=unweighted),
-                3: variant(train=poisoned_by_gaps), 4: variant(train=nearest_neighbour)}
+    variants = {
+        1: variant(train=clamped_ids),
+        2: variant(solve_vector=unweighted),
+        3: variant(train=poisoned_by_gaps),
+        4: variant(train=nearest_neighbour),
+    }
     if seeded:
         variants[5] = variant(train=unseeded)
     variants[6] = variant(train=shared_state)

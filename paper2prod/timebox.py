@@ -22,6 +22,7 @@ The promises, each tested in tests/test_timebox.py:
 The clock can be replaced (`clock=`), which is how the tests check timing
 without waiting and without depending on the machine's speed.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,17 +46,18 @@ class OutOfTime(Exception):
 
 @dataclass
 class Step:
-    index: int        # position in the plan, from 0
-    name: str         # what was run, for people
-    result: object    # what the work returned
-    started: float    # seconds after the box opened
-    seconds: float    # how long the step took
+    index: int  # position in the plan, from 0
+    name: str  # what was run, for people
+    result: object  # what the work returned
+    started: float  # seconds after the box opened
+    seconds: float  # how long the step took
     late: bool = False  # finished, but after the deadline
 
 
 @dataclass
 class Record:
     """What a time box did: finished steps, why it stopped, what was not done."""
+
     steps: list[Step] = field(default_factory=list)
     stopped_because: str = ""
     not_done: list[str] = field(default_factory=list)
@@ -74,8 +76,9 @@ class Record:
     def to_frame(self):
         import pandas as pd
 
-        return pd.DataFrame([asdict(step) for step in self.steps],
-                            columns=["index", "name", "result", "started", "seconds", "late"])
+        return pd.DataFrame(
+            [asdict(step) for step in self.steps], columns=["index", "name", "result", "started", "seconds", "late"]
+        )
 
     def save(self, path: str | Path) -> Path:
         """Write the record as JSON (results that JSON cannot hold are stored as text)."""
@@ -84,7 +87,7 @@ class Record:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "Record":
+    def load(cls, path: str | Path) -> Record:
         raw = json.loads(Path(path).read_text())
         raw["steps"] = [Step(**step) for step in raw["steps"]]
         return cls(**raw)
@@ -95,10 +98,15 @@ class Record:
             budget.append(f"{self.budget_seconds:g} s")
         if self.max_steps is not None:
             budget.append(f"{self.max_steps} steps")
-        lines = [f"{len(self.steps)} step(s) done in {self.elapsed:.1f} s "
-                 f"(budget: {' or '.join(budget) or 'none'}); stopped: {self.stopped_because}"]
-        lines += [f"  {step.index:>2}  {step.name:<28} -> {_short(step.result)}  ({step.seconds:.1f} s"
-                  f"{', late' if step.late else ''})" for step in self.steps]
+        lines = [
+            f"{len(self.steps)} step(s) done in {self.elapsed:.1f} s "
+            f"(budget: {' or '.join(budget) or 'none'}); stopped: {self.stopped_because}"
+        ]
+        lines += [
+            f"  {step.index:>2}  {step.name:<28} -> {_short(step.result)}  ({step.seconds:.1f} s"
+            f"{', late' if step.late else ''})"
+            for step in self.steps
+        ]
         if self.not_done:
             lines.append(f"  not done: {', '.join(self.not_done)}")
         return "\n".join(lines)
@@ -111,8 +119,9 @@ def _short(value) -> str:
 class Timebox:
     """A budget of wall-clock seconds and/or steps; either may be None (no limit)."""
 
-    def __init__(self, seconds: float | None = None, max_steps: int | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, seconds: float | None = None, max_steps: int | None = None, clock: Callable[[], float] = time.monotonic
+    ):
         if seconds is not None and seconds <= 0:
             raise ValueError(f"seconds must be positive, got {seconds}")
         if max_steps is not None and (int(max_steps) != max_steps or max_steps < 1):
@@ -150,9 +159,14 @@ class Timebox:
             return NEXT_WOULD_OVERRUN
         return None
 
-    def run(self, work: Callable[[object], object], plan: Iterable,
-            stop_rule: Callable[[list], bool] | None = None,
-            name: Callable[[object], str] = str, progress: bool = True) -> Record:
+    def run(
+        self,
+        work: Callable[[object], object],
+        plan: Iterable,
+        stop_rule: Callable[[list], bool] | None = None,
+        name: Callable[[object], str] = str,
+        progress: bool = True,
+    ) -> Record:
         """Run work(item) for each item of the plan, in order, until a budget or the rule stops it.
 
         stop_rule(results) sees the results of every finished step so far and
@@ -194,7 +208,7 @@ class Timebox:
             record.stopped_because = FAILED
             raise
         finally:
-            record.not_done = [name(item) for item in plan[len(record.steps):]]
+            record.not_done = [name(item) for item in plan[len(record.steps) :]]
             record.elapsed = self.elapsed()
             bar.close()
         return record

@@ -5,10 +5,11 @@ drawn in the decks, from the data and the course package, so a host can see (and
 how each one is made. Nothing here is an exercise's answer: the counts below use pandas,
 while the lessons ask for Spark or NumPy code.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -21,21 +22,55 @@ from paper2prod import data
 BLUE, ORANGE, GREY, GREEN, RED = "#3b75af", "#e1812c", "#8c8c8c", "#3a923a", "#c03d3e"
 SEED = 2024
 
-__all__ = ["BLUE", "ORANGE", "GREY", "GREEN", "RED", "SEED", "Markdown", "display", "np", "pd", "plt",
-           "ratings", "movies", "per_film", "film_table", "say", "figure", "thousands", "rmse", "Factors", "fit_als", "fit_biases", "messy_export"]
+__all__ = [
+    "BLUE",
+    "GREEN",
+    "GREY",
+    "ORANGE",
+    "RED",
+    "SEED",
+    "Factors",
+    "Markdown",
+    "display",
+    "figure",
+    "film_table",
+    "fit_als",
+    "fit_biases",
+    "messy_export",
+    "movies",
+    "np",
+    "pd",
+    "per_film",
+    "plt",
+    "ratings",
+    "rmse",
+    "say",
+    "thousands",
+]
 
 
 def _style() -> None:
     """Large type and clean axes: these figures are read from the back of a room."""
-    mpl.rcParams.update({
-        "figure.figsize": (11, 4.6), "figure.dpi": 100, "savefig.bbox": "tight",
-        "font.size": 15, "axes.titlesize": 17, "axes.labelsize": 15, "legend.fontsize": 13,
-        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
-    })
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (11, 4.6),
+            "figure.dpi": 100,
+            "savefig.bbox": "tight",
+            "font.size": 15,
+            "axes.titlesize": 17,
+            "axes.labelsize": 15,
+            "legend.fontsize": 13,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+        }
+    )
     try:
         # PNG at twice the resolution: sharp on a projector, and JupyterLab shows PNG even in a
         # notebook it does not trust (it hides SVG there), so a live deck never shows a blank plot.
         from matplotlib_inline.backend_inline import set_matplotlib_formats
+
         set_matplotlib_formats("retina")
     except ImportError:  # outside IPython there is nothing to configure
         pass
@@ -46,18 +81,18 @@ def _style() -> None:
 _style()
 
 
-@lru_cache(maxsize=None)
+@cache
 def ratings(name: str = "ml-latest-small") -> pd.DataFrame:
     """All ratings of a MovieLens data set (installed or copied from the mirror on first use)."""
     return data.load_ratings(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def movies(name: str = "ml-latest-small") -> pd.DataFrame:
     return data.load_movies(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def per_film(name: str = "ml-latest-small") -> pd.DataFrame:
     """One row per rated film: title, number of ratings, mean rating."""
     stats = ratings(name).groupby("movieId")["rating"].agg(n_ratings="size", mean_rating="mean")
@@ -80,7 +115,7 @@ def film_table(films: pd.DataFrame, columns=("title", "n_ratings", "mean_rating"
     """A compact ranked table for a slide: numbered from 1, titles cut to fit, left-aligned."""
     table = films.loc[:, list(columns)].copy()
     if "title" in table:
-        table["title"] = table["title"].map(lambda t: t if len(t) <= width else t[:width - 1] + "…")
+        table["title"] = table["title"].map(lambda t: t if len(t) <= width else t[: width - 1] + "…")
     table.index = range(1, len(table) + 1)
     styled = table.style.format({c: f for c, f in FORMATS.items() if c in table})
     styled = styled.relabel_index([HEADERS.get(c, c) for c in table.columns], axis="columns")
@@ -128,6 +163,7 @@ def fit_biases(train: pd.DataFrame, item_reg: float = 25, user_reg: float = 10, 
 @dataclass
 class Factors:
     """A fitted model: rating ~ mean + user bias + item bias + user_factors[u] . item_factors[i]."""
+
     user_ids: np.ndarray
     item_ids: np.ndarray
     user_factors: np.ndarray
@@ -144,8 +180,12 @@ class Factors:
         i = np.searchsorted(self.item_ids, items).clip(0, len(self.item_ids) - 1)
         user_known, item_known = self.user_ids[u] == users, self.item_ids[i] == items
         dot = np.einsum("ij,ij->i", self.user_factors[u], self.item_factors[i])
-        return (self.mean + np.where(user_known, self.user_bias[u], 0) + np.where(item_known, self.item_bias[i], 0)
-                + np.where(user_known & item_known, dot, 0))
+        return (
+            self.mean
+            + np.where(user_known, self.user_bias[u], 0)
+            + np.where(item_known, self.item_bias[i], 0)
+            + np.where(user_known & item_known, dot, 0)
+        )
 
     def scores_for(self, user) -> pd.Series:
         """Predicted rating of every known item for one user."""
@@ -169,8 +209,15 @@ def _half_step(fixed, rows, cols, values, n_rows, reg):
     return solved
 
 
-def fit_als(train: pd.DataFrame, rank: int = 10, reg: float = 0.05, iterations: int = 10,
-            test: pd.DataFrame | None = None, biases: bool = True, seed: int = SEED) -> Factors:
+def fit_als(
+    train: pd.DataFrame,
+    rank: int = 10,
+    reg: float = 0.05,
+    iterations: int = 10,
+    test: pd.DataFrame | None = None,
+    biases: bool = True,
+    seed: int = SEED,
+) -> Factors:
     """ALS with weighted-lambda regularisation (Zhou et al. 2008) on what the biases leave over.
 
     biases=False factorises mean-centred ratings, as the plain algorithm in the paper does.
@@ -190,6 +237,11 @@ def fit_als(train: pd.DataFrame, rank: int = 10, reg: float = 0.05, iterations: 
         model.user_factors = _half_step(model.item_factors, users, items, residual, user_ids.size, reg)
         model.item_factors = _half_step(model.user_factors, items, users, residual, item_ids.size, reg)
         if test is not None:
-            model.history.append((iteration, rmse(model.predict(train["userId"], train["movieId"]), train["rating"]),
-                                  rmse(model.predict(test["userId"], test["movieId"]), test["rating"])))
+            model.history.append(
+                (
+                    iteration,
+                    rmse(model.predict(train["userId"], train["movieId"]), train["rating"]),
+                    rmse(model.predict(test["userId"], test["movieId"]), test["rating"]),
+                )
+            )
     return model

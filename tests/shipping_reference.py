@@ -4,6 +4,7 @@ The job (Exercise 2) and serving.py (Exercise 1) are answers, so they live only 
 solutions/07-shipping/07-shipping.ipynb (the student release holds skeletons). Tests write them out
 from there, so they always test exactly what the lesson teaches.
 """
+
 from pathlib import Path
 
 import nbformat

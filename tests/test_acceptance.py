@@ -1,11 +1,11 @@
 """The brief's acceptance checks accept a good delivery and reject broken ones, each
 for the right reason. Synthetic data and pandas only: no Spark, so these run in seconds."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from paper2prod.acceptance import (Brief, Delivery, Report, check_delivery, eligible_films,
-                                   recommendations_frame, timed)
+from paper2prod.acceptance import Brief, Delivery, Report, check_delivery, eligible_films, recommendations_frame, timed
 from paper2prod.synthetic import make_ratings
 
 # Synthetic users rate a larger share of the eligible films than real ones, so popularity
@@ -48,8 +48,9 @@ def good_lists(train, test, brief=BRIEF):
 
 
 def delivery_of(lists, train, seconds=1.0, new_user=None):
-    return Delivery(recommendations_frame(lists), popular_for_new_user(train) if new_user is None else new_user,
-                    seconds)
+    return Delivery(
+        recommendations_frame(lists), popular_for_new_user(train) if new_user is None else new_user, seconds
+    )
 
 
 def test_a_good_delivery_is_accepted(split):
@@ -81,21 +82,30 @@ def test_a_deliberately_broken_pipeline_is_rejected(split):
     lists = {u: list(best_average[: BRIEF.k]) for u in train["userId"].unique()}
     report = check_delivery(Delivery(recommendations_frame(lists), [], seconds=3600.0), train, test, BRIEF)
     assert not report.passed
-    assert set(report.failed) == {"nothing already rated", "only well-known films", "new users served",
-                                  "ranking quality", "catalogue coverage", "on time"}, str(report)
+    assert set(report.failed) == {
+        "nothing already rated",
+        "only well-known films",
+        "new users served",
+        "ranking quality",
+        "catalogue coverage",
+        "on time",
+    }, str(report)
     assert "REJECTED" in str(report)
     assert "fewer than 20 ratings" in report["only well-known films"].detail
 
 
-@pytest.mark.parametrize("breakage, fails, says", [
-    ("nine for one user", "every user served", "exactly 10 rows"),
-    ("a user left out", "every user served", "no recommendations"),
-    ("a film twice", "every user served", "same film twice"),
-    ("ranks from 0", "every user served", "not 1 to 10"),
-    ("a stranger", "every user served", "not in the training data"),
-    ("an already-rated film", "nothing already rated", "already rated"),
-    ("an obscure film", "only well-known films", "fewer than 20 ratings"),
-])
+@pytest.mark.parametrize(
+    "breakage, fails, says",
+    [
+        ("nine for one user", "every user served", "exactly 10 rows"),
+        ("a user left out", "every user served", "no recommendations"),
+        ("a film twice", "every user served", "same film twice"),
+        ("ranks from 0", "every user served", "not 1 to 10"),
+        ("a stranger", "every user served", "not in the training data"),
+        ("an already-rated film", "nothing already rated", "already rated"),
+        ("an obscure film", "only well-known films", "fewer than 20 ratings"),
+    ],
+)
 def test_each_broken_table_fails_its_own_check(split, breakage, fails, says):
     train, test = split
     frame = recommendations_frame(good_lists(train, test))
@@ -116,19 +126,21 @@ def test_each_broken_table_fails_its_own_check(split, breakage, fails, says):
         frame.loc[frame.index[(frame["userId"] == first_user) & (frame["rank"] == 1)][0], "movieId"] = seen
     elif breakage == "an obscure film":
         counts = train["movieId"].value_counts()
-        frame.loc[frame.index[(frame["userId"] == first_user) & (frame["rank"] == 1)][0], "movieId"] = \
-            counts.index[-1]
+        frame.loc[frame.index[(frame["userId"] == first_user) & (frame["rank"] == 1)][0], "movieId"] = counts.index[-1]
     report = check_delivery(Delivery(frame, popular_for_new_user(train), 1.0), train, test, BRIEF)
     assert fails in report.failed, str(report)
     assert says in report[fails].detail
 
 
-@pytest.mark.parametrize("new_user, says, also_fails", [
-    ([], "10 different films", []),
-    (lambda popular: popular[:5] * 2, "10 different films", []),
-    (lambda popular: popular[:9] + ["obscure"], "well known", ["only well-known films"]),
-    ("disliked", "average below", []),
-])
+@pytest.mark.parametrize(
+    "new_user, says, also_fails",
+    [
+        ([], "10 different films", []),
+        (lambda popular: popular[:5] * 2, "10 different films", []),
+        (lambda popular: popular[:9] + ["obscure"], "well known", ["only well-known films"]),
+        ("disliked", "average below", []),
+    ],
+)
 def test_new_user_problems(split, new_user, says, also_fails):
     train, test = split
     popular = popular_for_new_user(train)
@@ -164,9 +176,11 @@ def test_too_slow_or_untimed(split):
 
 def test_malformed_deliveries_fail_every_check_without_crashing(split):
     train, test = split
-    for delivery, says in [(Delivery(pd.DataFrame({"user": [1]}), []), "lack column"),
-                           (Delivery([[1, 2, 3]], []), "pandas DataFrame"),
-                           ({"recommendations": None}, "expected a Delivery")]:
+    for delivery, says in [
+        (Delivery(pd.DataFrame({"user": [1]}), []), "lack column"),
+        (Delivery([[1, 2, 3]], []), "pandas DataFrame"),
+        ({"recommendations": None}, "expected a Delivery"),
+    ]:
         report = check_delivery(delivery, train, test, BRIEF)
         assert isinstance(report, Report) and not report.passed
         assert len(report.failed) == len(BRIEF.criteria())

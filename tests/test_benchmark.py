@@ -1,4 +1,5 @@
 """The arithmetic floor used by lesson 03 and tools/bench_als."""
+
 import pytest
 
 from paper2prod.benchmark import als_flops, floor_seconds, gemm_flops_per_second
@@ -19,7 +20,8 @@ def test_als_flops_grow_linearly_in_ratings_and_iterations():
 
 def test_floor_is_flops_over_rate():
     assert floor_seconds(1_000, 10, 20, 10, 2, flops_per_second=1e9) == pytest.approx(
-        als_flops(1_000, 10, 20, 10, 2) / 1e9)
+        als_flops(1_000, 10, 20, 10, 2) / 1e9
+    )
 
 
 def test_gemm_rate_is_plausible():

@@ -9,6 +9,7 @@ kernel that kills itself; a file that is not JSON); the others must be graded ex
 On a hub every student is a separate OS account; here all run as one account, so a small
 `sitecustomize` tells nbgrader each student's name (what `pwd` would say on the hub).
 """
+
 import csv
 import hashlib
 import re
@@ -28,7 +29,7 @@ GUIDE = ROOT / "docs" / "instructor-guide.md"
 LESSON = "00-setup"
 FULL = {"ex1_counts_check": 3.0, "ex2_histogram_check": 3.0, "ex3_rated_once_check": 2.0}
 
-VANDAL = '''from pathlib import Path  # first wipe the course, then answer as usual
+VANDAL = """from pathlib import Path  # first wipe the course, then answer as usual
 import shutil
 for up in range(1, 8):  # climb out of the notebook's folder, looking for the course
     folder = Path("../" * up).resolve()
@@ -40,21 +41,30 @@ for up in range(1, 8):  # climb out of the notebook's folder, looking for the co
 n_ratings = ratings.count()
 n_users = ratings.select("userId").distinct().count()
 n_films = ratings.select("movieId").distinct().count()
-'''
+"""
 # What each student hands in: answer cells replaced, test cells edited or deleted, or raw text.
 STUDENTS = {
     "alice": dict(),
     "bob": dict(late=True),
-    "carol": dict(answers={"ex1_counts": "n_ratings = ratings.count()\nn_users = ratings.select('userId').count()\n"
-                                         "n_films = ratings.select('movieId').distinct().count()"}),
-    "dave": dict(answers={"ex2_histogram": "while True:\n    pass"}, edit={"ex1_counts_check": "pass"},
-                 delete=["ex3_rated_once_check"]),
-    "erin": dict(answers={"ex1_counts": VANDAL,
-                          "ex2_histogram": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"}),
+    "carol": dict(
+        answers={
+            "ex1_counts": "n_ratings = ratings.count()\nn_users = ratings.select('userId').count()\n"
+            "n_films = ratings.select('movieId').distinct().count()"
+        }
+    ),
+    "dave": dict(
+        answers={"ex2_histogram": "while True:\n    pass"},
+        edit={"ex1_counts_check": "pass"},
+        delete=["ex3_rated_once_check"],
+    ),
+    "erin": dict(
+        answers={"ex1_counts": VANDAL, "ex2_histogram": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"}
+    ),
     "gina": dict(raw='{"cells": [{"cell_type": "code", "source": "oops'),
 }
 EXPECTED = {  # autograded points per test cell
-    "alice": FULL, "bob": FULL,
+    "alice": FULL,
+    "bob": FULL,
     "carol": {**FULL, "ex1_counts_check": 0.0},
     "dave": {**FULL, "ex2_histogram_check": 0.0},
     "erin": {**FULL, "ex2_histogram_check": 0.0, "ex3_rated_once_check": 0.0},
@@ -66,14 +76,14 @@ SAYS = {  # what each student must read in the feedback they fetch
     "erin": ["the kernel died while running this cell"],
     "gina": ["Your submission could not be read"],
 }
-SHIM = '''import os, pwd
+SHIM = """import os, pwd
 _getpwuid = pwd.getpwuid
 def _as_student(uid):
     entry = _getpwuid(uid)
     name = os.environ.get("CLASSROOM_TEST_USER")
     return pwd.struct_passwd((name,) + tuple(entry)[1:]) if name and uid == os.getuid() else entry
 pwd.getpwuid = _as_student
-'''
+"""
 
 
 def guide_block(name: str, language: str) -> str:
@@ -109,8 +119,11 @@ def hand_in(notebook_path: Path, plan: dict, solution: nbformat.NotebookNode) ->
         notebook_path.write_text(plan["raw"])
         return
     notebook = nbformat.read(notebook_path, as_version=4)
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
-               if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in solution.cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
     answers.update(plan.get("answers", {}))
     kept = []
     for cell in notebook.cells:
@@ -158,8 +171,9 @@ def test_classroom_cycle_with_late_and_hostile_submissions(tmp_path):
         home = tmp_path / "home" / name
         (home / ".jupyter").mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in nbgrader_env().items() if not k.startswith("JUPYTER_")}
-        env.update(HOME=str(home), CLASSROOM_TEST_USER=name, PYTHONPATH=str(shim),
-                   PAPER2PROD_CELL_TIMEOUT="60")  # the loop costs a minute, not the course's ten
+        env.update(
+            HOME=str(home), CLASSROOM_TEST_USER=name, PYTHONPATH=str(shim), PAPER2PROD_CELL_TIMEOUT="60"
+        )  # the loop costs a minute, not the course's ten
         if name != "instructor":
             (home / ".jupyter" / "nbgrader_config.py").write_text(settings)
         return env

@@ -1,4 +1,5 @@
 """Data access: registry, mirror install, verify, download, failures that lose nothing, loaders."""
+
 import hashlib
 import http.server
 import io
@@ -111,6 +112,7 @@ def test_cli_reports_errors_in_one_line(home, mirror, capsys):
 
 # ----------------------------------------------------------------- downloading
 
+
 def _zip_of(folder: Path, prefix: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -131,7 +133,7 @@ def server(mirror):
             self.send_response(206 if start else 200)
             self.send_header("Content-Length", str(len(body) - start))
             self.end_headers()
-            chunk = body[start:payload["cut"]] if payload["cut"] else body[start:]
+            chunk = body[start : payload["cut"]] if payload["cut"] else body[start:]
             self.wfile.write(chunk)
 
         def log_message(self, *args):
@@ -150,6 +152,7 @@ def use_url(monkeypatch):
         real["ml-100k"] = {**real["ml-100k"], "url": url, "archive_md5": md5}
         monkeypatch.setattr(data, "registry", lambda: real)
         monkeypatch.delenv("PAPER2PROD_DATA_MIRROR")
+
     return use
 
 
@@ -191,6 +194,7 @@ def test_offline_gives_advice(home, use_url):
 
 
 # ----------------------------------------------------------------- loaders
+
 
 def test_pandas_loaders_have_the_documented_shape():
     ratings = data.load_ratings("ml-latest-small")

@@ -1,4 +1,5 @@
 """The decision file lesson 06 writes and lesson 07's job reads."""
+
 import pytest
 
 from paper2prod.decision import Decision, DecisionError
@@ -11,13 +12,16 @@ def test_a_decision_survives_the_round_trip(tmp_path):
     assert not list(tmp_path.glob("*.partial"))
 
 
-@pytest.mark.parametrize("settings, says", [
-    ({"k": 0}, "k must be"),
-    ({"min_ratings": 2.5}, "min_ratings"),
-    ({"signal": "stars"}, "signal must be"),
-    ({"rating_floor": 4.0}, "rating_floor"),
-    ({"alpha": -1.0}, "cannot be negative"),
-])
+@pytest.mark.parametrize(
+    "settings, says",
+    [
+        ({"k": 0}, "k must be"),
+        ({"min_ratings": 2.5}, "min_ratings"),
+        ({"signal": "stars"}, "signal must be"),
+        ({"rating_floor": 4.0}, "rating_floor"),
+        ({"alpha": -1.0}, "cannot be negative"),
+    ],
+)
 def test_an_inconsistent_decision_says_which_setting(settings, says):
     with pytest.raises(DecisionError, match=says):
         Decision(**settings)
@@ -39,8 +43,9 @@ def test_the_implicit_signal_follows_the_decision():
 
     from paper2prod.decision import implicit_signal
 
-    ratings = pd.DataFrame({"userId": [1, 1, 2], "movieId": [10, 11, 10], "rating": [0.5, 4.0, 3.5],
-                            "timestamp": [1, 2, 3]})
+    ratings = pd.DataFrame(
+        {"userId": [1, 1, 2], "movieId": [10, 11, 10], "rating": [0.5, 4.0, 3.5], "timestamp": [1, 2, 3]}
+    )
     every = implicit_signal(ratings, "every rating")
     assert list(every.columns) == ["userId", "movieId", "rating"] and list(every["rating"]) == [1.0, 1.0, 1.0]
     floor = implicit_signal(ratings, "ratings at or above the floor", 3.5)

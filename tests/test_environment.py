@@ -1,4 +1,5 @@
 """environment.yml (conda / Binder) and the Makefile's venv describe the same environment."""
+
 import re
 from pathlib import Path
 

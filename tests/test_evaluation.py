@@ -1,10 +1,10 @@
 """The course's evaluation harness: chronological split and bootstrap intervals."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from paper2prod.evaluation import (bootstrap_interval, chronological_split, compare, held_out_items,
-                                   summarise)
+from paper2prod.evaluation import bootstrap_interval, chronological_split, compare, held_out_items, summarise
 from paper2prod.synthetic import make_ratings
 
 
@@ -83,6 +83,7 @@ def test_summarise_has_one_row_per_metric():
 def test_spark_and_pandas_split_the_same_rows():
     import subprocess
     import sys
+
     code = """
 import pandas as pd
 from paper2prod.evaluation import chronological_split

@@ -1,6 +1,7 @@
 """The package installs anywhere: a wheel built from this repository, installed non-editable into a
 fresh virtual environment, finds its registry (package data) and fetches ml-100k from the mirror into
 the user's cache folder, with no course repository in sight."""
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,18 @@ def installed(tmp_path_factory):
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source)
     shutil.copytree(ROOT / "paper2prod", source / "paper2prod", ignore=shutil.ignore_patterns("__pycache__"))
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-        "--wheel-dir", work / "wheel", source)
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "--wheel-dir",
+        work / "wheel",
+        source,
+    )
     wheel = next((work / "wheel").glob("paper2prod-*.whl"))
     venv = work / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)
@@ -51,13 +62,20 @@ def test_non_editable_install_fetches_data_into_the_user_cache(installed):
     mirror = os.environ.get("PAPER2PROD_DATA_MIRROR")
     if not mirror:
         pytest.skip("no data mirror (set PAPER2PROD_DATA_MIRROR)")
-    where = run(python, "-c", "import paper2prod, paper2prod.data as d; print(paper2prod.__file__); "
-                "print(d.data_home()); print(d.in_course_repository())", cwd=work, env=env).stdout.split("\n")
+    where = run(
+        python,
+        "-c",
+        "import paper2prod, paper2prod.data as d; print(paper2prod.__file__); "
+        "print(d.data_home()); print(d.in_course_repository())",
+        cwd=work,
+        env=env,
+    ).stdout.split("\n")
     assert where[0].startswith(str(work / "venv")), f"paper2prod came from {where[0]}, not the fresh install"
     assert where[1] == str(work / "home" / ".cache" / "paper2prod" / "datasets") and where[2] == "False"
     run(python, "-m", "paper2prod.data", "fetch", "ml-100k", cwd=work, env=env)
-    loaded = run(python, "-c", "from paper2prod import data; print(len(data.load_ratings('ml-100k')))",
-                 cwd=work, env=env).stdout.strip()
+    loaded = run(
+        python, "-c", "from paper2prod import data; print(len(data.load_ratings('ml-100k')))", cwd=work, env=env
+    ).stdout.strip()
     assert loaded == "100000"
     assert (work / "home" / ".cache" / "paper2prod" / "datasets" / "ml-100k" / "u.data").is_file()
 
@@ -65,6 +83,12 @@ def test_non_editable_install_fetches_data_into_the_user_cache(installed):
 def test_non_editable_install_has_the_cluster_command(installed):
     python, work, env = installed
     script = python.with_name("paper2prod-cluster")
-    done = subprocess.run([str(script), "status", "--state-dir", str(work / "cluster")], capture_output=True,
-                          text=True, cwd=work, env=env, timeout=120)
+    done = subprocess.run(
+        [str(script), "status", "--state-dir", str(work / "cluster")],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 1 and "not running" in done.stdout, done.stderr

@@ -1,9 +1,9 @@
 """Run the instructor guide's dry run, command for command, in a scratch copy of the course."""
+
 import csv
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -26,8 +26,9 @@ def test_instructor_guide_dry_run(tmp_path):
     shutil.copy(ROOT / "nbgrader_config.py", course)
     shutil.copytree(ROOT / "solutions" / "00-setup", course / "solutions" / "00-setup")
     for command in dry_run_commands():
-        done = subprocess.run(["bash", "-c", command], cwd=course, env=nbgrader_env(),
-                              capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            ["bash", "-c", command], cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=900
+        )
         assert done.returncode == 0, f"`{command}` failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
 
     scores = Course(course).scores("00-setup", "dryrun")

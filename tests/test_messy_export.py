@@ -1,7 +1,8 @@
 """The messy export generator of lesson 05 (paper2prod/messy_export.py): determinism, every fault kind
 present, the manifest true to the files (and complete), and the scorer that grades a cleaning."""
-import csv
+
 import calendar
+import csv
 import io
 import time
 from collections import Counter, defaultdict
@@ -10,7 +11,6 @@ import pandas as pd
 import pytest
 
 from paper2prod import data
-
 from paper2prod import messy_export as mx
 
 RATINGS_KINDS = {k for k, (file, _, _) in mx.FAULTS.items() if file == "ratings.csv"}
@@ -41,19 +41,25 @@ def perfect_cleaning(export):
             clean.append((int(event), int(user), int(film), float(star), int(when)))
     for row in manifest[(manifest["file"] == "ratings.csv") & (manifest["outcome"] == "clean")].itertuples():
         clean.append((int(row.event_id), int(row.userId), int(row.movieId), float(row.rating), int(row.timestamp)))
-    held = [(None if pd.isna(row.event_id) else int(row.event_id), row.reason)
-            for row in manifest[manifest["outcome"] == "quarantine"].itertuples()]
+    held = [
+        (None if pd.isna(row.event_id) else int(row.event_id), row.reason)
+        for row in manifest[manifest["outcome"] == "quarantine"].itertuples()
+    ]
     movies = data.load_movies("ml-latest-small")
-    films = {int(m): (mx.normalise_spaces(t), g)
-             for m, t, g in zip(movies["movieId"], movies["title"], movies["genres"])}
+    films = {
+        int(m): (mx.normalise_spaces(t), g) for m, t, g in zip(movies["movieId"], movies["title"], movies["genres"])
+    }
     for row in manifest[manifest["file"] == "movies.csv"].itertuples():
         films[int(row.movieId)] = (row.title, row.genres)
-    return (pd.DataFrame(clean, columns=["event_id", "userId", "movieId", "rating", "timestamp"]),
-            pd.DataFrame(held, columns=["event_id", "reason"]).astype({"event_id": "Int64"}),
-            pd.DataFrame([(m, t, g) for m, (t, g) in films.items()], columns=["movieId", "title", "genres"]))
+    return (
+        pd.DataFrame(clean, columns=["event_id", "userId", "movieId", "rating", "timestamp"]),
+        pd.DataFrame(held, columns=["event_id", "reason"]).astype({"event_id": "Int64"}),
+        pd.DataFrame([(m, t, g) for m, (t, g) in films.items()], columns=["movieId", "title", "genres"]),
+    )
 
 
 # ---------------------------------------------------------------- determinism and parameters
+
 
 def test_same_seed_gives_byte_identical_files(tmp_path, export):
     assert mx.main(["--seed", "0", "--out", str(tmp_path / "a")]) == 0
@@ -72,8 +78,9 @@ def test_another_seed_gives_another_export(export):
 
 
 def test_rates_are_parameters():
-    small = mx.generate(seed=3, max_users=50, rates={"bot_ratings": 1200, "test_accounts": 1, "export_parts": 3,
-                                                    "timestamp_iso": 0.0})
+    small = mx.generate(
+        seed=3, max_users=50, rates={"bot_ratings": 1200, "test_accounts": 1, "export_parts": 3, "timestamp_iso": 0.0}
+    )
     kinds = small.manifest["kind"].value_counts()
     assert kinds["bot_account"] == 1200 and kinds["repeated_header"] == 2 and "timestamp_iso" not in kinds
     assert small.manifest.loc[small.manifest["kind"] == "test_account", "event_id"].notna().all()
@@ -90,8 +97,11 @@ def test_manifest_round_trips_through_csv(tmp_path, export):
 
 def test_cached_export_is_written_once(tmp_path, monkeypatch):
     monkeypatch.setattr(mx, "cache_folder", lambda seed=0: tmp_path / f"seed{seed}")
-    monkeypatch.setattr(mx, "generate", lambda seed=0: mx.Export(seed, {}, "a\n", "b\n", mx._typed_manifest(
-        pd.DataFrame(columns=mx.MANIFEST_COLUMNS))))
+    monkeypatch.setattr(
+        mx,
+        "generate",
+        lambda seed=0: mx.Export(seed, {}, "a\n", "b\n", mx._typed_manifest(pd.DataFrame(columns=mx.MANIFEST_COLUMNS))),
+    )
     folder = mx.cached_export(5)
     stamp = (folder / "ratings.csv").stat().st_mtime_ns
     assert mx.cached_export(5) == folder and (folder / "ratings.csv").stat().st_mtime_ns == stamp
@@ -99,6 +109,7 @@ def test_cached_export_is_written_once(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------- the manifest is true and complete
+
 
 def test_every_fault_kind_is_planted(export):
     counts = export.manifest["kind"].value_counts()
@@ -149,7 +160,7 @@ def test_each_ratings_fault_is_in_its_line(export, film_ids):
         if kind == "rating_0_10_scale":
             assert client == mx.TEN_POINT_CLIENT and float(star) == 2 * row.rating and int(when) == row.timestamp
         elif kind == "timestamp_milliseconds":
-            assert int(when) > 10 ** 11 and int(when) // 1000 == row.timestamp and float(star) == row.rating
+            assert int(when) > 10**11 and int(when) // 1000 == row.timestamp and float(star) == row.rating
         elif kind == "timestamp_iso":
             parsed = calendar.timegm(time.strptime(when.replace("T", " ").rstrip("Z"), "%Y-%m-%d %H:%M:%S"))
             assert parsed == row.timestamp and not when.isdigit()
@@ -231,11 +242,13 @@ def test_each_movie_fault_is_in_its_line(export):
 
 # ---------------------------------------------------------------- the scorer that grades a cleaning
 
+
 def test_a_perfect_cleaning_scores_full_marks(export):
     clean, held, films = perfect_cleaning(export)
     report = mx.score_cleaning(export, clean, held, films)
-    assert report.share == 1.0 and report.reconciled and not report.lost_rows and not report.lost_films, \
+    assert report.share == 1.0 and report.reconciled and not report.lost_rows and not report.lost_films, (
         report.summary()
+    )
     assert report.quarantined_by_reason["bot_account"] == mx.DEFAULT_RATES["bot_ratings"]
 
 

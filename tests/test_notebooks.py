@@ -1,6 +1,7 @@
 """The one notebook builder: lesson and deck sources are jupytext notebooks, and what jupytext reads
 from a source is what the built notebook holds (cell for cell), so an author may edit a lesson in
 JupyterLab and a reviewer diffs it as text."""
+
 from __future__ import annotations
 
 import textwrap
@@ -113,22 +114,31 @@ def test_graded_cells_get_nbgrader_metadata(tmp_path):
     notebook = build_notebook(_lesson(tmp_path, NEW.split("# %% [markdown] slideshow")[0]))
     solution, tests, answer = (cell.metadata.nbgrader for cell in notebook.cells[1:4])
     assert solution == {"grade_id": "ex1", "schema_version": 3, "locked": False, "solution": True, "grade": False}
-    assert tests == {"grade_id": "ex1_check", "schema_version": 3, "locked": True, "solution": False,
-                     "grade": True, "points": 2.0}
+    assert tests == {
+        "grade_id": "ex1_check",
+        "schema_version": 3,
+        "locked": True,
+        "solution": False,
+        "grade": True,
+        "points": 2.0,
+    }
     assert answer["solution"] and answer["grade"] and answer["points"] == 1.5
     assert notebook.cells[3].cell_type == "markdown" and notebook.cells[3].source == "Because."
     assert "nbgrader" not in notebook.cells[0].metadata
     assert [cell.id for cell in notebook.cells] == ["c000", "c001", "c002", "c003"]
 
 
-@pytest.mark.parametrize("text, complaint", [
-    ("# %% [solution] id=x\nx = 1\n", "old cell header"),
-    ('# %% tags=["solution"]\nx = 1\n', 'needs grade_id="..."'),
-    ('# %% tags=["solution"] grade_id="a"\nx = 1\n# %% tags=["tests"] grade_id="a"\nx\n', "duplicate grade_id"),
-    ('# %% tags=["tests"] grade_id="a" colour="red"\nx = 1\n', "unknown metadata"),
-    ('# %% [markdown] tags=["tests"] grade_id="a"\n# x\n', "is code"),
-    ("x = 1\n# %%\ny = 2\n", "text before the first"),
-])
+@pytest.mark.parametrize(
+    "text, complaint",
+    [
+        ("# %% [solution] id=x\nx = 1\n", "old cell header"),
+        ('# %% tags=["solution"]\nx = 1\n', 'needs grade_id="..."'),
+        ('# %% tags=["solution"] grade_id="a"\nx = 1\n# %% tags=["tests"] grade_id="a"\nx\n', "duplicate grade_id"),
+        ('# %% tags=["tests"] grade_id="a" colour="red"\nx = 1\n', "unknown metadata"),
+        ('# %% [markdown] tags=["tests"] grade_id="a"\n# x\n', "is code"),
+        ("x = 1\n# %%\ny = 2\n", "text before the first"),
+    ],
+)
 def test_source_mistakes_are_reported_with_their_line(tmp_path, text, complaint):
     with pytest.raises(ValueError, match=r"99-example\.py:\d+: .*" + complaint.replace("[", r"\[")):
         build_notebook(_lesson(tmp_path, text))

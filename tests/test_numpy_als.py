@@ -47,8 +47,9 @@ def test_plain_ridge_does_not_scale_the_penalty_with_counts(numpy_als, small):
     got = numpy_als.solve_factors(users[order], items[order], ratings[order], fixed, 80, lam=0.3, weighted=False)
     counts = np.maximum(np.bincount(users, minlength=80), 1)
     # lam / n_u in the weighted reference is plain lam.
-    want = np.vstack([reference_half_step(users, items, ratings, fixed, 80, lam=0.3 / n)[row]
-                      for row, n in enumerate(counts)])
+    want = np.vstack(
+        [reference_half_step(users, items, ratings, fixed, 80, lam=0.3 / n)[row] for row, n in enumerate(counts)]
+    )
     assert np.allclose(got, want)
 
 
@@ -61,14 +62,22 @@ def test_rows_without_ratings_get_zero_factors(numpy_als):
 def objective(numpy_als, users, items, ratings, user_f, item_f, lam):
     errors = numpy_als.predict(user_f, item_f, users, items) - ratings
     n_u, n_i = np.bincount(users, minlength=len(user_f)), np.bincount(items, minlength=len(item_f))
-    return (errors ** 2).sum() + lam * ((n_u * (user_f ** 2).sum(1)).sum() + (n_i * (item_f ** 2).sum(1)).sum())
+    return (errors**2).sum() + lam * ((n_u * (user_f**2).sum(1)).sum() + (n_i * (item_f**2).sum(1)).sum())
 
 
 def test_more_iterations_lower_the_objective_and_fit_the_data(numpy_als, small):
     users, items, ratings = small
-    values = [objective(numpy_als, users, items, ratings,
-                        *numpy_als.als_wr(users, items, ratings, 80, 100, rank=4, lam=0.1, iterations=n, seed=1),
-                        lam=0.1) for n in (1, 3, 10)]
+    values = [
+        objective(
+            numpy_als,
+            users,
+            items,
+            ratings,
+            *numpy_als.als_wr(users, items, ratings, 80, 100, rank=4, lam=0.1, iterations=n, seed=1),
+            lam=0.1,
+        )
+        for n in (1, 3, 10)
+    ]
     assert values[0] > values[1] > values[2]
     user_f, item_f = numpy_als.als_wr(users, items, ratings, 80, 100, rank=4, lam=0.1, iterations=10, seed=1)
     train_rmse = np.sqrt(np.mean((numpy_als.predict(user_f, item_f, users, items) - ratings) ** 2))

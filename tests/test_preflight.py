@@ -1,4 +1,3 @@
-import os
 import stat
 
 import pytest
@@ -6,13 +5,16 @@ import pytest
 from paper2prod import preflight
 
 
-@pytest.mark.parametrize("text, major", [
-    ('openjdk version "17.0.15" 2025-04-15', 17),
-    ('java version "1.8.0_292"', 8),
-    ('openjdk version "21" 2023-09-19', 21),
-    ('openjdk 11.0.2 2019-01-15', 11),
-    ("garbage", None),
-])
+@pytest.mark.parametrize(
+    "text, major",
+    [
+        ('openjdk version "17.0.15" 2025-04-15', 17),
+        ('java version "1.8.0_292"', 8),
+        ('openjdk version "21" 2023-09-19', 21),
+        ("openjdk 11.0.2 2019-01-15", 11),
+        ("garbage", None),
+    ],
+)
 def test_parse_java_major(text, major):
     assert preflight.parse_java_major(text) == major
 

@@ -1,24 +1,41 @@
 """paper2prod.profile: finding films by title and turning a profile into rating rows."""
+
 import pandas as pd
 import pytest
 
 from paper2prod import data, profile
 
-CATALOGUE = pd.DataFrame({
-    "movieId": [1, 2, 3, 4, 5, 6, 7, 8],
-    "title": ["Toy Story (1995)", "Toy Story 2 (1999)", "Lion King, The (1994)",
-              "Beauty and the Beast (1991)", "Beauty and the Beast (2017)",
-              "Spirited Away (Sen to Chihiro no kamikakushi) (2001)", "WALL·E (2008)",
-              "Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)"],
-    "genres": ["Animation"] * 8,
-})
+CATALOGUE = pd.DataFrame(
+    {
+        "movieId": [1, 2, 3, 4, 5, 6, 7, 8],
+        "title": [
+            "Toy Story (1995)",
+            "Toy Story 2 (1999)",
+            "Lion King, The (1994)",
+            "Beauty and the Beast (1991)",
+            "Beauty and the Beast (2017)",
+            "Spirited Away (Sen to Chihiro no kamikakushi) (2001)",
+            "WALL·E (2008)",
+            "Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)",
+        ],
+        "genres": ["Animation"] * 8,
+    }
+)
 
 
 def test_titles_match_as_people_type_them():
-    for typed, movie_id in [("toy story", 1), ("TOY STORY (1995)", 1), ("The Lion King", 3),
-                            ("Lion King, The", 3), ("Sen to Chihiro no Kamikakushi", 6),
-                            ("Spirited Away", 6), ("WALL-E", 7), ("wall·e", 7),
-                            ("Le Fabuleux destin d'Amelie Poulain", 8), ("Amélie", 8)]:
+    for typed, movie_id in [
+        ("toy story", 1),
+        ("TOY STORY (1995)", 1),
+        ("The Lion King", 3),
+        ("Lion King, The", 3),
+        ("Sen to Chihiro no Kamikakushi", 6),
+        ("Spirited Away", 6),
+        ("WALL-E", 7),
+        ("wall·e", 7),
+        ("Le Fabuleux destin d'Amelie Poulain", 8),
+        ("Amélie", 8),
+    ]:
         found = profile.matches(CATALOGUE, typed)
         assert found["movieId"].tolist() == [movie_id], typed
 
@@ -45,8 +62,17 @@ def test_resolve_keeps_order_and_types():
 
 def test_resolve_reports_every_problem_at_once():
     with pytest.raises(profile.ProfileError) as raised:
-        profile.resolve(CATALOGUE, {"Toy Stroy": 5, "Beauty and the Beast": 4, "Toy Story 2": 6,
-                                    "toy story": 3, "Toy Story (1995)": 4, "zzzz qqqq": 1})
+        profile.resolve(
+            CATALOGUE,
+            {
+                "Toy Stroy": 5,
+                "Beauty and the Beast": 4,
+                "Toy Story 2": 6,
+                "toy story": 3,
+                "Toy Story (1995)": 4,
+                "zzzz qqqq": 1,
+            },
+        )
     message = str(raised.value)
     assert message.startswith("5 problem(s)")
     assert "'Toy Stroy': no film with this title. Did you mean: Toy Story (1995)" in message

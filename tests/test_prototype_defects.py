@@ -6,6 +6,7 @@ The production implementation is the model answer of Exercise 3, executed from t
 notebook's cells (by grade_id), so these tests follow the notebook as it is. The instructor guide,
 docs/lessons/02-prototype-to-production-code.md, describes every defect.
 """
+
 from types import SimpleNamespace
 
 import nbformat
@@ -52,6 +53,7 @@ def frame(users, films, ratings):
 
 # ---------------------------------------------------------------- one check per planted defect
 
+
 def noncontiguous_ids(mf):
     """1. Film ids are labels: 10 and 5000 are two films (the prototype clamps ids into 1..n_films)."""
     ratings = frame([1, 1, 2, 2, 3, 3], [10, 5000] * 3, [5, 1, 4, 1, 5, 2])
@@ -97,8 +99,14 @@ def shared_global_state(mf):
     assert np.array_equal(first.predict([1, 2], [1, 2]), before)
 
 
-DEFECTS = [noncontiguous_ids, unscaled_regulariser, user_without_ratings, unseen_user_or_film, irreproducible,
-           shared_global_state]
+DEFECTS = [
+    noncontiguous_ids,
+    unscaled_regulariser,
+    user_without_ratings,
+    unseen_user_or_film,
+    irreproducible,
+    shared_global_state,
+]
 
 
 @pytest.mark.parametrize("check", DEFECTS, ids=lambda check: check.__name__)
@@ -121,8 +129,10 @@ def test_prototype_reads_a_hard_coded_path(prototype):
 
 # ---------------------------------------------------------------- the defects planted into a correct version
 
-@pytest.mark.parametrize("number, check", list(enumerate(DEFECTS, start=1)),
-                         ids=lambda value: getattr(value, "__name__", str(value)))
+
+@pytest.mark.parametrize(
+    "number, check", list(enumerate(DEFECTS, start=1)), ids=lambda value: getattr(value, "__name__", str(value))
+)
 def test_each_planted_variant_of_the_solution_has_its_defect(number, check, production):
     """paper2prod.testkit.planted_variants, which count_caught uses before hand-in."""
     from paper2prod.testkit import planted_variants
@@ -141,6 +151,7 @@ def test_the_model_answer_suite_catches_all_five_planted_into_the_solution(produ
 
 # ---------------------------------------------------------------- the defects on the real data
 
+
 @pytest.mark.slow
 def test_on_ml_latest_small_the_prototype_merges_films_the_solution_keeps_apart(prototype, production):
     """Exercise 1's silent failure: The Dark Knight (58559) and Inception (79132) become one film."""
@@ -158,10 +169,16 @@ def test_on_ml_latest_small_the_prototype_merges_films_the_solution_keeps_apart(
 
 # ---------------------------------------------------------------- the model answers stay hidden
 
+
 def test_the_student_release_holds_no_reference_implementation():
     text = (LESSONS / LESSON / f"{LESSON}.ipynb").read_text()
-    for secret in ("class _Reference", "_check_catches(", "gram[row[first]] += np.add.reduceat",
-                   "rng = np.random.default_rng(seed)", "def test_films_with_large_ids_stay_apart"):
+    for secret in (
+        "class _Reference",
+        "_check_catches(",
+        "gram[row[first]] += np.add.reduceat",
+        "rng = np.random.default_rng(seed)",
+        "def test_films_with_large_ids_stay_apart",
+    ):
         assert secret not in text, f"the student release leaks {secret!r}"
 
 

@@ -1,4 +1,5 @@
 """Ranking metrics, on cases small enough to compute by hand."""
+
 import math
 
 import numpy as np
@@ -66,8 +67,7 @@ def test_frames_are_accepted_and_sorted_by_rank():
     assert as_lists(recs) == {1: [10, 11, 12]}
     held_out = pd.DataFrame({"userId": [1, 1], "movieId": [12, 40]})
     assert as_sets(held_out) == {1: {12, 40}}
-    assert ndcg_at_k(recs, held_out, k=3) == pytest.approx(
-        ndcg_at_k({1: [10, 11, 12]}, {1: {12, 40}}, k=3))
+    assert ndcg_at_k(recs, held_out, k=3) == pytest.approx(ndcg_at_k({1: [10, 11, 12]}, {1: {12, 40}}, k=3))
     by_score = pd.DataFrame({"userId": [1, 1], "movieId": [5, 6], "score": [0.1, 0.9]})
     assert as_lists(by_score, order="score", ascending=False) == {1: [6, 5]}
 

@@ -1,11 +1,15 @@
 """The student release is generated, never edited: lessons/ and solutions/ must match
 what the tools produce from authoring/ right now."""
+
 from tools.notebooks import AUTHORING, LESSONS, assignments, fresh_release, rendered, target_for, tree_differences
 
 
 def test_solutions_match_their_sources():
-    stale = [s.name for s in sorted(AUTHORING.glob("[0-9][0-9]-*.py"))
-             if not target_for(s).exists() or target_for(s).read_text() != rendered(s)]
+    stale = [
+        s.name
+        for s in sorted(AUTHORING.glob("[0-9][0-9]-*.py"))
+        if not target_for(s).exists() or target_for(s).read_text() != rendered(s)
+    ]
     assert not stale, f"solutions/ is out of date for {stale}: run `make release` and commit"
 
 

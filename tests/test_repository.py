@@ -1,5 +1,6 @@
 """The repository describes itself truthfully: `make help` lists every target, and no document or
 module cites a file that is not there."""
+
 from __future__ import annotations
 
 import re
@@ -13,10 +14,15 @@ DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), *sorted
 def test_make_help_lists_every_target():
     makefile = (ROOT / "Makefile").read_text()
     targets = {m for m in re.findall(r"^([a-zA-Z][\w-]*):(?!=)", makefile, flags=re.MULTILINE)}
-    targets -= {name for name in targets if re.search(rf"^{name}: \w+ *[:?]?=", makefile, flags=re.MULTILINE)
-                and not re.search(rf"^{name}:.*##", makefile, flags=re.MULTILINE)}  # target-specific variables
-    shown = subprocess.run(["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout
+    targets -= {
+        name
+        for name in targets
+        if re.search(rf"^{name}: \w+ *[:?]?=", makefile, flags=re.MULTILINE)
+        and not re.search(rf"^{name}:.*##", makefile, flags=re.MULTILINE)
+    }  # target-specific variables
+    shown = subprocess.run(
+        ["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     listed = set(re.findall(r"^make (\S+)", shown, flags=re.MULTILINE))
     assert targets <= listed, f"targets without a `## description`: {sorted(targets - listed)}"
 
@@ -33,7 +39,13 @@ def test_documents_link_only_to_files_that_exist():
 
 def test_nothing_cites_a_design_file_outside_the_repository():
     assert (ROOT / "docs" / "design.md").is_file()
-    citing = [str(p.relative_to(ROOT)) for folder in ("paper2prod", "tools", "tests", "docs", "authoring")
-              for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".md") and p.is_file()
-              and "DESIGN.md" in p.read_text() and p.name != "test_repository.py"]
+    citing = [
+        str(p.relative_to(ROOT))
+        for folder in ("paper2prod", "tools", "tests", "docs", "authoring")
+        for p in (ROOT / folder).rglob("*")
+        if p.suffix in (".py", ".md")
+        and p.is_file()
+        and "DESIGN.md" in p.read_text()
+        and p.name != "test_repository.py"
+    ]
     assert not citing, f"cite DESIGN.md, which is not in the repository (use docs/design.md): {citing}"

@@ -1,4 +1,5 @@
 """`make grade LESSON=NN`: a self-paced learner's grade and feedback, without the hidden tests' code."""
+
 import shutil
 from pathlib import Path
 
@@ -14,11 +15,11 @@ LESSON = "00-setup"
 # their own words on exercise 2, and has not done exercise 3 yet.
 MY_ANSWERS = {
     "ex1_counts": "n_ratings = int(ratings.count())\n"
-                  "n_users = int(ratings.select('userId').distinct().count())\n"
-                  "n_films = int(ratings.select('movieId').distinct().count()) - 1  # off by one",
+    "n_users = int(ratings.select('userId').distinct().count())\n"
+    "n_films = int(ratings.select('movieId').distinct().count()) - 1  # off by one",
     "ex2_histogram": "def rating_histogram(frame):\n"
-                     "    table = frame.groupBy('rating').count().toPandas().sort_values('rating')\n"
-                     "    return table.set_index('rating')['count']",
+    "    table = frame.groupBy('rating').count().toPandas().sort_values('rating')\n"
+    "    return table.set_index('rating')['count']",
 }
 HIDDEN_MESSAGE = "n_films should count distinct movieId values"
 
@@ -58,8 +59,9 @@ def test_self_grade_prints_points_and_writes_feedback_without_hidden_code(tmp_pa
     assert HIDDEN_MESSAGE in text, "the feedback must say what the hidden check found"
     shown = {" ".join(line.split()) for line in text.splitlines()}
     mine_lines = {" ".join(line.split()) for line in "\n".join(MY_ANSWERS.values()).splitlines()}
-    leaked = [f"{where}: {line}" for line, where in answer_lines(LESSON).items()
-              if line in shown and line not in mine_lines]
+    leaked = [
+        f"{where}: {line}" for line, where in answer_lines(LESSON).items() if line in shown and line not in mine_lines
+    ]
     assert not leaked, "the feedback shows hidden tests or solutions:\n" + "\n".join(leaked)
 
     assert mine.read_bytes() == before, "grading must not touch the learner's notebook"
@@ -82,11 +84,19 @@ def test_feedback_scrubbing_keeps_messages_and_drops_hidden_code():
     from paper2prod.autograde import scrub_notebook
 
     notebook = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("expect(x > 0, 'x should be positive')\n### BEGIN HIDDEN TESTS\n"
-                                     "assert x == 42, 'x should be the answer'\n### END HIDDEN TESTS")
+    cell = nbformat.v4.new_code_cell(
+        "expect(x > 0, 'x should be positive')\n### BEGIN HIDDEN TESTS\n"
+        "assert x == 42, 'x should be the answer'\n### END HIDDEN TESTS"
+    )
     cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "grade_id": "t"}
-    cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="x should be the answer",
-                                           traceback=["----> 3 assert x == 42, 'x should be the answer'"])]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "error",
+            ename="AssertionError",
+            evalue="x should be the answer",
+            traceback=["----> 3 assert x == 42, 'x should be the answer'"],
+        )
+    ]
     notebook.cells.append(cell)
     scrub_notebook(notebook)
     assert "x == 42" not in cell.source and "x should be positive" in cell.source

@@ -4,6 +4,7 @@ The job runs the way a scheduler runs it where that matters (a new process, `pyt
 `spark-submit`, judged by exit code, log and output folder); everything else calls `main` in this
 process with one shared Spark session, which keeps the bad-input tests to a few seconds each.
 """
+
 import ast
 import json
 import logging
@@ -15,11 +16,11 @@ from dataclasses import replace
 import nbformat
 import pandas as pd
 import pytest
+from shipping_reference import NOTEBOOK, reference_job
 
 from paper2prod import shipping
 from paper2prod.decision import Decision
 from paper2prod.synthetic import make_ratings
-from shipping_reference import NOTEBOOK, reference_job
 
 REFERENCE_DECISION = NOTEBOOK.parent / shipping.REFERENCE_DECISION
 LESSON_06 = NOTEBOOK.parents[1] / "06-done-is-done" / "06-done-is-done.ipynb"
@@ -56,14 +57,27 @@ def world(tmp_path_factory, job, spark):
 
 
 def arguments(folder, input_name, version, output="out"):
-    return ["--input", str(folder / input_name), "--output", str(folder / output), "--model-version", version,
-            "--decision", str(folder / "decision.json")]
+    return [
+        "--input",
+        str(folder / input_name),
+        "--output",
+        str(folder / output),
+        "--model-version",
+        version,
+        "--decision",
+        str(folder / "decision.json"),
+    ]
 
 
 def run(job_file, *args):
     """`python nightly_recs.py ARGS` as a scheduler would run it (no Spark is needed for early exits)."""
-    return subprocess.run([sys.executable, str(job_file), *args], capture_output=True, text=True, timeout=600,
-                          env=shipping.job_environment())
+    return subprocess.run(
+        [sys.executable, str(job_file), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=shipping.job_environment(),
+    )
 
 
 def test_usage_errors_exit_with_2(job_file, tmp_path):
@@ -74,8 +88,16 @@ def test_usage_errors_exit_with_2(job_file, tmp_path):
 
 
 def test_missing_input_and_existing_version_exit_early(job_file, tmp_path):
-    args = ["--input", str(tmp_path / "none.csv"), "--output", str(tmp_path), "--model-version", "v",
-            "--decision", str(REFERENCE_DECISION)]
+    args = [
+        "--input",
+        str(tmp_path / "none.csv"),
+        "--output",
+        str(tmp_path),
+        "--model-version",
+        "v",
+        "--decision",
+        str(REFERENCE_DECISION),
+    ]
     missing = run(job_file, *args)
     assert missing.returncode == 3
     assert "ERROR nightly_recs: input" in missing.stderr and "does not exist" in missing.stderr
@@ -115,18 +137,19 @@ def bad_files(ratings):
     lines = good.splitlines()
     return {
         "wrong column": (ratings.rename(columns={"rating": "stars"}).to_csv(index=False), 3, "lacks column"),
-        "every line malformed": ("\n".join([lines[0]] + [line.replace(",", ";") for line in lines[1:]]), 3,
-                                 "break the data contract"),
+        "every line malformed": (
+            "\n".join([lines[0]] + [line.replace(",", ";") for line in lines[1:]]),
+            3,
+            "break the data contract",
+        ),
         "no rows": (lines[0] + "\n", 3, "holds no ratings"),
         "duplicated batch": ("\n".join(lines + lines[1:]), 3, "unique pairs"),
-        "0-10 scale": (ratings.assign(rating=(ratings["rating"] * 2).round()).to_csv(index=False), 3,
-                       "rating range"),
+        "0-10 scale": (ratings.assign(rating=(ratings["rating"] * 2).round()).to_csv(index=False), 3, "rating range"),
     }
 
 
 @pytest.mark.spark
-@pytest.mark.parametrize("case", ["wrong column", "every line malformed", "no rows", "duplicated batch",
-                                  "0-10 scale"])
+@pytest.mark.parametrize("case", ["wrong column", "every line malformed", "no rows", "duplicated batch", "0-10 scale"])
 def test_bad_input_stops_with_one_line_and_changes_nothing(case, world, job, spark, capsys):
     folder, ratings = world
     content, expected, phrase = bad_files(ratings)[case]
@@ -170,12 +193,19 @@ def test_a_worse_challenger_is_refused_and_rollback_is_one_command(world, job, j
     assert promotion["promoted"] is False and "beyond the interval" in promotion["reason"], promotion
     assert "not promoted, v1 keeps serving" in log_text
     assert shipping.serving_version(folder / "out") == "v1"
-    back = subprocess.run([sys.executable, str(job_file.with_name("serving.py")), "--output", str(folder / "out"),
-                           "rollback", "worse"], capture_output=True, text=True, env=shipping.job_environment())
+    back = subprocess.run(
+        [sys.executable, str(job_file.with_name("serving.py")), "--output", str(folder / "out"), "rollback", "worse"],
+        capture_output=True,
+        text=True,
+        env=shipping.job_environment(),
+    )
     assert back.returncode == 0 and shipping.serving_version(folder / "out") == "worse"
-    missing = subprocess.run([sys.executable, str(job_file.with_name("serving.py")), "--output",
-                              str(folder / "out"), "rollback", "v9"], capture_output=True, text=True,
-                             env=shipping.job_environment())
+    missing = subprocess.run(
+        [sys.executable, str(job_file.with_name("serving.py")), "--output", str(folder / "out"), "rollback", "v9"],
+        capture_output=True,
+        text=True,
+        env=shipping.job_environment(),
+    )
     assert missing.returncode == 3 and "v9" in missing.stderr
     assert {p.name for p in (folder / "out").iterdir()} >= {"v1", "worse"}, "rollback deletes nothing"
 
@@ -197,16 +227,21 @@ def test_lost_cluster_is_a_failure_with_a_traceback(world, job):
 @pytest.mark.spark
 def test_spark_submit_is_quiet_and_writes_a_complete_version(job_file, world, tmp_path):
     folder, _ = world
-    done = shipping.submit(job_file, arguments(folder, "ratings.csv", "submitted", output=str(tmp_path)),
-                           master="local[2]", log_file=tmp_path / "job.log")
+    done = shipping.submit(
+        job_file,
+        arguments(folder, "ratings.csv", "submitted", output=str(tmp_path)),
+        master="local[2]",
+        log_file=tmp_path / "job.log",
+    )
     assert done.returncode == 0, shipping.job_log(done)[-3000:]
     lines = shipping.job_log(done).splitlines()
     # Before the job's first line at most the JVM's own notice ("WARNING: Using incubator modules"), which
     # Java prints before any logging is set up; no Spark INFO/WARN lines anywhere.
     first = next((i for i, line in enumerate(lines) if "nightly_recs" in line), len(lines))
     spark_lines = [line for line in lines if (" INFO " in line or " WARN " in line) and "nightly_recs" not in line]
-    assert first <= 1 and not spark_lines, "the job's own log comes first, without Spark's start-up lines:\n" + \
-        "\n".join(lines[:10])
+    assert first <= 1 and not spark_lines, (
+        "the job's own log comes first, without Spark's start-up lines:\n" + "\n".join(lines[:10])
+    )
     assert (tmp_path / "submitted" / "run.json").is_file()
     assert "--driver-java-options" in done.command_line
 
@@ -214,9 +249,13 @@ def test_spark_submit_is_quiet_and_writes_a_complete_version(job_file, world, tm
 def test_reference_decision_is_lesson_06s_solution():
     """The reference decision released with 07 must say what lesson 06's solution decides."""
     reference = Decision.load(REFERENCE_DECISION)
-    calls = [node for cell in nbformat.read(LESSON_06, as_version=4).cells if cell.cell_type == "code"
-             and "Decision(" in cell.source for node in ast.walk(ast.parse(_python_only(cell.source)))
-             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Decision"]
+    calls = [
+        node
+        for cell in nbformat.read(LESSON_06, as_version=4).cells
+        if cell.cell_type == "code" and "Decision(" in cell.source
+        for node in ast.walk(ast.parse(_python_only(cell.source)))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Decision"
+    ]
     if not calls:
         pytest.skip("lesson 06's solution does not write a Decision yet")
     literal = {}
@@ -225,16 +264,22 @@ def test_reference_decision_is_lesson_06s_solution():
             literal[keyword.arg] = ast.literal_eval(keyword.value)
         except ValueError:
             pass  # computed in the notebook (a chosen rank, say): checked by running lesson 06
-    differ = {name: (value, getattr(reference, name)) for name, value in literal.items()
-              if name != "source" and getattr(reference, name) != value}
+    differ = {
+        name: (value, getattr(reference, name))
+        for name, value in literal.items()
+        if name != "source" and getattr(reference, name) != value
+    }
     assert not differ, f"the reference decision drifted from lesson 06's solution: {differ}"
     # The computed settings (rank, signal, alpha) are compared with what a run of 06's solution wrote,
     # when one ran in this checkout (nbval and `make bench` run it).
     written = LESSON_06.parent / "decision.json"
     if written.is_file():
         ran = Decision.load(written)
-        differ = {name: (getattr(ran, name), getattr(reference, name)) for name in vars(reference)
-                  if name != "source" and getattr(ran, name) != getattr(reference, name)}
+        differ = {
+            name: (getattr(ran, name), getattr(reference, name))
+            for name in vars(reference)
+            if name != "source" and getattr(ran, name) != getattr(reference, name)
+        }
         assert not differ, f"lesson 06's solution decided otherwise than the reference decision: {differ}"
 
 

@@ -7,6 +7,7 @@ The browser test builds every deck with the same command a host types
 slides/build/screenshots/. It skips, saying why, when Chromium or npm is missing; in CI (or with
 `--require browser`) that skip is a failure instead (conftest.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -60,7 +61,9 @@ def _deck(tmp_path: Path, text: str) -> Path:
 
 
 def test_source_format_sets_slideshow_metadata(tmp_path):
-    source = _deck(tmp_path, """
+    source = _deck(
+        tmp_path,
+        """
         # %% [markdown] slideshow={"slide_type": "slide"}
         # # Lesson 99 — An example
         # %% slideshow={"slide_type": "skip"}
@@ -75,7 +78,8 @@ def test_source_format_sets_slideshow_metadata(tmp_path):
         # ## More
         # %% [markdown] slideshow={"slide_type": "notes"}
         # Say this.
-        """)
+        """,
+    )
     notebook = slides.build_deck_notebook(source)
     types = [cell.metadata.slideshow.slide_type for cell in notebook.cells]
     assert types == ["slide", "skip", "slide", "-", "fragment", "subslide", "notes"]
@@ -86,16 +90,26 @@ def test_source_format_sets_slideshow_metadata(tmp_path):
     assert notebook.metadata.rise["width"] == slides.WIDTH
 
 
-@pytest.mark.parametrize("text, complaint", [
-    ("# %% [markdown]\n# # Title\n", "must start a slide"),
-    ('# %% [markdown] slideshow={"slide_type": "slide"}\n# # T\n# %% slideshow={"slide_type": "page"}\nx = 1\n',
-     "is not one of"),
-    ('# %% [markdown] slideshow={"slide_type": "slide"} tags=["hide-input"]\n# # T\n', "only code cells can be hidden"),
-    ('# %% [markdown] slideshow={"slide_type": "slide"}\n# # T\n# %% tags=["solution"] grade_id="x"\nx = 1\n',
-     "only code and [markdown]"),
-    ('# %% [markdown] slideshow={"slide_type": "slide"} colour="red"\n# # T\n', "unknown attribute"),
-    ("# %% [markdown] slide_type=slide\n# # T\n", "old cell header"),
-])
+@pytest.mark.parametrize(
+    "text, complaint",
+    [
+        ("# %% [markdown]\n# # Title\n", "must start a slide"),
+        (
+            '# %% [markdown] slideshow={"slide_type": "slide"}\n# # T\n# %% slideshow={"slide_type": "page"}\nx = 1\n',
+            "is not one of",
+        ),
+        (
+            '# %% [markdown] slideshow={"slide_type": "slide"} tags=["hide-input"]\n# # T\n',
+            "only code cells can be hidden",
+        ),
+        (
+            '# %% [markdown] slideshow={"slide_type": "slide"}\n# # T\n# %% tags=["solution"] grade_id="x"\nx = 1\n',
+            "only code and [markdown]",
+        ),
+        ('# %% [markdown] slideshow={"slide_type": "slide"} colour="red"\n# # T\n', "unknown attribute"),
+        ("# %% [markdown] slide_type=slide\n# # T\n", "old cell header"),
+    ],
+)
 def test_source_mistakes_are_reported_with_their_line(tmp_path, text, complaint):
     with pytest.raises(ValueError, match=r"99-example\.py:\d+: .*" + re.escape(complaint)):
         slides.build_deck_notebook(_deck(tmp_path, text))
@@ -106,29 +120,35 @@ def test_browser_events_become_problems():
         {"event": "console", "type": "error", "text": "boom", "url": "file:///deck.html"},
         {"event": "console", "type": "log", "text": "fine", "url": "file:///deck.html"},
         {"event": "pageerror", "text": "TypeError: x"},
-        {"event": "console", "type": "error", "text": "Failed to load resource: net::ERR_FILE_NOT_FOUND",
-         "url": "file:///x.js"},
+        {
+            "event": "console",
+            "type": "error",
+            "text": "Failed to load resource: net::ERR_FILE_NOT_FOUND",
+            "url": "file:///x.js",
+        },
         {"event": "request", "url": "https://cdn.example/reveal.js"},
         {"event": "requestfailed", "url": "https://cdn.example/reveal.js", "failure": "net::ERR_BLOCKED_BY_CLIENT"},
         {"event": "request", "url": "file:///deck/reveal.js"},
         {"event": "request", "url": "data:image/png;base64,xx"},
     ]
     errors, external = slides.event_problems(events)
-    assert errors == ["console.error: boom", "uncaught: TypeError: x",
-                      "network: Failed to load resource file:///x.js"]
+    assert errors == ["console.error: boom", "uncaught: TypeError: x", "network: Failed to load resource file:///x.js"]
     assert external == ["https://cdn.example/reveal.js"]
 
 
-@pytest.mark.parametrize("html, fetches", [
-    ('<script src="https://unpkg.com/reveal.js@4.0.2/dist/reveal.js"></script>', True),
-    ('<link rel="stylesheet" href="https://cdn.example/theme.css">', True),
-    ("import mermaid from 'https://cdn.example/mermaid.esm.min.mjs';", True),
-    ("@import url('https://fonts.example/css?family=Lato');", True),
-    ('<img alt="plot" src="https://example.org/plot.png">', True),
-    ('<a href="https://grouplens.org/datasets/movielens/">MovieLens</a>', False),  # a link, not a load
-    ('<img alt="plot" src="data:image/png;base64,iVBORw0KGgo=">', False),
-    ('<script src="reveal.js/dist/reveal.js"></script>', False),
-])
+@pytest.mark.parametrize(
+    "html, fetches",
+    [
+        ('<script src="https://unpkg.com/reveal.js@4.0.2/dist/reveal.js"></script>', True),
+        ('<link rel="stylesheet" href="https://cdn.example/theme.css">', True),
+        ("import mermaid from 'https://cdn.example/mermaid.esm.min.mjs';", True),
+        ("@import url('https://fonts.example/css?family=Lato');", True),
+        ('<img alt="plot" src="https://example.org/plot.png">', True),
+        ('<a href="https://grouplens.org/datasets/movielens/">MovieLens</a>', False),  # a link, not a load
+        ('<img alt="plot" src="data:image/png;base64,iVBORw0KGgo=">', False),
+        ('<script src="reveal.js/dist/reveal.js"></script>', False),
+    ],
+)
 def test_remote_loads_are_told_apart_from_links(html, fetches):
     assert bool(slides.REMOTE_LOAD.search(html)) is fetches
 
@@ -157,8 +177,7 @@ def deck_reports():
         _unavailable("Chromium is not installed; on Debian or Ubuntu: apt-get install -y chromium")
     if not slides._assets_current() and shutil.which("npm") is None:
         _unavailable("reveal.js is not installed and npm is missing; install npm, then `npm ci --prefix slides`")
-    built = subprocess.run([sys.executable, "-m", "tools.slides", "build"], cwd=ROOT,
-                           capture_output=True, text=True)
+    built = subprocess.run([sys.executable, "-m", "tools.slides", "build"], cwd=ROOT, capture_output=True, text=True)
     assert built.returncode == 0, f"`python -m tools.slides build` failed:\n{built.stdout}\n{built.stderr[-4000:]}"
     return {report.name: report for report in slides.check()}
 

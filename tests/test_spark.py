@@ -1,4 +1,5 @@
 """The Spark session helper, in a subprocess so each test gets a fresh JVM."""
+
 import subprocess
 import sys
 import textwrap
@@ -11,14 +12,20 @@ pytestmark = pytest.mark.spark
 def run(code, **env):
     import os
 
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done
 
 
 def test_session_is_small_quiet_and_checkpointed():
-    done = run("""
+    done = run(
+        """
         from paper2prod.spark import get_spark
         spark = get_spark("t")
         conf = spark.sparkContext.getConf()
@@ -30,7 +37,11 @@ def test_session_is_small_quiet_and_checkpointed():
         assert spark.sparkContext.getCheckpointDir()
         assert spark.sparkContext.master == "local[1]"
         print(spark.range(10).count())
-        """, PAPER2PROD_TEST="1", PAPER2PROD_DRIVER_MEMORY="1g", PAPER2PROD_SPARK_MASTER="local[1]")
+        """,
+        PAPER2PROD_TEST="1",
+        PAPER2PROD_DRIVER_MEMORY="1g",
+        PAPER2PROD_SPARK_MASTER="local[1]",
+    )
     assert done.stdout.strip() == "10"
     assert "incubator" not in done.stderr and "WARN" not in done.stderr, "JVM noise should go to the log"
 
@@ -38,9 +49,13 @@ def test_session_is_small_quiet_and_checkpointed():
 def test_missing_java_gives_advice_not_a_py4j_trace():
     import os
 
-    done = subprocess.run([sys.executable, "-c", "from paper2prod.spark import get_spark; get_spark()"],
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "JAVA_HOME": "/nonexistent", "PATH": os.path.dirname(sys.executable)})
+    done = subprocess.run(
+        [sys.executable, "-c", "from paper2prod.spark import get_spark; get_spark()"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "JAVA_HOME": "/nonexistent", "PATH": os.path.dirname(sys.executable)},
+    )
     assert done.returncode != 0
     assert "PreflightError: Java was not found" in done.stderr and "py4j" not in done.stderr.lower()
 

@@ -5,6 +5,7 @@ Every test starts its own cluster in a temporary state folder, so it never touch
 person or a notebook started. When a cluster cannot start on this machine (no Java, a sandbox that
 forbids listening sockets, far too slow), the tests skip with the reason instead of failing.
 """
+
 import re
 import subprocess
 import sys
@@ -12,13 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
-
-from paper2prod import shipping
-from paper2prod.synthetic import make_ratings
-from paper2prod.decision import Decision
 from shipping_reference import reference_job
+
 from paper2prod import cluster as spark_cluster
+from paper2prod import shipping
+from paper2prod.decision import Decision
 from paper2prod.processes import alive
+from paper2prod.synthetic import make_ratings
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.cluster  # required in CI: a skip fails there (conftest.py)
@@ -32,8 +33,9 @@ def start_or_skip(state_dir):
 
 
 def cli(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "paper2prod.cluster", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "paper2prod.cluster", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def gone(pid):
@@ -52,8 +54,9 @@ def assert_nothing_left(state_dir, pids):
 def test_console_script_is_installed():
     script = Path(sys.executable).with_name("paper2prod-cluster")
     assert script.is_file(), "pip install -e . installs the paper2prod-cluster command"
-    done = subprocess.run([str(script), "status", "--state-dir", "/nonexistent/cluster"], capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [str(script), "status", "--state-dir", "/nonexistent/cluster"], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 1 and "not running" in done.stdout
 
 
@@ -106,14 +109,22 @@ def test_job_on_the_cluster_gives_the_same_recommendations_as_local_mode(tmp_pat
     ratings = tmp_path / "ratings.csv"
     make_ratings(3000, seed=5).to_csv(ratings, index=False)
     Decision(rank=6, min_ratings=5).save(tmp_path / "decision.json")  # lesson 07's job ships a decision file
-    arguments = ["--input", str(ratings), "--output", str(tmp_path / "recs"), "--decision",
-                 str(tmp_path / "decision.json"), "--model-version"]
+    arguments = [
+        "--input",
+        str(ratings),
+        "--output",
+        str(tmp_path / "recs"),
+        "--decision",
+        str(tmp_path / "decision.json"),
+        "--model-version",
+    ]
 
     cluster = start_or_skip(tmp_path / "cluster")
     try:
         # Only the master URL changes: PAPER2PROD_SPARK_MASTER, which the job reads.
-        on_cluster = shipping.submit(job, arguments + ["cluster"], master=cluster.master_url,
-                                     log_file=tmp_path / "cluster.log")
+        on_cluster = shipping.submit(
+            job, arguments + ["cluster"], master=cluster.master_url, log_file=tmp_path / "cluster.log"
+        )
         seen_by_master = spark_cluster.master_json(cluster.web_ui) or {}
     finally:
         spark_cluster.stop(cluster.state_dir)
@@ -134,6 +145,7 @@ def test_job_on_the_cluster_gives_the_same_recommendations_as_local_mode(tmp_pat
     by_cluster = shipping.read_recommendations(tmp_path / "recs" / "cluster" / "recommendations")
     by_local = shipping.read_recommendations(tmp_path / "recs" / "local" / "recommendations")
     assert len(by_local) > 0
-    assert by_cluster[["userId", "rank", "movieId"]].equals(by_local[["userId", "rank", "movieId"]]), \
+    assert by_cluster[["userId", "rank", "movieId"]].equals(by_local[["userId", "rank", "movieId"]]), (
         "same data and seed should give the same top-N on the cluster as in local mode"
+    )
     assert (by_cluster["score"] - by_local["score"]).abs().max() < 1e-6

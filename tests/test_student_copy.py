@@ -1,4 +1,5 @@
 """The repository a class publishes (`make student-copy`) holds no answer, and works on its own."""
+
 import os
 import subprocess
 import sys
@@ -11,11 +12,25 @@ from tools import student_copy
 from tools.answers import answer_lines, hits
 from tools.notebooks import assignments
 
-INSTRUCTOR_ONLY = ("solutions/", "authoring/", "docs/lessons/", "docs/instructor-guide.md", "docs/workshop-guide.md",
-                   "docs/authoring.md", "docs/slides.md", "slides/", "tests/wrong_answers/",
-                   "tests/test_prototype_defects.py", "tests/test_grading.py", "tests/test_instructor_workflow.py",
-                   "tests/shipping_reference.py", "tools/grading.py", "tools/notebooks.py", "tools/answers.py",
-                   "tools/student_copy.py")
+INSTRUCTOR_ONLY = (
+    "solutions/",
+    "authoring/",
+    "docs/lessons/",
+    "docs/instructor-guide.md",
+    "docs/workshop-guide.md",
+    "docs/authoring.md",
+    "docs/slides.md",
+    "slides/",
+    "tests/wrong_answers/",
+    "tests/test_prototype_defects.py",
+    "tests/test_grading.py",
+    "tests/test_instructor_workflow.py",
+    "tests/shipping_reference.py",
+    "tools/grading.py",
+    "tools/notebooks.py",
+    "tools/answers.py",
+    "tools/student_copy.py",
+)
 RELEASE_POINTS = [name[:2] for name in assignments()] + ["all"]
 
 
@@ -51,8 +66,9 @@ def test_student_copy_holds_no_answer(upto, answers, tmp_path):
         if upto == "all" and path.relative_to(tmp_path).parts[0] == "paper2prod":
             # In the package, an answer is allowed only in a module released after its lesson.
             tag = student_copy.released_with(student_copy.ROOT / path.relative_to(tmp_path)) or "00"
-            earlier = {line: where for name, lines in answers.items() if name[:2] >= tag[:2]
-                       for line, where in lines.items()}
+            earlier = {
+                line: where for name, lines in answers.items() if name[:2] >= tag[:2] for line, where in lines.items()
+            }
             found += [f"{path.relative_to(tmp_path)}: {hit}" for hit in hits(text, earlier)]
     assert not found, "answers in the student copy:\n" + "\n".join(sorted(set(found))[:40])
 
@@ -76,8 +92,15 @@ def test_student_copy_sets_up_and_passes_its_own_tests(tmp_path):
     env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     env.pop("PYTHONPATH", None)
     # -o: the environment exists already; never let make reinstall it from the copy.
-    done = subprocess.run(["make", "test", f"VENV={venv}", "-o", f"{venv}/.installed"], cwd=copy, env=env,
-                          capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, \
+    done = subprocess.run(
+        ["make", "test", f"VENV={venv}", "-o", f"{venv}/.installed"],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, (
         f"`make test` failed in the student copy:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
+    )
     assert " passed" in done.stdout and "solutions" not in {p.name for p in copy.iterdir()}

@@ -1,4 +1,5 @@
 """paper2prod.testkit: collecting notebook test functions and running them against an implementation."""
+
 import warnings
 from types import SimpleNamespace
 
@@ -12,8 +13,7 @@ def test_collects_test_functions_in_definition_order_and_nothing_else():
     def test_a(mf):
         pass
 
-    namespace = {"test_b": test_b, "helper": lambda mf: None, "test_a": test_a, "test_value": 3,
-                 "test_alias": test_a}
+    namespace = {"test_b": test_b, "helper": lambda mf: None, "test_a": test_a, "test_value": 3, "test_alias": test_a}
     assert collect_tests(namespace) == [test_b, test_a]
 
 
@@ -31,7 +31,9 @@ def test_a_test_fails_when_it_raises_anything_and_passes_otherwise():
 
     right, wrong, crashes = run_tests([test_right, test_wrong, test_crashes], target)
     assert right.passed and right.message == ""
-    assert not wrong.passed and wrong.message.startswith("AssertionError: expected 41") and "second line" in wrong.message
+    assert (
+        not wrong.passed and wrong.message.startswith("AssertionError: expected 41") and "second line" in wrong.message
+    )
     assert not crashes.passed and crashes.message.startswith("AttributeError")
 
 
@@ -55,8 +57,9 @@ def test_a_test_can_still_turn_warnings_into_failures():
 
 
 def test_show_outcomes_prints_one_row_per_test_and_a_column_per_target(capsys):
-    show_outcomes({"prototype": [Outcome("test_x", False, "AssertionError: boom")],
-                   "reference": [Outcome("test_x", True)]})
+    show_outcomes(
+        {"prototype": [Outcome("test_x", False, "AssertionError: boom")], "reference": [Outcome("test_x", True)]}
+    )
     out = capsys.readouterr().out
     assert "test_x" in out and "FAILS  AssertionError: boom" in out and "passes" in out
     show_outcomes({"prototype": []})

@@ -3,6 +3,7 @@
 A fake clock that only moves when a step "works" makes every timing exact and
 independent of the machine's speed; one test uses the real clock with a wide margin.
 """
+
 import time
 
 import pytest
@@ -24,16 +25,17 @@ class FakeClock:
 
 def timed_work(clock, seconds_per_item):
     """Work whose cost (in fake seconds) is looked up per item; returns item * 10."""
+
     def work(item):
         clock.advance(seconds_per_item[item])
         return item * 10
+
     return work
 
 
 def test_runs_the_whole_plan_when_the_budget_allows():
     clock = FakeClock()
-    record = Timebox(seconds=100, clock=clock).run(timed_work(clock, {1: 1, 2: 2, 3: 3}), [1, 2, 3],
-                                                   progress=False)
+    record = Timebox(seconds=100, clock=clock).run(timed_work(clock, {1: 1, 2: 2, 3: 3}), [1, 2, 3], progress=False)
     assert record.results == [10, 20, 30]
     assert record.stopped_because == timebox.FINISHED
     assert record.not_done == []
@@ -62,8 +64,7 @@ def test_does_not_start_a_step_once_time_is_up():
 def test_does_not_start_a_step_that_would_overrun():
     clock = FakeClock()
     # 4 s then 4 s: 2 s left, and the last step took 4 s, so the third is not started
-    record = Timebox(seconds=10, clock=clock).run(timed_work(clock, {1: 4, 2: 4, 3: 1}), [1, 2, 3],
-                                                  progress=False)
+    record = Timebox(seconds=10, clock=clock).run(timed_work(clock, {1: 4, 2: 4, 3: 1}), [1, 2, 3], progress=False)
     assert record.results == [10, 20]
     assert record.stopped_because == timebox.NEXT_WOULD_OVERRUN
     assert record.elapsed <= 10
@@ -71,8 +72,9 @@ def test_does_not_start_a_step_that_would_overrun():
 
 def test_step_budget():
     clock = FakeClock()
-    record = Timebox(max_steps=2, clock=clock).run(timed_work(clock, {i: 1 for i in range(5)}), range(5),
-                                                   progress=False)
+    record = Timebox(max_steps=2, clock=clock).run(
+        timed_work(clock, {i: 1 for i in range(5)}), range(5), progress=False
+    )
     assert record.results == [0, 10]
     assert record.stopped_because == timebox.OUT_OF_STEPS
     assert record.not_done == ["2", "3", "4"]
@@ -81,15 +83,16 @@ def test_step_budget():
 def test_whichever_budget_runs_out_first():
     clock = FakeClock()
     work = timed_work(clock, {i: 3 for i in range(5)})
-    assert Timebox(seconds=100, max_steps=2, clock=clock).run(work, range(5), progress=False).stopped_because \
+    assert (
+        Timebox(seconds=100, max_steps=2, clock=clock).run(work, range(5), progress=False).stopped_because
         == timebox.OUT_OF_STEPS
+    )
     assert Timebox(seconds=7, max_steps=4, clock=clock).run(work, range(5), progress=False).results == [0, 10]
 
 
 def test_a_step_that_overruns_is_kept_and_marked_late():
     clock = FakeClock()
-    record = Timebox(seconds=10, clock=clock).run(timed_work(clock, {1: 3, 2: 9, 3: 1}), [1, 2, 3],
-                                                  progress=False)
+    record = Timebox(seconds=10, clock=clock).run(timed_work(clock, {1: 3, 2: 9, 3: 1}), [1, 2, 3], progress=False)
     assert record.results == [10, 20], "finished work is kept even when it finished late"
     assert [s.late for s in record.steps] == [False, True]
     assert record.stopped_because == timebox.OUT_OF_TIME
@@ -131,8 +134,9 @@ def test_stop_rule_sees_results_so_far():
         seen.append(list(results))
         return results[-1] >= 20
 
-    record = Timebox(clock=clock).run(timed_work(clock, {i: 1 for i in range(5)}), range(5),
-                                      stop_rule=rule, progress=False)
+    record = Timebox(clock=clock).run(
+        timed_work(clock, {i: 1 for i in range(5)}), range(5), stop_rule=rule, progress=False
+    )
     assert seen == [[0], [0, 10], [0, 10, 20]]
     assert record.results == [0, 10, 20]
     assert record.stopped_because == timebox.STOP_RULE
@@ -173,8 +177,9 @@ def test_an_interrupt_keeps_the_finished_work_on_the_box():
 
 def test_names_save_and_load(tmp_path):
     clock = FakeClock()
-    record = Timebox(seconds=5, clock=clock).run(timed_work(clock, {1: 1, 2: 1}), [1, 2],
-                                                 name=lambda item: f"rank {item}", progress=False)
+    record = Timebox(seconds=5, clock=clock).run(
+        timed_work(clock, {1: 1, 2: 1}), [1, 2], name=lambda item: f"rank {item}", progress=False
+    )
     assert record.names == ["rank 1", "rank 2"]
     again = Record.load(record.save(tmp_path / "record.json"))
     assert again == record

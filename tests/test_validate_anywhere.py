@@ -1,5 +1,6 @@
 """The course's grading settings apply to every `nbgrader validate` in the course environment,
 wherever the notebook is (a fetched assignment lives in a home folder, not in this repository)."""
+
 import os
 import shutil
 import subprocess
@@ -16,19 +17,30 @@ ENV_CONFIG = Path(sys.prefix) / "etc" / "jupyter" / "nbgrader_config.py"
 
 
 def validate(notebook: Path, **env) -> str:
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", notebook.name], cwd=notebook.parent,
-                          env={**nbgrader_env(), **env}, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "validate", notebook.name],
+        cwd=notebook.parent,
+        env={**nbgrader_env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     return done.stdout + done.stderr
 
 
 def test_the_environment_carries_the_course_settings():
-    assert ENV_CONFIG.exists() and ENV_CONFIG.read_text() == autograde.ENV_CONFIG, \
+    assert ENV_CONFIG.exists() and ENV_CONFIG.read_text() == autograde.ENV_CONFIG, (
         f"{ENV_CONFIG} is missing or stale: run `make setup`"
+    )
 
 
 def test_students_do_not_see_the_instructor_panels():
-    done = subprocess.run([str(Path(sys.prefix) / "bin" / "jupyter-labextension"), "list"], capture_output=True,
-                          text=True, env=nbgrader_env())
+    done = subprocess.run(
+        [str(Path(sys.prefix) / "bin" / "jupyter-labextension"), "list"],
+        capture_output=True,
+        text=True,
+        env=nbgrader_env(),
+    )
     listing = done.stdout + done.stderr
     disabled = listing.split("Disabled extensions:")[-1] if "Disabled extensions:" in listing else ""
     for panel in autograde.INSTRUCTOR_PANELS:
@@ -51,11 +63,22 @@ def test_a_timeout_outside_the_repository_names_itself(tmp_path):
 
     notebook = nbformat.v4.new_notebook()
     answer = nbformat.v4.new_code_cell("while True:  # the student's answer never ends\n    pass\nanswer = 1")
-    answer.metadata["nbgrader"] = {"grade_id": "answer", "solution": True, "grade": False, "locked": False,
-                                   "schema_version": 3}
+    answer.metadata["nbgrader"] = {
+        "grade_id": "answer",
+        "solution": True,
+        "grade": False,
+        "locked": False,
+        "schema_version": 3,
+    }
     check = nbformat.v4.new_code_cell("assert answer == 1")
-    check.metadata["nbgrader"] = {"grade_id": "check", "solution": False, "grade": True, "locked": True,
-                                  "points": 1.0, "schema_version": 3}
+    check.metadata["nbgrader"] = {
+        "grade_id": "check",
+        "solution": False,
+        "grade": True,
+        "locked": True,
+        "points": 1.0,
+        "schema_version": 3,
+    }
     check.metadata["nbgrader"]["checksum"] = compute_checksum(check)
     notebook.cells = [answer, check]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

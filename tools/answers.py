@@ -7,6 +7,7 @@ compared with whitespace collapsed; lines that say nothing on their own are skip
 `pass`, `return x`, brackets, comments, imports of the course package, and lines the lesson's
 student release itself shows (those are given, not answers).
 """
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,11 @@ from tools.notebooks import LESSONS, SOLUTIONS
 
 BLOCKS = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 MIN_LENGTH = 24
-TRIVIAL = re.compile(r"^(pass|return \w+|raise NotImplementedError\(\)|[\[\]\(\)\{\},:;\s]*|#.*"
-                     r"|(from|import) paper2prod.*|\"\"\".*|else:|try:|finally:|break|continue"
-                     r"|except( \w+(\.\w+)*( as \w+)?)?:)$")  # a bare handler line says nothing about the answer
+TRIVIAL = re.compile(
+    r"^(pass|return \w+|raise NotImplementedError\(\)|[\[\]\(\)\{\},:;\s]*|#.*"
+    r"|(from|import) paper2prod.*|\"\"\".*|else:|try:|finally:|break|continue"
+    r"|except( \w+(\.\w+)*( as \w+)?)?:)$"
+)  # a bare handler line says nothing about the answer
 # Idioms that occur in answers but give nothing away (they appear in the course's own helpers too).
 COMMON_IDIOMS = {
     "target.parent.mkdir(parents=True, exist_ok=True)",
@@ -46,8 +49,9 @@ def given_lines(lesson: str, lessons: Path = LESSONS) -> set[str]:
     given = set()
     for path in (lessons / lesson).rglob("*"):
         if path.suffix == ".ipynb":
-            given |= {normalise(l) for cell in nbformat.read(path, as_version=4).cells
-                      for l in cell.source.splitlines()}
+            given |= {
+                normalise(line) for cell in nbformat.read(path, as_version=4).cells for line in cell.source.splitlines()
+            }
         elif path.is_file():
             given |= _text_lines(path.read_text(errors="replace"))
     return given

@@ -9,6 +9,7 @@
 Scores are read from the gradebook, never from exit codes: `nbgrader validate`
 and friends exit 0 even when tests fail.
 """
+
 from __future__ import annotations
 
 import copy
@@ -36,20 +37,24 @@ class Course:
     root: Path
 
     @classmethod
-    def create(cls, names: list[str], where: Path | None = None) -> "Course":
+    def create(cls, names: list[str], where: Path | None = None) -> Course:
         root = Path(tempfile.mkdtemp(prefix="paper2prod-course-", dir=where))
         shutil.copy(ROOT / "nbgrader_config.py", root)
         for name in names:
-            shutil.copytree(SOLUTIONS / name, root / "solutions" / name,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+            shutil.copytree(
+                SOLUTIONS / name,
+                root / "solutions" / name,
+                ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+            )
         course = cls(root)
         for name in names:
             course.nbgrader("generate_assignment", name, "--force")
         return course
 
     def nbgrader(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.root,
-                              env=nbgrader_env(), capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "nbgrader", *args], cwd=self.root, env=nbgrader_env(), capture_output=True, text=True
+        )
         if done.returncode != 0:
             raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
         return done.stdout + done.stderr
@@ -103,8 +108,9 @@ def _output_text(output: dict) -> str:
     return str(output.get("data", {}).get("text/plain", ""))
 
 
-def replace_cell(notebooks: dict[str, nbformat.NotebookNode], grade_id: str,
-                 source: str) -> dict[str, nbformat.NotebookNode]:
+def replace_cell(
+    notebooks: dict[str, nbformat.NotebookNode], grade_id: str, source: str
+) -> dict[str, nbformat.NotebookNode]:
     """A copy of the notebooks with one solution cell's code replaced (a wrong answer)."""
     copies = copy.deepcopy(notebooks)
     for notebook in copies.values():

@@ -22,6 +22,7 @@ This module is the one notebook builder: `read_source` reads any source (a lesso
 slides/src/, whose cells carry `slideshow=` metadata instead) with jupytext, and `stamp` gives the built
 notebook its kernel and the note that says which file to edit. docs/design.md explains the pipeline.
 """
+
 from __future__ import annotations
 
 import json
@@ -112,8 +113,11 @@ def upgrade_sources(paths: list[Path]) -> list[Path]:
 
 def header_lines(text: str) -> list[int]:
     """Line numbers (from 1) of the `# %%` cell headers, the way jupytext splits cells."""
-    return [number for number, line in enumerate(text.splitlines(), 1)
-            if line == "# %%" or line.startswith(("# %% ", "# %%\t"))]
+    return [
+        number
+        for number, line in enumerate(text.splitlines(), 1)
+        if line == "# %%" or line.startswith(("# %% ", "# %%\t"))
+    ]
 
 
 def read_source(source: Path) -> tuple[nbformat.NotebookNode, list[str]]:
@@ -124,8 +128,10 @@ def read_source(source: Path) -> tuple[nbformat.NotebookNode, list[str]]:
     text = source.read_text()
     for number, line in enumerate(text.splitlines(), 1):
         if _old_header(line):
-            raise ValueError(f"{source.name}:{number}: old cell header {line!r}; run "
-                             f"`python -m tools.notebooks upgrade-sources {source}`")
+            raise ValueError(
+                f"{source.name}:{number}: old cell header {line!r}; run "
+                f"`python -m tools.notebooks upgrade-sources {source}`"
+            )
     lines = header_lines(text)
     first_text = next((n for n, line in enumerate(text.splitlines(), 1) if line.strip()), None)
     if first_text is not None and (not lines or first_text < lines[0]):
@@ -153,11 +159,16 @@ def new_cell(cell: nbformat.NotebookNode, cell_id: str, where: str) -> nbformat.
 
 def stamp(notebook: nbformat.NotebookNode, source: Path, build_command: str, **metadata) -> None:
     """The kernel, and the note every generated notebook carries: which file to edit, how to rebuild."""
-    notebook.metadata = {**KERNEL, **metadata, "paper2prod": {
-        "source": source.resolve().relative_to(ROOT).as_posix() if source.resolve().is_relative_to(ROOT)
-        else source.name,
-        "generated": f"generated: to change the course, edit the source, then run `{build_command}`",
-    }}
+    notebook.metadata = {
+        **KERNEL,
+        **metadata,
+        "paper2prod": {
+            "source": source.resolve().relative_to(ROOT).as_posix()
+            if source.resolve().is_relative_to(ROOT)
+            else source.name,
+            "generated": f"generated: to change the course, edit the source, then run `{build_command}`",
+        },
+    }
 
 
 # ---------------------------------------------------------------- lessons
@@ -180,7 +191,9 @@ def _nbgrader(cell: nbformat.NotebookNode, where: str) -> dict | None:
     if not grade_id:
         raise ValueError(f'{where}: a {kind} cell needs grade_id="..."')
     if (kind == "answer") != (cell.cell_type == "markdown"):
-        raise ValueError(f"{where}: {'an answer is a [markdown] cell' if kind == 'answer' else f'a {kind} cell is code'}")
+        raise ValueError(
+            f"{where}: {'an answer is a [markdown] cell' if kind == 'answer' else f'a {kind} cell is code'}"
+        )
     meta = {"grade_id": grade_id, "schema_version": 3, "locked": False, "solution": False, "grade": False}
     if kind == "solution":
         meta["solution"] = True
@@ -248,7 +261,11 @@ def release_into(course: Path, names: list[str]) -> None:
     for name in names:
         done = subprocess.run(
             [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force", "--no-db"],
-            cwd=course, env=nbgrader_env(), capture_output=True, text=True)
+            cwd=course,
+            env=nbgrader_env(),
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"nbgrader generate_assignment {name} failed:\n{done.stdout}\n{done.stderr}")
 
@@ -259,8 +276,11 @@ def fresh_release(names: list[str] | None = None) -> Path:
     course = Path(tempfile.mkdtemp(prefix="paper2prod-release-"))
     shutil.copy(ROOT / "nbgrader_config.py", course)
     for name in names:
-        shutil.copytree(SOLUTIONS / name, course / "solutions" / name,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copytree(
+            SOLUTIONS / name,
+            course / "solutions" / name,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        )
     release_into(course, names)
     return course / "lessons"
 
@@ -279,9 +299,14 @@ def release(names: list[str] | None = None) -> None:
 
 def tree_differences(expected: Path, actual: Path) -> list[str]:
     """Files that differ between two folders (relative paths, with a reason)."""
+
     def files(folder: Path) -> dict[str, bytes]:
-        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-                if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
+        return {
+            str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts
+        }
+
     want, have = files(expected), files(actual)
     problems = [f"missing: {name}" for name in sorted(set(want) - set(have))]
     problems += [f"unexpected: {name}" for name in sorted(set(have) - set(want))]
@@ -301,14 +326,19 @@ def main(argv: list[str]) -> int:
         print(f"released {', '.join(names)} into lessons/")
         return 0
     if command == "upgrade-sources":
-        paths = [Path(a) for a in argv[1:]] or [*sorted(AUTHORING.glob("[0-9][0-9]-*.py")),
-                                                 *sorted(SLIDE_SOURCES.glob("[0-9][0-9]-*.py"))]
+        paths = [Path(a) for a in argv[1:]] or [
+            *sorted(AUTHORING.glob("[0-9][0-9]-*.py")),
+            *sorted(SLIDE_SOURCES.glob("[0-9][0-9]-*.py")),
+        ]
         for path in upgrade_sources(paths):
             print(f"upgraded {path}")
         return 0
     if command == "check":
-        stale = [str(target_for(s).relative_to(ROOT)) for s in sorted(AUTHORING.glob("[0-9][0-9]-*.py"))
-                 if not target_for(s).exists() or target_for(s).read_text() != rendered(s)]
+        stale = [
+            str(target_for(s).relative_to(ROOT))
+            for s in sorted(AUTHORING.glob("[0-9][0-9]-*.py"))
+            if not target_for(s).exists() or target_for(s).read_text() != rendered(s)
+        ]
         fresh = fresh_release()
         stale += [f"lessons/{p}" for p in tree_differences(fresh, LESSONS)]
         for line in stale:

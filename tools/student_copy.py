@@ -11,6 +11,7 @@ Code that answers an earlier exercise but is needed by a later lesson carries a 
 module-level `RELEASED_WITH = "05-data-cleaning"` in a package module, or an entry in
 `RELEASE_TAGS` below for other files. It enters the copy only when that lesson is released.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,14 +23,36 @@ from pathlib import Path
 from tools.notebooks import LESSONS, ROOT, assignments
 
 # Files and folders copied as they are (relative to the repository root).
-ALWAYS = ["README.md", "Makefile", "pyproject.toml", "requirements.lock", "environment.yml", "postBuild",
-          "nbgrader_config.py", ".gitignore", "docs/student-guide.md", "datasets/README.md",
-          "datasets/registry.json", "tools/__init__.py", "tools/spark_cluster.py", "tests/conftest.py"]
+ALWAYS = [
+    "README.md",
+    "Makefile",
+    "pyproject.toml",
+    "requirements.lock",
+    "environment.yml",
+    "postBuild",
+    "nbgrader_config.py",
+    ".gitignore",
+    "docs/student-guide.md",
+    "datasets/README.md",
+    "datasets/registry.json",
+    "tools/__init__.py",
+    "tools/spark_cluster.py",
+    "tests/conftest.py",
+]
 DATA_CARDS = "datasets/*.md"
 # Tests a student can run that reveal no answer (the others need solutions/ or show answers).
-STUDENT_TESTS = ["test_data.py", "test_environment.py", "test_preflight.py", "test_spark.py",
-                 "test_synthetic.py", "test_profile.py", "test_testkit.py", "test_timebox.py",
-                 "test_acceptance.py", "test_benchmark.py"]
+STUDENT_TESTS = [
+    "test_data.py",
+    "test_environment.py",
+    "test_preflight.py",
+    "test_spark.py",
+    "test_synthetic.py",
+    "test_profile.py",
+    "test_testkit.py",
+    "test_timebox.py",
+    "test_acceptance.py",
+    "test_benchmark.py",
+]
 # Files outside the package that a later lesson needs: path -> the lesson they are released with.
 RELEASE_TAGS = {
     "datasets/messy_export.py": "05-data-cleaning",
@@ -72,8 +95,11 @@ def files_for(upto: str | None = None) -> list[Path]:
     files += [ROOT / "tests" / name for name in STUDENT_TESTS if (ROOT / "tests" / name).exists()]
     files += [ROOT / name for name in RELEASE_TAGS if (ROOT / name).exists()]
     for name in released:
-        files += [p for p in sorted((LESSONS / name).rglob("*")) if p.is_file()
-                  and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts]
+        files += [
+            p
+            for p in sorted((LESSONS / name).rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts
+        ]
     unique = list(dict.fromkeys(files))
     return [p for p in unique if is_released(p, released)]
 
@@ -92,8 +118,9 @@ def build(dest: Path, upto: str | None = None) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="make student-copy DEST=folder [UPTO=NN]",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="make student-copy DEST=folder [UPTO=NN]", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("dest", type=Path)
     parser.add_argument("--upto", default=None, help="the last lesson released, e.g. 04 (default: all)")
     args = parser.parse_args(argv)
@@ -104,7 +131,7 @@ def main(argv: list[str]) -> int:
         return 1
     parts = [p.relative_to(args.dest).parts for p in written]
     lessons = sorted({part[1] for part in parts if part[0] == "lessons"})
-    print(f"wrote {len(written)} files into {args.dest}: lessons {', '.join(l[:2] for l in lessons)}")
+    print(f"wrote {len(written)} files into {args.dest}: lessons {', '.join(name[:2] for name in lessons)}")
     print(f"then: cd {args.dest} && git init && git add -A && git commit -m 'Course release' and publish it")
     return 0
 

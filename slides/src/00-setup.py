@@ -12,7 +12,6 @@ from deckkit import *
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Welcome people, check that everyone has the repository cloned. The whole lesson is about making the
 # environment boring: by the end, every laptop in the room runs the same Spark job on the same data.
-
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Research "better" and product "better"
 #
@@ -23,7 +22,6 @@ from deckkit import *
 # | finished when | the paper is accepted | it meets the brief, and then it is maintained |
 #
 # This course puts you where the research habit fails, and has you **measure** the difference.
-
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The course map
 #
@@ -37,7 +35,6 @@ from deckkit import *
 # | 05 | data cleaning | clean table + quarantine | real data is messy; lose nothing |
 # | 06 | done is done | a scoped pipeline and a memo | when to stop |
 # | 07 | shipping | a nightly job, served and watched | products need maintenance |
-
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Two commands
 #
@@ -48,10 +45,8 @@ from deckkit import *
 #
 # - Java 17 or 21 is the one thing you install yourself (Spark runs on the JVM).
 # - No Java? `make lab` stops at once and says what to install, instead of a Py4J stack trace.
-
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Is this machine ready?
-
 # %%
 from paper2prod import preflight
 

@@ -8,6 +8,7 @@
 
 # %% slideshow={"slide_type": "skip"}
 from deckkit import *
+
 from paper2prod import data
 
 train, test = data.load_split("u1")

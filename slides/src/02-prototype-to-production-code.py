@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from deckkit import *
+
 from paper2prod import data
 from paper2prod.benchmark import best_seconds
 

@@ -10,6 +10,7 @@
 import time
 
 from deckkit import *
+
 from paper2prod.synthetic import make_ratings
 
 # %% [markdown] slideshow={"slide_type": "notes"}

@@ -8,6 +8,7 @@
 
 # %% slideshow={"slide_type": "skip"}
 from deckkit import *
+
 from paper2prod import profile, ranking
 
 # The lesson's own set-up: 20% of each user's ratings held out, the ready persona as a new user,

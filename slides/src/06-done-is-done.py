@@ -8,11 +8,10 @@
 
 # %% slideshow={"slide_type": "skip"}
 from deckkit import *
-from paper2prod import data
-from paper2prod.acceptance import Brief
-from paper2prod.timebox import Timebox
 
-from paper2prod.acceptance import further_work_estimates, launch_backlog
+from paper2prod import data
+from paper2prod.acceptance import Brief, further_work_estimates, launch_backlog
+from paper2prod.timebox import Timebox
 
 # The lesson's backlog and the team's estimates of further work: read from the package, like the lesson.
 BACKLOG = launch_backlog()

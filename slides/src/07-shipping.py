@@ -12,6 +12,7 @@ import time
 from datetime import datetime, timezone
 
 from deckkit import *
+
 from paper2prod import data
 
 # %% [markdown] slideshow={"slide_type": "notes"}

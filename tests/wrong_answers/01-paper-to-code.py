@@ -10,6 +10,7 @@ The near misses of exercises 6 and 7 (the drifting user bias) are the solution w
 thing changed, made by `_variant` from the authoring source so they follow it; `_variant`
 fails loudly if the text it changes is no longer there.
 """
+
 import re
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def _variant(grade_id, *replacements):
     return text
 
 
-RMSE_WITHOUT_ROOT = '''
+RMSE_WITHOUT_ROOT = """
 def rmse(predicted, actual):
     errors = np.asarray(predicted, dtype=float) - np.asarray(actual, dtype=float)
     return float(np.mean(errors ** 2))
@@ -39,9 +40,9 @@ def rmse(predicted, actual):
 
 def predict_global_mean(train_ratings, n_predictions):
     return np.full(n_predictions, float(np.mean(train_ratings)))
-'''
+"""
 
-BIASES_WITHOUT_LAMBDA = '''
+BIASES_WITHOUT_LAMBDA = """
 def fit_biases(users, items, ratings, n_users, n_items, lam=5.0, n_steps=10):
     mu = float(np.mean(ratings))
     user_counts = np.maximum(np.bincount(users, minlength=n_users), 1)
@@ -51,9 +52,9 @@ def fit_biases(users, items, ratings, n_users, n_items, lam=5.0, n_steps=10):
         item_bias = np.bincount(items, ratings - mu - user_bias[users], minlength=n_items) / item_counts
         user_bias = np.bincount(users, ratings - mu - item_bias[items], minlength=n_users) / user_counts
     return mu, user_bias, item_bias
-'''
+"""
 
-HALF_STEP_PLAIN_LAMBDA = '''
+HALF_STEP_PLAIN_LAMBDA = """
 def als_half_step(rows, cols, values, fixed_factors, n_rows, lam):
     rank = fixed_factors.shape[1]
     order = np.argsort(rows, kind="stable")
@@ -70,9 +71,9 @@ def als_half_step(rows, cols, values, fixed_factors, n_rows, lam):
         start = end
     gram += lam * np.eye(rank)  # the same penalty for every row: plain ridge, not ALS-WR
     return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
-'''
+"""
 
-HALF_STEP_WITHOUT_EMPTY_ROWS = '''
+HALF_STEP_WITHOUT_EMPTY_ROWS = """
 def als_half_step(rows, cols, values, fixed_factors, n_rows, lam):
     rank = fixed_factors.shape[1]
     counts = np.bincount(rows, minlength=n_rows)
@@ -83,9 +84,9 @@ def als_half_step(rows, cols, values, fixed_factors, n_rows, lam):
         gram[row] = block.T @ block + lam * counts[row] * np.eye(rank)
         rhs[row] = values[rows == row] @ block
     return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
-'''
+"""
 
-PREDICT_WITHOUT_BIASES = '''
+PREDICT_WITHOUT_BIASES = """
 def predict_als(model, users, items):
     mu, user_bias, item_bias, user_factors, item_factors = model
     return np.einsum("ij,ij->i", user_factors[users], item_factors[items])
@@ -106,9 +107,9 @@ def train_als_wr(train, test, n_users, n_items, rank=50, lam=0.12, n_iters=10, s
         if test is not None:
             history["test"].append(rmse(predict_als(model, test[0], test[1]), test[2]))
     return model, history
-'''
+"""
 
-FACTORS_ON_RAW_RATINGS = '''
+FACTORS_ON_RAW_RATINGS = """
 def predict_als(model, users, items):
     mu, user_bias, item_bias, user_factors, item_factors = model
     interaction = np.einsum("ij,ij->i", user_factors[users], item_factors[items])
@@ -129,9 +130,9 @@ def train_als_wr(train, test, n_users, n_items, rank=50, lam=0.12, n_iters=10, s
         if test is not None:
             history["test"].append(rmse(predict_als(model, test[0], test[1]), test[2]))
     return model, history
-'''
+"""
 
-TIME_BINS_NOT_CLIPPED = '''
+TIME_BINS_NOT_CLIPPED = """
 def time_bin(times, t_min, t_max, n_bins):
     times = np.asarray(times, dtype=float)
     if t_max <= t_min:
@@ -160,9 +161,9 @@ def fit_time_biases(users, items, ratings, bins, n_users, n_items, n_bins, lam=5
 def predict_time_biases(model, users, items, bins):
     mu, user_bias, item_bias, item_bin_bias = model
     return mu + user_bias[users] + item_bias[items] + item_bin_bias[items, bins]
-'''
+"""
 
-BIN_BIASES_NOT_REGULARISED = '''
+BIN_BIASES_NOT_REGULARISED = """
 def time_bin(times, t_min, t_max, n_bins):
     times = np.asarray(times, dtype=float)
     if t_max <= t_min:
@@ -192,9 +193,9 @@ def fit_time_biases(users, items, ratings, bins, n_users, n_items, n_bins, lam=5
 def predict_time_biases(model, users, items, bins):
     mu, user_bias, item_bias, item_bin_bias = model
     return mu + user_bias[users] + item_bias[items] + item_bin_bias[items, bins]
-'''
+"""
 
-HALF_STEP_NUMPY2_SOLVE = '''
+HALF_STEP_NUMPY2_SOLVE = """
 def als_half_step(rows, cols, values, fixed_factors, n_rows, lam):
     rank = fixed_factors.shape[1]
     order = np.argsort(rows, kind="stable")
@@ -211,18 +212,18 @@ def als_half_step(rows, cols, values, fixed_factors, n_rows, lam):
         start = end
     gram += (lam * np.maximum(counts, 1))[:, None, None] * np.eye(rank)
     return np.linalg.solve(gram, rhs)  # NumPy 2 reads a 2-d right-hand side as one matrix
-'''
+"""
 
-HALF_STEP_WRAPS_NUMPY_ALS = '''
+HALF_STEP_WRAPS_NUMPY_ALS = """
 from paper2prod.numpy_als import solve_factors
 
 
 def als_half_step(rows, cols, values, fixed_factors, n_rows, lam):
     order = np.argsort(rows, kind="stable")
     return solve_factors(rows[order], cols[order], values[order], fixed_factors, n_rows, lam)
-'''
+"""
 
-TRAINING_WRAPS_NUMPY_ALS = '''
+TRAINING_WRAPS_NUMPY_ALS = """
 from paper2prod.numpy_als import solve_factors
 
 
@@ -247,12 +248,13 @@ def train_als_wr(train, test, n_users, n_items, rank=50, lam=0.12, n_iters=10, s
         if test is not None:
             history["test"].append(rmse(predict_als(model, test[0], test[1]), test[2]))
     return model, history
-'''
+"""
 
 TRAINING_SEED_IGNORED = _variant("ex4_training", ("rng = np.random.default_rng(seed)", "rng = np.random.default_rng()"))
 
-GLOBAL_MEAN_SCALAR = _variant("ex1_rmse", ("return np.full(n_predictions, float(np.mean(train_ratings)))",
-                                           "return float(np.mean(train_ratings))"))
+GLOBAL_MEAN_SCALAR = _variant(
+    "ex1_rmse", ("return np.full(n_predictions, float(np.mean(train_ratings)))", "return float(np.mean(train_ratings))")
+)
 
 BIASES_ONE_STEP = _variant("ex2_biases", ("for _ in range(n_steps):", "for _ in range(1):"))
 
@@ -269,100 +271,191 @@ DAYS_IN_SECONDS = _variant("ex6_drift_terms", (_DAYS, "return np.asarray(timesta
 DAYS_FRACTIONAL = _variant("ex6_drift_terms", (_DAYS, "return np.asarray(timestamps) / SECONDS_PER_DAY"))
 MEAN_DAY_IS_MEDIAN = _variant("ex6_drift_terms", (_MEAN, f"return {_PER_USER}.median(){_ALL_USERS}"))
 MEAN_DAY_IS_FIRST_DAY = _variant("ex6_drift_terms", (_MEAN, f"return {_PER_USER}.min(){_ALL_USERS}"))
-MEAN_DAY_OF_DISTINCT_DAYS = _variant("ex6_drift_terms",
-                                     (_MEAN, f"return {_PER_USER}.agg(lambda d: d.unique().mean()){_ALL_USERS}"))
+MEAN_DAY_OF_DISTINCT_DAYS = _variant(
+    "ex6_drift_terms", (_MEAN, f"return {_PER_USER}.agg(lambda d: d.unique().mean()){_ALL_USERS}")
+)
 MEAN_DAY_NAN_WITHOUT_RATINGS = _variant("ex6_drift_terms", (_MEAN, "return day_sums / counts"))
 
 # Exercise 7: fitting and predicting with b_u(t).
-_ALPHA = ("        alpha = np.bincount(users, deviation * (ratings - mu - user_bias[users] - item_bias[items]),\n"
-          "                            minlength=n_users) / (lam_alpha + deviation_squares)\n")
-ALPHA_NOT_REGULARISED = _variant("ex7_user_drift",
-                                 ("/ (lam_alpha + deviation_squares)", "/ np.maximum(deviation_squares, 1e-12)"))
-ALPHA_UPDATED_FIRST = _variant("ex7_user_drift", (_ALPHA, ""),
-                               ("        user_drift = alpha[users] * deviation\n",
-                                _ALPHA + "        user_drift = alpha[users] * deviation\n"))
+_ALPHA = (
+    "        alpha = np.bincount(users, deviation * (ratings - mu - user_bias[users] - item_bias[items]),\n"
+    "                            minlength=n_users) / (lam_alpha + deviation_squares)\n"
+)
+ALPHA_NOT_REGULARISED = _variant(
+    "ex7_user_drift", ("/ (lam_alpha + deviation_squares)", "/ np.maximum(deviation_squares, 1e-12)")
+)
+ALPHA_UPDATED_FIRST = _variant(
+    "ex7_user_drift",
+    (_ALPHA, ""),
+    ("        user_drift = alpha[users] * deviation\n", _ALPHA + "        user_drift = alpha[users] * deviation\n"),
+)
 STEPS_FIXED_AT_TEN = _variant("ex7_user_drift", ("for _ in range(n_steps):", "for _ in range(10):"))
 BIASES_IGNORE_DRIFT = _variant("ex7_user_drift", ("user_drift = alpha[users] * deviation", "user_drift = 0.0"))
-FIT_BETA_IGNORED = _variant("ex7_user_drift", ("deviation = drift(rating_days(timestamps), mean_day[users], beta)",
-                                               "deviation = drift(rating_days(timestamps), mean_day[users])"))
+FIT_BETA_IGNORED = _variant(
+    "ex7_user_drift",
+    (
+        "deviation = drift(rating_days(timestamps), mean_day[users], beta)",
+        "deviation = drift(rating_days(timestamps), mean_day[users])",
+    ),
+)
 MEAN_DAY_FROM_PREDICTED_RATINGS = _variant(
     "ex7_user_drift",
-    ("    mu, user_bias, item_bias, alpha, mean_day = model\n",
-     "    mu, user_bias, item_bias, alpha, _ = model\n"
-     "    mean_day = mean_rating_day(users, timestamps, len(user_bias))  # t_u from the ratings to predict\n"))
+    (
+        "    mu, user_bias, item_bias, alpha, mean_day = model\n",
+        "    mu, user_bias, item_bias, alpha, _ = model\n"
+        "    mean_day = mean_rating_day(users, timestamps, len(user_bias))  # t_u from the ratings to predict\n",
+    ),
+)
 
 _ABOVE_TARGET = "above the 0.925 target"
 _TABLE_MISSING = "run the table and λ-sweep cells"
 WRONG_ANSWERS = [
-    dict(name="mse-plain-lambda-unclipped-bins-beta-multiplies-unregularised-alpha",
-         cells={"ex1_rmse": RMSE_WITHOUT_ROOT, "ex3_half_step": HALF_STEP_PLAIN_LAMBDA,
-                "ex5_time_bias": TIME_BINS_NOT_CLIPPED, "ex6_drift_terms": DRIFT_BETA_MULTIPLIES,
-                "ex7_user_drift": ALPHA_NOT_REGULARISED},
-         loses=["ex1_rmse_check", "ex3_half_step_check", "ex5_time_bias_check", "ex6_drift_terms_check",
-                "ex7_user_drift_check", "targets_check"],
-         says={"ex1_rmse_check": "take the square root of the mean squared error",
-               "ex3_half_step_check": "Did you multiply lam by the number of ratings",
-               "ex5_time_bias_check": "Clip the bin index",
-               "ex6_drift_terms_check": "beta multiplies nothing",
-               "ex7_user_drift_check": "lam_alpha in the denominator",
-               "targets_check": _ABOVE_TARGET}),
-    dict(name="biases-without-lambda-predict-without-biases-median-day-alpha-first",
-         cells={"ex2_biases": BIASES_WITHOUT_LAMBDA, "ex4_training": PREDICT_WITHOUT_BIASES,
-                "ex6_drift_terms": MEAN_DAY_IS_MEDIAN, "ex7_user_drift": ALPHA_UPDATED_FIRST},
-         loses=["ex2_biases_check", "ex4_training_check", "ex6_drift_terms_check", "ex7_user_drift_check",
-                "targets_check"],
-         says={"ex2_biases_check": "Did you divide by lam + (number of ratings)",
-               "ex4_training_check": "did you forget the bias terms?",
-               "ex6_drift_terms_check": "not the median",
-               "ex7_user_drift_check": "film biases, user biases, then alpha",
-               "targets_check": _ABOVE_TARGET}),
-    dict(name="empty-rows-raw-ratings-unregularised-bins-days-in-seconds-steps-fixed",
-         cells={"ex3_half_step": HALF_STEP_WITHOUT_EMPTY_ROWS, "ex4_training": FACTORS_ON_RAW_RATINGS,
-                "ex5_time_bias": BIN_BIASES_NOT_REGULARISED, "ex6_drift_terms": DAYS_IN_SECONDS,
-                "ex7_user_drift": STEPS_FIXED_AT_TEN},
-         loses=["ex3_half_step_check", "ex4_training_check", "ex5_time_bias_check", "ex6_drift_terms_check",
-                "ex7_user_drift_check", "targets_check"],
-         says={"ex3_half_step_check": "Give them zero vectors",
-               "ex4_training_check": "not an ALS-WR half-step of the residuals",
-               "ex5_time_bias_check": "does not minimise the regularised squared error",
-               "ex6_drift_terms_check": "Days are timestamps // 86400",
-               "ex7_user_drift_check": "n_steps should set the number of rounds",
-               "targets_check": _TABLE_MISSING}),
-    dict(name="numpy2-solve-sign-lost-biases-ignore-drift",
-         cells={"ex3_half_step": HALF_STEP_NUMPY2_SOLVE, "ex6_drift_terms": DRIFT_SIGN_LOST,
-                "ex7_user_drift": BIASES_IGNORE_DRIFT},
-         # Exercise 4's checks run the student's loop on the student's half-step, which crashes here.
-         loses=["ex3_half_step_check", "ex4_training_check", "ex6_drift_terms_check", "ex7_user_drift_check",
-                "targets_check"],
-         says={"ex3_half_step_check": "B[:, :, None]", "ex4_training_check": "B[:, :, None]",
-               "ex6_drift_terms_check": "the sign goes outside it",
-               "ex7_user_drift_check": "subtract alpha * dev in the bias updates",
-               "targets_check": _TABLE_MISSING}),
-    dict(name="numpy-als-half-step-scalar-mean-first-day-t_u-from-predicted",
-         cells={"ex1_rmse": GLOBAL_MEAN_SCALAR, "ex3_half_step": HALF_STEP_WRAPS_NUMPY_ALS,
-                "ex6_drift_terms": MEAN_DAY_IS_FIRST_DAY, "ex7_user_drift": MEAN_DAY_FROM_PREDICTED_RATINGS},
-         loses=["ex1_rmse_check", "ex3_half_step_check", "ex6_drift_terms_check", "ex7_user_drift_check"],
-         says={"ex1_rmse_check": "should be an array of 3 predictions",
-               "ex3_half_step_check": "paper2prod.numpy_als is lesson 03's reference",
-               "ex6_drift_terms_check": "not the first day",
-               "ex7_user_drift_check": "from training"}),
-    dict(name="numpy-als-training-biases-one-step-distinct-days-fit-beta-ignored",
-         cells={"ex2_biases": BIASES_ONE_STEP, "ex4_training": TRAINING_WRAPS_NUMPY_ALS,
-                "ex6_drift_terms": MEAN_DAY_OF_DISTINCT_DAYS, "ex7_user_drift": FIT_BETA_IGNORED},
-         # The import comes after exercise 3's check has run, so only exercise 4's check sees it.
-         loses=["ex2_biases_check", "ex4_training_check", "ex6_drift_terms_check", "ex7_user_drift_check"],
-         says={"ex2_biases_check": "after many steps the biases should minimise",
-               "ex4_training_check": "should call your als_half_step",
-               "ex6_drift_terms_check": "not the distinct days",
-               "ex7_user_drift_check": "use beta"}),
-    dict(name="seed-ignored-fractional-days",
-         cells={"ex4_training": TRAINING_SEED_IGNORED, "ex6_drift_terms": DAYS_FRACTIONAL},
-         loses=["ex4_training_check", "ex6_drift_terms_check"],
-         says={"ex4_training_check": "np.random.default_rng(seed)",
-               "ex6_drift_terms_check": "Days are timestamps // 86400"}),
-    dict(name="beta-ignored",
-         cells={"ex6_drift_terms": DRIFT_BETA_IGNORED},
-         loses=["ex6_drift_terms_check"], says="use the beta argument"),
+    dict(
+        name="mse-plain-lambda-unclipped-bins-beta-multiplies-unregularised-alpha",
+        cells={
+            "ex1_rmse": RMSE_WITHOUT_ROOT,
+            "ex3_half_step": HALF_STEP_PLAIN_LAMBDA,
+            "ex5_time_bias": TIME_BINS_NOT_CLIPPED,
+            "ex6_drift_terms": DRIFT_BETA_MULTIPLIES,
+            "ex7_user_drift": ALPHA_NOT_REGULARISED,
+        },
+        loses=[
+            "ex1_rmse_check",
+            "ex3_half_step_check",
+            "ex5_time_bias_check",
+            "ex6_drift_terms_check",
+            "ex7_user_drift_check",
+            "targets_check",
+        ],
+        says={
+            "ex1_rmse_check": "take the square root of the mean squared error",
+            "ex3_half_step_check": "Did you multiply lam by the number of ratings",
+            "ex5_time_bias_check": "Clip the bin index",
+            "ex6_drift_terms_check": "beta multiplies nothing",
+            "ex7_user_drift_check": "lam_alpha in the denominator",
+            "targets_check": _ABOVE_TARGET,
+        },
+    ),
+    dict(
+        name="biases-without-lambda-predict-without-biases-median-day-alpha-first",
+        cells={
+            "ex2_biases": BIASES_WITHOUT_LAMBDA,
+            "ex4_training": PREDICT_WITHOUT_BIASES,
+            "ex6_drift_terms": MEAN_DAY_IS_MEDIAN,
+            "ex7_user_drift": ALPHA_UPDATED_FIRST,
+        },
+        loses=[
+            "ex2_biases_check",
+            "ex4_training_check",
+            "ex6_drift_terms_check",
+            "ex7_user_drift_check",
+            "targets_check",
+        ],
+        says={
+            "ex2_biases_check": "Did you divide by lam + (number of ratings)",
+            "ex4_training_check": "did you forget the bias terms?",
+            "ex6_drift_terms_check": "not the median",
+            "ex7_user_drift_check": "film biases, user biases, then alpha",
+            "targets_check": _ABOVE_TARGET,
+        },
+    ),
+    dict(
+        name="empty-rows-raw-ratings-unregularised-bins-days-in-seconds-steps-fixed",
+        cells={
+            "ex3_half_step": HALF_STEP_WITHOUT_EMPTY_ROWS,
+            "ex4_training": FACTORS_ON_RAW_RATINGS,
+            "ex5_time_bias": BIN_BIASES_NOT_REGULARISED,
+            "ex6_drift_terms": DAYS_IN_SECONDS,
+            "ex7_user_drift": STEPS_FIXED_AT_TEN,
+        },
+        loses=[
+            "ex3_half_step_check",
+            "ex4_training_check",
+            "ex5_time_bias_check",
+            "ex6_drift_terms_check",
+            "ex7_user_drift_check",
+            "targets_check",
+        ],
+        says={
+            "ex3_half_step_check": "Give them zero vectors",
+            "ex4_training_check": "not an ALS-WR half-step of the residuals",
+            "ex5_time_bias_check": "does not minimise the regularised squared error",
+            "ex6_drift_terms_check": "Days are timestamps // 86400",
+            "ex7_user_drift_check": "n_steps should set the number of rounds",
+            "targets_check": _TABLE_MISSING,
+        },
+    ),
+    dict(
+        name="numpy2-solve-sign-lost-biases-ignore-drift",
+        cells={
+            "ex3_half_step": HALF_STEP_NUMPY2_SOLVE,
+            "ex6_drift_terms": DRIFT_SIGN_LOST,
+            "ex7_user_drift": BIASES_IGNORE_DRIFT,
+        },
+        # Exercise 4's checks run the student's loop on the student's half-step, which crashes here.
+        loses=[
+            "ex3_half_step_check",
+            "ex4_training_check",
+            "ex6_drift_terms_check",
+            "ex7_user_drift_check",
+            "targets_check",
+        ],
+        says={
+            "ex3_half_step_check": "B[:, :, None]",
+            "ex4_training_check": "B[:, :, None]",
+            "ex6_drift_terms_check": "the sign goes outside it",
+            "ex7_user_drift_check": "subtract alpha * dev in the bias updates",
+            "targets_check": _TABLE_MISSING,
+        },
+    ),
+    dict(
+        name="numpy-als-half-step-scalar-mean-first-day-t_u-from-predicted",
+        cells={
+            "ex1_rmse": GLOBAL_MEAN_SCALAR,
+            "ex3_half_step": HALF_STEP_WRAPS_NUMPY_ALS,
+            "ex6_drift_terms": MEAN_DAY_IS_FIRST_DAY,
+            "ex7_user_drift": MEAN_DAY_FROM_PREDICTED_RATINGS,
+        },
+        loses=["ex1_rmse_check", "ex3_half_step_check", "ex6_drift_terms_check", "ex7_user_drift_check"],
+        says={
+            "ex1_rmse_check": "should be an array of 3 predictions",
+            "ex3_half_step_check": "paper2prod.numpy_als is lesson 03's reference",
+            "ex6_drift_terms_check": "not the first day",
+            "ex7_user_drift_check": "from training",
+        },
+    ),
+    dict(
+        name="numpy-als-training-biases-one-step-distinct-days-fit-beta-ignored",
+        cells={
+            "ex2_biases": BIASES_ONE_STEP,
+            "ex4_training": TRAINING_WRAPS_NUMPY_ALS,
+            "ex6_drift_terms": MEAN_DAY_OF_DISTINCT_DAYS,
+            "ex7_user_drift": FIT_BETA_IGNORED,
+        },
+        # The import comes after exercise 3's check has run, so only exercise 4's check sees it.
+        loses=["ex2_biases_check", "ex4_training_check", "ex6_drift_terms_check", "ex7_user_drift_check"],
+        says={
+            "ex2_biases_check": "after many steps the biases should minimise",
+            "ex4_training_check": "should call your als_half_step",
+            "ex6_drift_terms_check": "not the distinct days",
+            "ex7_user_drift_check": "use beta",
+        },
+    ),
+    dict(
+        name="seed-ignored-fractional-days",
+        cells={"ex4_training": TRAINING_SEED_IGNORED, "ex6_drift_terms": DAYS_FRACTIONAL},
+        loses=["ex4_training_check", "ex6_drift_terms_check"],
+        says={
+            "ex4_training_check": "np.random.default_rng(seed)",
+            "ex6_drift_terms_check": "Days are timestamps // 86400",
+        },
+    ),
+    dict(
+        name="beta-ignored",
+        cells={"ex6_drift_terms": DRIFT_BETA_IGNORED},
+        loses=["ex6_drift_terms_check"],
+        says="use the beta argument",
+    ),
 ]
 # MEAN_DAY_NAN_WITHOUT_RATINGS loses ex6_drift_terms_check ("0 for user 1 who has no ratings"), but in
 # a full autograde it also cost ex7_user_drift_check (not in-process); left out until that is explained.

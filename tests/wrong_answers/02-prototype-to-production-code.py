@@ -4,6 +4,7 @@ Each submission replaces several solution cells with independent mistakes; every
 test cell must then score zero (all others full marks) and show its hint. Wrong test
 suites are derived from the model answer, so they stay in step with it.
 """
+
 import re
 from pathlib import Path
 
@@ -37,14 +38,14 @@ TRAIN = solution_source("ex3_train")
 MODEL = solution_source("ex3_model")
 
 # A test that demands more than the contract: NaN for an unknown user.
-TEST_DEMANDS_NAN = '''
+TEST_DEMANDS_NAN = """
 
 def test_unknown_user_gets_nan(mf):
     ratings = pd.DataFrame({"userId": [1, 1, 2], "movieId": [1, 2, 1], "rating": [5.0, 4.0, 1.0]})
     assert np.isnan(mf.train(ratings, rank=2, reg=0.1, iterations=3).predict([99], [1])[0])
-'''
+"""
 
-UNSCALED_UPDATE = '''import numpy as np
+UNSCALED_UPDATE = """import numpy as np
 
 
 def solve_vector(fixed, ratings, reg):
@@ -54,98 +55,133 @@ def solve_vector(fixed, ratings, reg):
     if n == 0:
         return np.zeros(rank)
     return np.linalg.solve(fixed.T @ fixed + reg * np.eye(rank), fixed.T @ ratings)
-'''
+"""
 
 # Unknown ids borrow the nearest known row: a confident number instead of the fallback.
-NEAREST_ROW_FALLBACK = replaced(replaced(
-    MODEL,
-    "users = self.user_ids.get_indexer(np.atleast_1d(np.asarray(user_ids)))",
-    "users = np.clip(self.user_ids.searchsorted(np.atleast_1d(np.asarray(user_ids))), 0, len(self.user_ids) - 1)"),
+NEAREST_ROW_FALLBACK = replaced(
+    replaced(
+        MODEL,
+        "users = self.user_ids.get_indexer(np.atleast_1d(np.asarray(user_ids)))",
+        "users = np.clip(self.user_ids.searchsorted(np.atleast_1d(np.asarray(user_ids))), 0, len(self.user_ids) - 1)",
+    ),
     "films = self.film_ids.get_indexer(np.atleast_1d(np.asarray(movie_ids)))",
-    "films = np.clip(self.film_ids.searchsorted(np.atleast_1d(np.asarray(movie_ids))), 0, len(self.film_ids) - 1)")
+    "films = np.clip(self.film_ids.searchsorted(np.atleast_1d(np.asarray(movie_ids))), 0, len(self.film_ids) - 1)",
+)
 
 UNSEEDED = replaced(TRAIN, "rng = np.random.default_rng(seed)", "rng = np.random.default_rng()")
 
 # The prototype's habits: film ids clamped into 1..n, and a user row for every id up to the largest.
-IDS_AS_POSITIONS = replaced(replaced(
-    TRAIN,
-    '    users, user_ids = pd.factorize(ratings["userId"], sort=True)\n'
-    '    films, film_ids = pd.factorize(ratings["movieId"], sort=True)\n',
-    '    user_ids = pd.RangeIndex(1, ratings["userId"].max() + 1)\n'
-    '    users = ratings["userId"].to_numpy() - 1\n'
-    '    film_ids = pd.RangeIndex(1, ratings["movieId"].nunique() + 1)\n'
-    '    films = np.clip(ratings["movieId"].to_numpy(), 1, len(film_ids)) - 1\n'),
+IDS_AS_POSITIONS = replaced(
+    replaced(
+        TRAIN,
+        '    users, user_ids = pd.factorize(ratings["userId"], sort=True)\n'
+        '    films, film_ids = pd.factorize(ratings["movieId"], sort=True)\n',
+        '    user_ids = pd.RangeIndex(1, ratings["userId"].max() + 1)\n'
+        '    users = ratings["userId"].to_numpy() - 1\n'
+        '    film_ids = pd.RangeIndex(1, ratings["movieId"].nunique() + 1)\n'
+        '    films = np.clip(ratings["movieId"].to_numpy(), 1, len(film_ids)) - 1\n',
+    ),
     "user_means = np.bincount(users, weights=values) / np.bincount(users)",
-    "user_means = np.bincount(users, weights=values, minlength=len(user_ids)) / np.bincount(users, minlength=len(user_ids))")
+    "user_means = np.bincount(users, weights=values, minlength=len(user_ids)) / np.bincount(users, minlength=len(user_ids))",
+)
 
 # A test that spots the prototype by an attribute of its own, not by a defect.
-TEST_FINGERPRINTS_THE_PROTOTYPE = '''
+TEST_FINGERPRINTS_THE_PROTOTYPE = """
 
 def test_not_the_prototype(mf):
     assert not hasattr(mf, "U"), "the prototype keeps its factors in module globals"
-'''
+"""
 
 # Two films that tie for a fair reason: each rated once, by the same user, with the same stars.
-FAIR_TIE = '''once = latest[latest["movieId"] < 5000].groupby("movieId").filter(lambda g: len(g) == 1)
+FAIR_TIE = """once = latest[latest["movieId"] < 5000].groupby("movieId").filter(lambda g: len(g) == 1)
 twins = next(films for films in once.groupby(["userId", "rating"])["movieId"].agg(list) if len(films) >= 2)
 film_a, film_b = int(twins[0]), int(twins[1])
 ratings_lost = len(latest) - int(np.count_nonzero(research_mf.R))
-'''
+"""
 
 WRONG_ANSWERS = [
-    dict(name="trusts-rmse-unscaled-inverted",
-         cells={
-             "ex1_silent_failure": "film_a, film_b = 1, 2\nratings_lost = 0 + 1",
-             "ex2_tests": without_test(TESTS, "test_training_twice_gives_the_same_predictions"),
-             "ex3_solve": UNSCALED_UPDATE,
-             "ex4_speed": replaced(
-                 solution_source("ex4_speed"), "speedup = prototype_seconds / production_seconds",
-                 "speedup = production_seconds / prototype_seconds"),
-         },
-         loses=["ex1_silent_failure_check", "ex2_catches_defect_5", "ex3_solve_check", "ex4_speed_check"],
-         says={"ex1_silent_failure_check": "The prototype tells films",
-               "ex2_catches_defect_5": "planted defect 5",
-               "ex3_solve_check": "Did you multiply reg by the number of ratings",
-               "ex4_speed_check": "divide the wrong way round"}),
-    dict(name="overdemanding-test-confident-fallback-unseeded",
-         cells={
-             "ex2_tests": TESTS + TEST_DEMANDS_NAN,
-             "ex3_model": NEAREST_ROW_FALLBACK,
-             "ex3_train": UNSEEDED,
-         },
-         loses=["ex2_tests_check", "ex3_unseen_check", "ex3_seed_check"],
-         says={"ex2_tests_check": "fail on a correct implementation",
-               "ex3_unseen_check": "Use the fallback the docstring documents",
-               "ex3_seed_check": "np.random.default_rng(seed)"}),
-    dict(name="counts-films-ids-as-positions-hotspot-train",
-         cells={
-             "ex1_silent_failure": replaced(
-                 solution_source("ex1_silent_failure"), "ratings_lost = len(latest) - int(np.count_nonzero(research_mf.R))",
-                 "ratings_lost = len(crowd)"),
-             "ex2_tests": without_test(TESTS, "test_update_matches_the_paper"),
-             "ex3_train": IDS_AS_POSITIONS,
-             "ex4_speed": replaced(
-                 solution_source("ex4_speed"), 'prototype_hotspot = max((n for n in prototype_functions if n != "train"), '
-                 'key=prototype_functions.get)',
-                 'prototype_hotspot = "train"'),
-         },
-         loses=["ex1_silent_failure_check", "ex2_catches_defect_2", "ex3_ids_check", "ex3_empty_user_check",
-                "ex4_speed_check"],
-         says={"ex1_silent_failure_check": "ratings minus filled cells",
-               "ex2_catches_defect_2": "planted defect 2",
-               "ex3_ids_check": "Map ids to rows with pd.factorize",
-               "ex3_empty_user_check": "Keep a row per user that has ratings",
-               "ex4_speed_check": "other than train"}),
-    dict(name="fair-tie-fingerprint-test-timed-on-a-slice",
-         cells={
-             "ex1_silent_failure": FAIR_TIE,
-             "ex2_tests": TESTS + TEST_FINGERPRINTS_THE_PROTOTYPE,
-             "ex4_speed": replaced(
-                 solution_source("ex4_speed"), "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))",
-                 "production_seconds = best_of(3, lambda: train_als(profile_slice, **TIMED_RUN))"),
-         },
-         loses=["ex1_silent_failure_check", "ex2_tests_check", "ex4_speed_check"],
-         says={"ex1_silent_failure_check": "a fair tie, not the failure",
-               "ex2_tests_check": "recognises the prototype",
-               "ex4_speed_check": "far from your"}),
+    dict(
+        name="trusts-rmse-unscaled-inverted",
+        cells={
+            "ex1_silent_failure": "film_a, film_b = 1, 2\nratings_lost = 0 + 1",
+            "ex2_tests": without_test(TESTS, "test_training_twice_gives_the_same_predictions"),
+            "ex3_solve": UNSCALED_UPDATE,
+            "ex4_speed": replaced(
+                solution_source("ex4_speed"),
+                "speedup = prototype_seconds / production_seconds",
+                "speedup = production_seconds / prototype_seconds",
+            ),
+        },
+        loses=["ex1_silent_failure_check", "ex2_catches_defect_5", "ex3_solve_check", "ex4_speed_check"],
+        says={
+            "ex1_silent_failure_check": "The prototype tells films",
+            "ex2_catches_defect_5": "planted defect 5",
+            "ex3_solve_check": "Did you multiply reg by the number of ratings",
+            "ex4_speed_check": "divide the wrong way round",
+        },
+    ),
+    dict(
+        name="overdemanding-test-confident-fallback-unseeded",
+        cells={
+            "ex2_tests": TESTS + TEST_DEMANDS_NAN,
+            "ex3_model": NEAREST_ROW_FALLBACK,
+            "ex3_train": UNSEEDED,
+        },
+        loses=["ex2_tests_check", "ex3_unseen_check", "ex3_seed_check"],
+        says={
+            "ex2_tests_check": "fail on a correct implementation",
+            "ex3_unseen_check": "Use the fallback the docstring documents",
+            "ex3_seed_check": "np.random.default_rng(seed)",
+        },
+    ),
+    dict(
+        name="counts-films-ids-as-positions-hotspot-train",
+        cells={
+            "ex1_silent_failure": replaced(
+                solution_source("ex1_silent_failure"),
+                "ratings_lost = len(latest) - int(np.count_nonzero(research_mf.R))",
+                "ratings_lost = len(crowd)",
+            ),
+            "ex2_tests": without_test(TESTS, "test_update_matches_the_paper"),
+            "ex3_train": IDS_AS_POSITIONS,
+            "ex4_speed": replaced(
+                solution_source("ex4_speed"),
+                'prototype_hotspot = max((n for n in prototype_functions if n != "train"), '
+                "key=prototype_functions.get)",
+                'prototype_hotspot = "train"',
+            ),
+        },
+        loses=[
+            "ex1_silent_failure_check",
+            "ex2_catches_defect_2",
+            "ex3_ids_check",
+            "ex3_empty_user_check",
+            "ex4_speed_check",
+        ],
+        says={
+            "ex1_silent_failure_check": "ratings minus filled cells",
+            "ex2_catches_defect_2": "planted defect 2",
+            "ex3_ids_check": "Map ids to rows with pd.factorize",
+            "ex3_empty_user_check": "Keep a row per user that has ratings",
+            "ex4_speed_check": "other than train",
+        },
+    ),
+    dict(
+        name="fair-tie-fingerprint-test-timed-on-a-slice",
+        cells={
+            "ex1_silent_failure": FAIR_TIE,
+            "ex2_tests": TESTS + TEST_FINGERPRINTS_THE_PROTOTYPE,
+            "ex4_speed": replaced(
+                solution_source("ex4_speed"),
+                "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))",
+                "production_seconds = best_of(3, lambda: train_als(profile_slice, **TIMED_RUN))",
+            ),
+        },
+        loses=["ex1_silent_failure_check", "ex2_tests_check", "ex4_speed_check"],
+        says={
+            "ex1_silent_failure_check": "a fair tie, not the failure",
+            "ex2_tests_check": "recognises the prototype",
+            "ex4_speed_check": "far from your",
+        },
+    ),
 ]

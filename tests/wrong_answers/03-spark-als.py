@@ -2,29 +2,29 @@
 whole notebook run). Each named test cell must score zero, every other one full
 marks, and the feedback must show the hint in `says`."""
 
-STRICT_THRESHOLD = '''def film_summary(ratings, movies, min_ratings):
+STRICT_THRESHOLD = """def film_summary(ratings, movies, min_ratings):
     per_film = (ratings.groupBy("movieId")
                 .agg(F.count("*").alias("n_ratings"), F.avg("rating").alias("mean_rating"))
                 .filter(F.col("n_ratings") > min_ratings))
     return (per_film.join(movies.select("movieId", "title"), on="movieId")
             .select("movieId", "title", "n_ratings", "mean_rating")
             .orderBy(F.desc("mean_rating"), F.desc("n_ratings"), "movieId"))
-'''
+"""
 
-SPLIT_NOT_CACHED = '''def cached_split(frame, test_fraction=0.2, seed=42):
+SPLIT_NOT_CACHED = """def cached_split(frame, test_fraction=0.2, seed=42):
     train, test = frame.randomSplit([1 - test_fraction, test_fraction], seed=seed)
     return train, test
-'''
+"""
 
-CODES_FROM_TRAIN_AND_TEST = '''def encode_split(train, test):
+CODES_FROM_TRAIN_AND_TEST = """def encode_split(train, test):
     both = pd.concat([train, test])
     users = pd.Index(both["userId"].unique())
     items = pd.Index(both["movieId"].unique())
     return (train.assign(user=users.get_indexer(train["userId"]), item=items.get_indexer(train["movieId"])),
             test.assign(user=users.get_indexer(test["userId"]), item=items.get_indexer(test["movieId"])))
-'''
+"""
 
-DEFAULT_COLD_START = '''def make_als(rank=10, reg_param=0.1, max_iter=10, seed=42):
+DEFAULT_COLD_START = """def make_als(rank=10, reg_param=0.1, max_iter=10, seed=42):
     return ALS(userCol="userId", itemCol="movieId", ratingCol="rating", rank=rank, regParam=reg_param,
                maxIter=max_iter, seed=seed, numUserBlocks=ALS_BLOCKS, numItemBlocks=ALS_BLOCKS)
 
@@ -34,9 +34,9 @@ def rmse_and_dropped(model, test):
     dropped = test.count() - predictions.count()
     rmse = RegressionEvaluator(metricName="rmse", labelCol="rating").evaluate(predictions)
     return rmse, dropped
-'''
+"""
 
-BIGGER_IS_BETTER = '''def tune(estimator, train, ranks, reg_params, seed=42):
+BIGGER_IS_BETTER = """def tune(estimator, train, ranks, reg_params, seed=42):
     grid = ParamGridBuilder().addGrid(estimator.rank, ranks).addGrid(estimator.regParam, reg_params).build()
     search = TrainValidationSplit(estimator=estimator, estimatorParamMaps=grid, trainRatio=0.8, seed=seed,
                                   evaluator=RegressionEvaluator(metricName="rmse", labelCol="rating"))
@@ -44,21 +44,23 @@ BIGGER_IS_BETTER = '''def tune(estimator, train, ranks, reg_params, seed=42):
     table = pd.DataFrame([{"rank": p[estimator.rank], "regParam": p[estimator.regParam], "rmse": m}
                           for p, m in zip(grid, fitted.validationMetrics)])
     return fitted.bestModel, table.sort_values("rmse", ascending=False, ignore_index=True)
-'''
+"""
 
 # Near misses (issue 15 section 6): each passes a careless check and must still lose its points.
-TIE_BY_HIGHEST_ID = STRICT_THRESHOLD.replace('.filter(F.col("n_ratings") > min_ratings)',
-                                             '.filter(F.col("n_ratings") >= min_ratings)').replace(
+TIE_BY_HIGHEST_ID = STRICT_THRESHOLD.replace(
+    '.filter(F.col("n_ratings") > min_ratings)', '.filter(F.col("n_ratings") >= min_ratings)'
+).replace(
     'orderBy(F.desc("mean_rating"), F.desc("n_ratings"), "movieId")',
-    'orderBy(F.desc("mean_rating"), F.desc("n_ratings"), F.desc("movieId"))')
+    'orderBy(F.desc("mean_rating"), F.desc("n_ratings"), F.desc("movieId"))',
+)
 assert TIE_BY_HIGHEST_ID != STRICT_THRESHOLD
 
-UNSEEDED_SPLIT = '''def cached_split(frame, test_fraction=0.2, seed=42):
+UNSEEDED_SPLIT = """def cached_split(frame, test_fraction=0.2, seed=42):
     train, test = frame.randomSplit([1 - test_fraction, test_fraction])
     return train.cache(), test.cache()
-'''
+"""
 
-DROPPED_AS_DISTINCT_IDS = '''def make_als(rank=10, reg_param=0.2, max_iter=10, seed=42):
+DROPPED_AS_DISTINCT_IDS = """def make_als(rank=10, reg_param=0.2, max_iter=10, seed=42):
     return ALS(userCol="userId", itemCol="movieId", ratingCol="rating", rank=rank, regParam=reg_param,
                maxIter=max_iter, seed=seed, coldStartStrategy="drop",
                numUserBlocks=ALS_BLOCKS, numItemBlocks=ALS_BLOCKS)
@@ -71,33 +73,37 @@ def rmse_and_dropped(model, test):
     unseen_films = test.select("movieId").distinct().join(known_films, "movieId", "left_anti").count()
     evaluator = RegressionEvaluator(metricName="rmse", labelCol="rating", predictionCol="prediction")
     return evaluator.evaluate(model.transform(test)), unseen_users + unseen_films
-'''
+"""
 
-MEAN_SQUARED_ERROR = DROPPED_AS_DISTINCT_IDS.split("\n\n\ndef rmse_and_dropped")[0] + '''
+MEAN_SQUARED_ERROR = (
+    DROPPED_AS_DISTINCT_IDS.split("\n\n\ndef rmse_and_dropped")[0]
+    + """
 
 
 def rmse_and_dropped(model, test):
     predictions = model.transform(test)
     dropped = test.count() - predictions.count()
     return RegressionEvaluator(metricName="mse", labelCol="rating").evaluate(predictions), dropped
-'''
+"""
+)
 
-CODES_FROM_ONE = '''def encode_split(train, test):
+CODES_FROM_ONE = """def encode_split(train, test):
     user_ids = pd.Index(train["userId"].unique())
     item_ids = pd.Index(train["movieId"].unique())
     encode = lambda frame: frame.assign(user=user_ids.get_indexer(frame["userId"]) + 1,
                                         item=item_ids.get_indexer(frame["movieId"]) + 1)
     test_codes = encode(test)
     return encode(train), test_codes[(test_codes["user"] > 0) & (test_codes["item"] > 0)]
-'''
+"""
 
 # TrainValidationSplit's default trainRatio is 0.75, not the 0.8 asked for.
 DEFAULT_TRAIN_RATIO = BIGGER_IS_BETTER.replace(", trainRatio=0.8", "").replace(
-    'table.sort_values("rmse", ascending=False, ignore_index=True)', 'table.sort_values("rmse", ignore_index=True)')
+    'table.sort_values("rmse", ascending=False, ignore_index=True)', 'table.sort_values("rmse", ignore_index=True)'
+)
 assert DEFAULT_TRAIN_RATIO != BIGGER_IS_BETTER and "trainRatio" not in DEFAULT_TRAIN_RATIO
 
 # The table measured on the training rows, and a grid that never varies regParam.
-GRID_OF_RANKS_ONLY = '''def tune(estimator, train, ranks, reg_params, seed=42):
+GRID_OF_RANKS_ONLY = """def tune(estimator, train, ranks, reg_params, seed=42):
     grid = ParamGridBuilder().addGrid(estimator.rank, ranks).build()
     search = TrainValidationSplit(estimator=estimator, estimatorParamMaps=grid, trainRatio=0.8, seed=seed,
                                   evaluator=RegressionEvaluator(metricName="rmse", labelCol="rating"))
@@ -105,34 +111,51 @@ GRID_OF_RANKS_ONLY = '''def tune(estimator, train, ranks, reg_params, seed=42):
     table = pd.DataFrame([{"rank": p[estimator.rank], "regParam": estimator.getRegParam(), "rmse": m}
                           for p, m in zip(grid, fitted.validationMetrics)])
     return fitted.bestModel, table.sort_values("rmse", ignore_index=True)
-'''
+"""
 
 WRONG_ANSWERS = [
-    dict(name="strict-threshold-uncached-split-codes-from-both",
-         cells={"ex1_film_summary": STRICT_THRESHOLD, "ex2_split": SPLIT_NOT_CACHED,
-                "ex4_encode": CODES_FROM_TRAIN_AND_TEST},
-         loses=["ex1_film_summary_check", "ex2_split_check", "ex4_encode_check"],
-         says={"ex1_film_summary_check": "'at least' means >=",
-               "ex2_split_check": "should both be cached",
-               "ex4_encode_check": "from the training set only"}),
-    dict(name="nan-cold-start-and-highest-rmse-first",
-         cells={"ex3_als": DEFAULT_COLD_START, "ex5_tune": BIGGER_IS_BETTER},
-         loses=["ex3_als_check", "ex5_tune_check"],
-         says={"ex3_als_check": "Set coldStartStrategy='drop'",
-               "ex5_tune_check": "lower is better"}),
-    dict(name="ties-by-highest-id-unseeded-split-codes-from-one",
-         cells={"ex1_film_summary": TIE_BY_HIGHEST_ID, "ex2_split": UNSEEDED_SPLIT, "ex4_encode": CODES_FROM_ONE,
-                "ex3_als": DROPPED_AS_DISTINCT_IDS, "ex5_tune": DEFAULT_TRAIN_RATIO},
-         loses=["ex1_film_summary_check", "ex2_split_check", "ex3_als_check", "ex4_encode_check",
-                "ex5_tune_check"],
-         says={"ex1_film_summary_check": "films 14 and 15 tie on both",
-               "ex2_split_check": "pass seed to randomSplit",
-               "ex3_als_check": "Count rows, not users or films",
-               "ex4_encode_check": "their codes should be 0, 1, 2",
-               "ex5_tune_check": "Check trainRatio, seed and metricName"}),
-    dict(name="mean-squared-error-grid-of-ranks-only",
-         cells={"ex3_als": MEAN_SQUARED_ERROR, "ex5_tune": GRID_OF_RANKS_ONLY},
-         loses=["ex3_als_check", "ex5_tune_check"],
-         says={"ex3_als_check": "metricName='rmse'",
-               "ex5_tune_check": "Add both parameters to one ParamGridBuilder"}),
+    dict(
+        name="strict-threshold-uncached-split-codes-from-both",
+        cells={
+            "ex1_film_summary": STRICT_THRESHOLD,
+            "ex2_split": SPLIT_NOT_CACHED,
+            "ex4_encode": CODES_FROM_TRAIN_AND_TEST,
+        },
+        loses=["ex1_film_summary_check", "ex2_split_check", "ex4_encode_check"],
+        says={
+            "ex1_film_summary_check": "'at least' means >=",
+            "ex2_split_check": "should both be cached",
+            "ex4_encode_check": "from the training set only",
+        },
+    ),
+    dict(
+        name="nan-cold-start-and-highest-rmse-first",
+        cells={"ex3_als": DEFAULT_COLD_START, "ex5_tune": BIGGER_IS_BETTER},
+        loses=["ex3_als_check", "ex5_tune_check"],
+        says={"ex3_als_check": "Set coldStartStrategy='drop'", "ex5_tune_check": "lower is better"},
+    ),
+    dict(
+        name="ties-by-highest-id-unseeded-split-codes-from-one",
+        cells={
+            "ex1_film_summary": TIE_BY_HIGHEST_ID,
+            "ex2_split": UNSEEDED_SPLIT,
+            "ex4_encode": CODES_FROM_ONE,
+            "ex3_als": DROPPED_AS_DISTINCT_IDS,
+            "ex5_tune": DEFAULT_TRAIN_RATIO,
+        },
+        loses=["ex1_film_summary_check", "ex2_split_check", "ex3_als_check", "ex4_encode_check", "ex5_tune_check"],
+        says={
+            "ex1_film_summary_check": "films 14 and 15 tie on both",
+            "ex2_split_check": "pass seed to randomSplit",
+            "ex3_als_check": "Count rows, not users or films",
+            "ex4_encode_check": "their codes should be 0, 1, 2",
+            "ex5_tune_check": "Check trainRatio, seed and metricName",
+        },
+    ),
+    dict(
+        name="mean-squared-error-grid-of-ranks-only",
+        cells={"ex3_als": MEAN_SQUARED_ERROR, "ex5_tune": GRID_OF_RANKS_ONLY},
+        loses=["ex3_als_check", "ex5_tune_check"],
+        says={"ex3_als_check": "metricName='rmse'", "ex5_tune_check": "Add both parameters to one ParamGridBuilder"},
+    ),
 ]

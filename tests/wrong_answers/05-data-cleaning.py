@@ -5,7 +5,7 @@ whole cleaning against the manifest, so each of the issue's three typical mistak
 
 # 1. "Drop every row with any problem": repairable rows (legacy ids, the 0-10 client, milliseconds,
 #    ISO dates) are quarantined instead of repaired.
-DROPS_REPAIRABLE_ROWS = '''def repair_values(parsed):
+DROPS_REPAIRABLE_ROWS = """def repair_values(parsed):
     number = F.col("rated_at").try_cast("long")
     needs_work = (F.col("user_id").startswith("legacy-") | (F.col("client") == "tv") | number.isNull()
                   | (number > 100_000_000_000))
@@ -16,14 +16,14 @@ DROPS_REPAIRABLE_ROWS = '''def repair_values(parsed):
               .when(~F.col("rating").isin(HALF_STARS), "rating_out_of_range")
               .when(F.col("timestamp") > EXPORTED_AT, "timestamp_in_future"))
     return split_by_reason(table.withColumn("reason", reason), ["event_id", "userId", "movieId", "rating", "timestamp"])
-'''
+"""
 
-RECONCILE_NEVER_RAISES = '''def reconcile(n_input_rows, clean, quarantine):
+RECONCILE_NEVER_RAISES = """def reconcile(n_input_rows, clean, quarantine):
     reasons = quarantine.groupBy("reason").count().toPandas().sort_values("reason")
     return pd.concat([pd.Series({"clean": clean.count()}), reasons.set_index("reason")["count"]])
-'''
+"""
 
-CONTRACT_WITHOUT_UNIQUENESS = '''def check_contract(clean, movies):
+CONTRACT_WITHOUT_UNIQUENESS = """def check_contract(clean, movies):
     expected = [("event_id", "bigint"), ("userId", "int"), ("movieId", "int"), ("rating", "double"),
                 ("timestamp", "bigint")]
     if clean.dtypes != expected:
@@ -36,10 +36,10 @@ CONTRACT_WITHOUT_UNIQUENESS = '''def check_contract(clean, movies):
         raise ContractError("timestamp range: broken")
     if clean.join(movies, "movieId", "left_anti").count():
         raise ContractError("films exist: broken")
-'''
+"""
 
 # 2. "Keep the first rating instead of the latest" in the re-ratings.
-KEEPS_FIRST_RATING = '''def resolve_rows(repaired, movies):
+KEEPS_FIRST_RATING = """def resolve_rows(repaired, movies):
     known = movies.select("movieId", F.lit(True).alias("known_film")).distinct()
     per_minute = repaired.groupBy("userId", F.floor(F.col("timestamp") / 60).alias("minute")).count()
     bots = per_minute.filter(F.col("count") > 1000).select("userId", F.lit(True).alias("bot")).distinct()
@@ -53,9 +53,9 @@ KEEPS_FIRST_RATING = '''def resolve_rows(repaired, movies):
     ranked = kept.withColumn("reason", F.when(F.row_number().over(oldest_first) > 1, "superseded"))
     clean, superseded = split_by_reason(ranked, CLEAN_COLUMNS)
     return clean, rejected.unionByName(superseded)
-'''
+"""
 
-HEADER_AS_MALFORMED = '''def parse_ratings(raw):
+HEADER_AS_MALFORMED = """def parse_ratings(raw):
     unreadable = (F.col("event_id").try_cast("long").isNull() | F.col("movie_id").try_cast("int").isNull()
                   | F.col("user_id").isNull() | F.col("rated_at").isNull() | F.col("client").isNull())
     reason = (F.when(F.col("_corrupt_record").isNotNull() | unreadable, "malformed_line")
@@ -66,10 +66,10 @@ HEADER_AS_MALFORMED = '''def parse_ratings(raw):
         F.col("movie_id").try_cast("int").alias("movieId"), F.col("rating").try_cast("double").alias("rating"),
         "rated_at", "client", "reason", "_corrupt_record")
     return split_by_reason(flagged, ["event_id", "user_id", "movieId", "rating", "rated_at", "client"])
-'''
+"""
 
 # 3. "Forget the 0-10 client": its ratings are taken as stars (and 6 to 10 then look out of range).
-FORGETS_TEN_POINT_CLIENT = '''def repair_values(parsed):
+FORGETS_TEN_POINT_CLIENT = """def repair_values(parsed):
     user_id = F.regexp_replace("user_id", "^legacy-", "").try_cast("int")
     number = F.col("rated_at").try_cast("long")
     seconds = (F.when(number.isNull(), F.col("rated_at").try_cast("timestamp").cast("long"))
@@ -82,47 +82,82 @@ FORGETS_TEN_POINT_CLIENT = '''def repair_values(parsed):
               .when(~F.col("rating").isin(HALF_STARS), "rating_out_of_range")
               .when(F.col("timestamp") > EXPORTED_AT, "timestamp_in_future"))
     return split_by_reason(table.withColumn("reason", reason), ["event_id", "userId", "movieId", "rating", "timestamp"])
-'''
+"""
 
-PROFILE_COUNTS_HEADER = '''n_input_rows = spark.read.text(str(RATINGS_FILE)).count()
+PROFILE_COUNTS_HEADER = """n_input_rows = spark.read.text(str(RATINGS_FILE)).count()
 n_corrupt = raw.filter(F.col("_corrupt_record").isNotNull()).count()
 ten_point_client = "tv"
 n_iso_timestamps = raw.filter(F.col("rated_at").contains("-")).count()
 n_ms_timestamps = raw.filter(F.col("rated_at").try_cast("long") > 100_000_000_000).count()
 busiest_second_user = raw.groupBy("user_id", "rated_at").count().orderBy(F.desc("count")).first()["user_id"]
-'''
+"""
 
-_PROFILE_RIGHT_COUNT = PROFILE_COUNTS_HEADER.replace("n_input_rows = spark.read.text(str(RATINGS_FILE)).count()",
-                                                     "n_input_rows = raw.count()")
+_PROFILE_RIGHT_COUNT = PROFILE_COUNTS_HEADER.replace(
+    "n_input_rows = spark.read.text(str(RATINGS_FILE)).count()", "n_input_rows = raw.count()"
+)
 PROFILE_BUSIEST_USER_OVERALL = _PROFILE_RIGHT_COUNT.replace(
-    'busiest_second_user = raw.groupBy("user_id", "rated_at")', 'busiest_second_user = raw.groupBy("user_id")')
+    'busiest_second_user = raw.groupBy("user_id", "rated_at")', 'busiest_second_user = raw.groupBy("user_id")'
+)
 PROFILE_MOST_ACTIVE_CLIENT = _PROFILE_RIGHT_COUNT.replace('ten_point_client = "tv"', 'ten_point_client = "web"')
 
-NAIVE_WITH_STRICT_CAST = '''def raw_but_parseable(raw):
+NAIVE_WITH_STRICT_CAST = """def raw_but_parseable(raw):
     return raw.select(F.col("event_id").cast("long").alias("event_id"), F.col("user_id").cast("int").alias("userId"),
                       F.col("movie_id").cast("int").alias("movieId"), F.col("rating").cast("double").alias("rating"),
                       F.col("rated_at").cast("long").alias("timestamp")).dropna()
-'''
+"""
 
 WRONG_ANSWERS = [
-    dict(name="drops-repairable-rows",
-         cells={"ex4_repair": DROPS_REPAIRABLE_ROWS, "ex3_reconcile": RECONCILE_NEVER_RAISES,
-                "ex7_contract": CONTRACT_WITHOUT_UNIQUENESS, "ex1_profile": PROFILE_MOST_ACTIVE_CLIENT},
-         loses=["ex4_repair_check", "e2e_clean_export_check", "ex3_reconcile_check", "ex7_contract_check",
-                "ex1_profile_check"],
-         says={"ex4_repair_check": "can be repaired", "e2e_clean_export_check": "do not drop it",
-               "ex3_reconcile_check": "must raise an AssertionError",
-               "ex7_contract_check": "add the 'unique events' rule", "ex1_profile_check": "another client sends more"}),
-    dict(name="keeps-first-rating",
-         cells={"ex6_resolve": KEEPS_FIRST_RATING, "ex1_profile": PROFILE_BUSIEST_USER_OVERALL,
-                "ex2_parse": HEADER_AS_MALFORMED},
-         loses=["ex6_resolve_check", "e2e_clean_export_check", "ex1_profile_check", "ex2_parse_check"],
-         says={"ex6_resolve_check": "keep the latest rating", "e2e_clean_export_check": "keep the latest rating",
-               "ex1_profile_check": "not by user alone", "ex2_parse_check": "'repeated_header'"}),
-    dict(name="forgets-0-10-client",
-         cells={"ex4_repair": FORGETS_TEN_POINT_CLIENT, "ex1_profile": PROFILE_COUNTS_HEADER,
-                "ex8_naive": NAIVE_WITH_STRICT_CAST},
-         loses=["ex4_repair_check", "e2e_clean_export_check", "ex1_profile_check", "ex8_naive_check"],
-         says={"ex4_repair_check": "0-10 scale", "e2e_clean_export_check": "0-10 scale",
-               "ex1_profile_check": "which is the header", "ex8_naive_check": "try_cast"}),
+    dict(
+        name="drops-repairable-rows",
+        cells={
+            "ex4_repair": DROPS_REPAIRABLE_ROWS,
+            "ex3_reconcile": RECONCILE_NEVER_RAISES,
+            "ex7_contract": CONTRACT_WITHOUT_UNIQUENESS,
+            "ex1_profile": PROFILE_MOST_ACTIVE_CLIENT,
+        },
+        loses=[
+            "ex4_repair_check",
+            "e2e_clean_export_check",
+            "ex3_reconcile_check",
+            "ex7_contract_check",
+            "ex1_profile_check",
+        ],
+        says={
+            "ex4_repair_check": "can be repaired",
+            "e2e_clean_export_check": "do not drop it",
+            "ex3_reconcile_check": "must raise an AssertionError",
+            "ex7_contract_check": "add the 'unique events' rule",
+            "ex1_profile_check": "another client sends more",
+        },
+    ),
+    dict(
+        name="keeps-first-rating",
+        cells={
+            "ex6_resolve": KEEPS_FIRST_RATING,
+            "ex1_profile": PROFILE_BUSIEST_USER_OVERALL,
+            "ex2_parse": HEADER_AS_MALFORMED,
+        },
+        loses=["ex6_resolve_check", "e2e_clean_export_check", "ex1_profile_check", "ex2_parse_check"],
+        says={
+            "ex6_resolve_check": "keep the latest rating",
+            "e2e_clean_export_check": "keep the latest rating",
+            "ex1_profile_check": "not by user alone",
+            "ex2_parse_check": "'repeated_header'",
+        },
+    ),
+    dict(
+        name="forgets-0-10-client",
+        cells={
+            "ex4_repair": FORGETS_TEN_POINT_CLIENT,
+            "ex1_profile": PROFILE_COUNTS_HEADER,
+            "ex8_naive": NAIVE_WITH_STRICT_CAST,
+        },
+        loses=["ex4_repair_check", "e2e_clean_export_check", "ex1_profile_check", "ex8_naive_check"],
+        says={
+            "ex4_repair_check": "0-10 scale",
+            "e2e_clean_export_check": "0-10 scale",
+            "ex1_profile_check": "which is the header",
+            "ex8_naive_check": "try_cast",
+        },
+    ),
 ]

@@ -3,7 +3,7 @@ about a dozen ALS fits). Each mistake must cost exactly its own test cell and sh
 would act on; the other cells keep full marks. Exercise 3 (ship) has one near miss per submission,
 since they all cost the same cell."""
 
-_SCOPE_BY_IMPACT = '''
+_SCOPE_BY_IMPACT = """
 def choose_work(backlog, days):
     required = backlog[backlog["required"]]
     days_left = days - required["effort_days"].sum()
@@ -19,30 +19,33 @@ def choose_work(backlog, days):
 
 week_plan = choose_work(BACKLOG, DAYS_AVAILABLE)
 out_of_scope = {item: f"{item} does not fit this week" for item in set(BACKLOG["item"]) - set(week_plan["item"])}
-'''
+"""
 
 _SCOPE_STOPS_AT_FIRST_MISFIT = _SCOPE_BY_IMPACT.replace(
     'sort_values("impact", ascending=False)',
     'assign(per_day=lambda b: b["impact"] / b["effort_days"]).sort_values("per_day", ascending=False)',
-).replace("""            days_left -= row["effort_days"]
-""", """            days_left -= row["effort_days"]
+).replace(
+    """            days_left -= row["effort_days"]
+""",
+    """            days_left -= row["effort_days"]
         else:
             break
-""")
+""",
+)
 
 # Exercise 2a: the highest mean, whatever the interval; or a decided difference of either sign.
-_SETTING_BEST_MEAN = '''
+_SETTING_BEST_MEAN = """
 def choose_setting(results, default):
     return max(results, key=lambda name: results[name].mean())
-'''
-_SETTING_EITHER_SIGN = '''
+"""
+_SETTING_EITHER_SIGN = """
 def choose_setting(results, default):
     better = {name: scores.mean() for name, scores in results.items()
               if name != default and compare(scores, results[default]).decided}
     return max(better, key=better.get) if better else default
-'''
+"""
 
-_TIMEBOX = '''
+_TIMEBOX = """
 def should_stop(scores, min_gain):
     return len(scores) >= 2 and {gain}
 
@@ -56,23 +59,23 @@ def stopping_point(curve, min_gain):
 
 def best_step(curve, steps_run):
     return {best}
-'''
+"""
 _RIGHT = dict(gain="scores[-1] - scores[-2] < min_gain", steps="steps", best="int(np.argmax(curve[:steps_run]))")
 
-_ELBOW_IN_RAW_UNITS = '''
+_ELBOW_IN_RAW_UNITS = """
 def find_elbow(effort, quality):
     return int(np.argmax(np.asarray(quality, float) - np.asarray(effort, float)))
-'''
-_ELBOW_FROM_ONE = '''
+"""
+_ELBOW_FROM_ONE = """
 def find_elbow(effort, quality):
     x, y = np.asarray(effort, dtype=float), np.asarray(quality, dtype=float)
     x = (x - x.min()) / (x.max() - x.min())
     y = (y - y.min()) / (y.max() - y.min())
     return int(np.argmax(y - x)) + 1
-'''
+"""
 
 # Exercise 3: the reference job with one slip each.
-_SHIP = '''
+_SHIP = """
 def ship(spark, train, brief, decision):
     signals = {signals}
     model = fit_als(to_spark(spark, signals), decision.rank, alpha=decision.alpha)
@@ -81,11 +84,14 @@ def ship(spark, train, brief, decision):
     ranked = list(liked.sort_values("size", ascending=False, kind="stable").index)
     recommendations = top_k_unseen(model, seen={seen}, candidates=eligible_films(train, brief), k=brief.k{fallback})
     return Delivery(recommendations, ranked[: brief.k])
-'''
-_SHIP_RIGHT = dict(signals="implicit_signal(train, decision.signal, decision.rating_floor)",
-                   liked='(films["size"] >= brief.min_ratings) & (films["mean"] >= train["rating"].mean())',
-                   seen="train", fallback=", fallback=ranked")
-_SHIP_EVERY_FILM = '''
+"""
+_SHIP_RIGHT = dict(
+    signals="implicit_signal(train, decision.signal, decision.rating_floor)",
+    liked='(films["size"] >= brief.min_ratings) & (films["mean"] >= train["rating"].mean())',
+    seen="train",
+    fallback=", fallback=ranked",
+)
+_SHIP_EVERY_FILM = """
 def ship(spark, train, brief, decision):
     model = fit_als(to_spark(spark, implicit_signal(train, decision.signal, decision.rating_floor)), decision.rank,
                     alpha=decision.alpha)
@@ -94,7 +100,7 @@ def ship(spark, train, brief, decision):
     recommendations = top_k_unseen(model, seen=train, candidates=train["movieId"].unique(), k=brief.k,
                                    fallback=ranked)
     return Delivery(recommendations, ranked[: brief.k])
-'''
+"""
 
 _DONE = '''
 def same_recommendations(a, b):
@@ -117,59 +123,96 @@ check_delivery must say ACCEPTED before every release.
 """ + "\\n".join(f"- {{line}}" for line in known_limitations)
 '''
 _HOW = "## How to run\nCall ship(spark, train, Brief(), decision) with the cleaned ratings.\n"
-_SAME = ("columns = ['userId', 'rank', 'movieId']\n    return bool(a[columns].astype('int64').sort_values(columns)"
-         ".reset_index(drop=True).equals(b[columns].astype('int64').sort_values(columns).reset_index(drop=True)))")
+_SAME = (
+    "columns = ['userId', 'rank', 'movieId']\n    return bool(a[columns].astype('int64').sort_values(columns)"
+    ".reset_index(drop=True).equals(b[columns].astype('int64').sort_values(columns).reset_index(drop=True)))"
+)
 
 WRONG_ANSWERS = [
-    dict(name="planning-slips",
-         cells={"ex1_scope": _SCOPE_BY_IMPACT,
-                "ex2_setting": _SETTING_BEST_MEAN,
-                "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "gain": "abs(scores[-1] - scores[-2]) < min_gain"}),
-                "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "seen": "signals"}),
-                "ex6_elbow": _ELBOW_IN_RAW_UNITS},
-         loses=["ex1_choose_check", "ex2_setting_check", "ex2_rule_check", "ex3_ship_check", "ex6_elbow_check"],
-         says={"ex1_choose_check": "rank by impact per day",
-               "ex2_setting_check": "within the noise",
-               "ex2_rule_check": "Did you take an absolute value?",
-               "ex3_ship_check": "Pass all of train as `seen`",
-               "ex6_elbow_check": "Rescale both axes to 0..1 first"}),
-    dict(name="shipping-slips",
-         cells={"ex3_ship": _SHIP_EVERY_FILM,
-                "ex2_setting": _SETTING_EITHER_SIGN,
-                "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "best": "steps_run - 1"}),
-                "ex4_done": _DONE.format(same="return bool(a.equals(b))", how=_HOW)},
-         loses=["ex3_ship_check", "ex2_setting_check", "ex2_best_check", "ex4_same_check"],
-         says={"ex3_ship_check": "Score only eligible films",
-               "ex2_setting_check": "decidedly worse than the default",
-               "ex2_best_check": "Keep the best one",
-               "ex4_same_check": "sort by user and rank"}),
-    dict(name="counting-slips",
-         cells={"ex1_scope": _SCOPE_STOPS_AT_FIRST_MISFIT,
-                "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "steps": "steps - 1"}),
-                "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "fallback": ""}),
-                "ex4_done": _DONE.format(same=_SAME, how=""),
-                "ex6_elbow": _ELBOW_FROM_ONE},
-         loses=["ex1_choose_check", "ex2_rule_check", "ex3_ship_check", "ex4_readme_check", "ex6_elbow_check"],
-         says={"ex1_choose_check": "stopped at the first item that did not fit",
-               "ex2_rule_check": "so count it: 4",
-               "ex3_ship_check": "with fallback=",
-               "ex4_readme_check": "no '## How to run' section",
-               "ex6_elbow_check": "one past the elbow"}),
-    dict(name="edge-slips",
-         cells={"ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "gain": "scores[-1] - scores[-2] <= min_gain"}),
-                "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "liked": '(films["size"] >= brief.min_ratings)'})},
-         loses=["ex2_rule_check", "ex3_ship_check"],
-         says={"ex2_rule_check": "compare with <, not <=",
-               "ex3_ship_check": "film 1 is the most rated but averages 1 star"}),
-    dict(name="model-slips",
-         cells={"ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "best": "int(np.argmax(curve))"}),
-                "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "signals": "train"})},
-         loses=["ex2_best_check", "ex3_ship_check"],
-         says={"ex2_best_check": "the 0.9 was never measured",
-               "ex3_ship_check": "match the decided model"}),
-    dict(name="liking-slips",
-         cells={"ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "liked": '(films["size"] >= brief.min_ratings) & '
-                                            '(films["mean"] >= films["mean"].mean())'})},
-         loses=["ex3_ship_check"],
-         says="not the average of film averages"),
+    dict(
+        name="planning-slips",
+        cells={
+            "ex1_scope": _SCOPE_BY_IMPACT,
+            "ex2_setting": _SETTING_BEST_MEAN,
+            "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "gain": "abs(scores[-1] - scores[-2]) < min_gain"}),
+            "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "seen": "signals"}),
+            "ex6_elbow": _ELBOW_IN_RAW_UNITS,
+        },
+        loses=["ex1_choose_check", "ex2_setting_check", "ex2_rule_check", "ex3_ship_check", "ex6_elbow_check"],
+        says={
+            "ex1_choose_check": "rank by impact per day",
+            "ex2_setting_check": "within the noise",
+            "ex2_rule_check": "Did you take an absolute value?",
+            "ex3_ship_check": "Pass all of train as `seen`",
+            "ex6_elbow_check": "Rescale both axes to 0..1 first",
+        },
+    ),
+    dict(
+        name="shipping-slips",
+        cells={
+            "ex3_ship": _SHIP_EVERY_FILM,
+            "ex2_setting": _SETTING_EITHER_SIGN,
+            "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "best": "steps_run - 1"}),
+            "ex4_done": _DONE.format(same="return bool(a.equals(b))", how=_HOW),
+        },
+        loses=["ex3_ship_check", "ex2_setting_check", "ex2_best_check", "ex4_same_check"],
+        says={
+            "ex3_ship_check": "Score only eligible films",
+            "ex2_setting_check": "decidedly worse than the default",
+            "ex2_best_check": "Keep the best one",
+            "ex4_same_check": "sort by user and rank",
+        },
+    ),
+    dict(
+        name="counting-slips",
+        cells={
+            "ex1_scope": _SCOPE_STOPS_AT_FIRST_MISFIT,
+            "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "steps": "steps - 1"}),
+            "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "fallback": ""}),
+            "ex4_done": _DONE.format(same=_SAME, how=""),
+            "ex6_elbow": _ELBOW_FROM_ONE,
+        },
+        loses=["ex1_choose_check", "ex2_rule_check", "ex3_ship_check", "ex4_readme_check", "ex6_elbow_check"],
+        says={
+            "ex1_choose_check": "stopped at the first item that did not fit",
+            "ex2_rule_check": "so count it: 4",
+            "ex3_ship_check": "with fallback=",
+            "ex4_readme_check": "no '## How to run' section",
+            "ex6_elbow_check": "one past the elbow",
+        },
+    ),
+    dict(
+        name="edge-slips",
+        cells={
+            "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "gain": "scores[-1] - scores[-2] <= min_gain"}),
+            "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "liked": '(films["size"] >= brief.min_ratings)'}),
+        },
+        loses=["ex2_rule_check", "ex3_ship_check"],
+        says={
+            "ex2_rule_check": "compare with <, not <=",
+            "ex3_ship_check": "film 1 is the most rated but averages 1 star",
+        },
+    ),
+    dict(
+        name="model-slips",
+        cells={
+            "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "best": "int(np.argmax(curve))"}),
+            "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "signals": "train"}),
+        },
+        loses=["ex2_best_check", "ex3_ship_check"],
+        says={"ex2_best_check": "the 0.9 was never measured", "ex3_ship_check": "match the decided model"},
+    ),
+    dict(
+        name="liking-slips",
+        cells={
+            "ex3_ship": _SHIP.format(
+                **{
+                    **_SHIP_RIGHT,
+                    "liked": '(films["size"] >= brief.min_ratings) & (films["mean"] >= films["mean"].mean())',
+                }
+            )
+        },
+        loses=["ex3_ship_check"],
+        says="not the average of film averages",
+    ),
 ]

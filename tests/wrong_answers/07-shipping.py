@@ -3,11 +3,12 @@
 The job's and serving.py's wrong versions are made from the reference cells in the solution notebook
 by replacing one piece, so they stay in step with it; each replacement is checked to have happened.
 """
+
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from shipping_reference import JOB_CELL, SERVING_CELL, cell_source  # noqa: E402
+from shipping_reference import JOB_CELL, SERVING_CELL, cell_source
 
 
 def patched(cell: str, old: str, new: str) -> str:
@@ -16,52 +17,78 @@ def patched(cell: str, old: str, new: str) -> str:
     return source.replace(old, new)
 
 
-VERDICT = '''    difference = compare(challenger, score_version(champion))  # paired: the same users, the same resamples
-    if difference.high < 0:'''
+VERDICT = """    difference = compare(challenger, score_version(champion))  # paired: the same users, the same resamples
+    if difference.high < 0:"""
 
 # The means, without the interval: a lower mean within the noise is refused.
-COMPARES_MEANS = patched(SERVING_CELL, VERDICT, '''    difference = compare(challenger, score_version(champion))
-    if difference.mean < 0:''')
+COMPARES_MEANS = patched(
+    SERVING_CELL,
+    VERDICT,
+    """    difference = compare(challenger, score_version(champion))
+    if difference.mean < 0:""",
+)
 
 # Unpaired: an interval for each version, refused only when they do not overlap.
-UNPAIRED = patched(SERVING_CELL, VERDICT, '''    from paper2prod.evaluation import bootstrap_interval
+UNPAIRED = patched(
+    SERVING_CELL,
+    VERDICT,
+    """    from paper2prod.evaluation import bootstrap_interval
     new, old = bootstrap_interval(challenger), bootstrap_interval(score_version(champion))
     difference = compare(challenger, score_version(champion))
-    if new.high < old.low:''')
+    if new.high < old.low:""",
+)
 
 # Against the newest version folder instead of the one served.
-NEWEST_VERSION = patched(SERVING_CELL, '''    champion = serving_version(root)
-    if champion is None:''', '''    champion = serving_version(root)
+NEWEST_VERSION = patched(
+    SERVING_CELL,
+    """    champion = serving_version(root)
+    if champion is None:""",
+    """    champion = serving_version(root)
     if champion is None:
         return True, "no version is served yet"
     champion = max(p.name for p in Path(root).iterdir() if is_complete(root, p.name))
-    if champion is None:''')
+    if champion is None:""",
+)
 
 # A rollback that "cleans up" the versions after the one it returns to.
-ROLLBACK_DELETES = patched(SERVING_CELL, '''    point_to(root, version, f"rollback from {serving_version(root)}")''',
-                           '''    import shutil
+ROLLBACK_DELETES = patched(
+    SERVING_CELL,
+    """    point_to(root, version, f"rollback from {serving_version(root)}")""",
+    """    import shutil
     for newer in Path(root).iterdir():
         if newer.is_dir() and newer.name > version:
             shutil.rmtree(newer)
-    point_to(root, version, f"rollback from {serving_version(root)}")''')
+    point_to(root, version, f"rollback from {serving_version(root)}")""",
+)
 
 # logging.basicConfig: configures once, so later runs' lines go to a stream nobody reads.
-BASIC_CONFIG = patched(JOB_CELL, "    setup_logging(args.log_level)\n", '''    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+BASIC_CONFIG = patched(
+    JOB_CELL,
+    "    setup_logging(args.log_level)\n",
+    """    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log.setLevel(args.log_level)
-''')
+""",
+)
 
 # "Just re-run it": the job deletes an existing version instead of refusing.
-OVERWRITES_VERSION = patched(JOB_CELL, '''    if target.exists():
-        log.error(''', '''    if target.exists():
+OVERWRITES_VERSION = patched(
+    JOB_CELL,
+    """    if target.exists():
+        log.error(""",
+    """    if target.exists():
         shutil.rmtree(target)  # start clean
     if False:
-        log.error(''')
+        log.error(""",
+)
 
 # Refuses a re-run without saying how to run again.
-NO_RERUN_HINT = patched(JOB_CELL, '''        log.error("model version %s already exists in %s; nothing was changed (a re-run needs a new "
-                  "--model-version, e.g. %s-2)", args.model_version, root, args.model_version)''',
-                        '''        log.error("model version %s already exists", args.model_version)''')
+NO_RERUN_HINT = patched(
+    JOB_CELL,
+    """        log.error("model version %s already exists in %s; nothing was changed (a re-run needs a new "
+                  "--model-version, e.g. %s-2)", args.model_version, root, args.model_version)""",
+    """        log.error("model version %s already exists", args.model_version)""",
+)
 
 METADATA_FIRST = '''class ModelMismatch(Exception):
     """The saved model is not the one the serving code expects."""
@@ -92,9 +119,9 @@ def load_model_version(root, version, expected):
 
 
 def alert(condition: str, skip_small: bool = True, reset: bool = True) -> str:
-    skip = "        if row[\"users\"] < min_users:\n            continue\n" if skip_small else ""
+    skip = '        if row["users"] < min_users:\n            continue\n' if skip_small else ""
     keep = "streak + 1 if alarm else 0" if reset else "streak + 1 if alarm else streak"
-    return f'''def quality_alert(quality, launch, min_users=10, months_in_a_row=2):
+    return f"""def quality_alert(quality, launch, min_users=10, months_in_a_row=2):
     streak = 0
     for month, row in quality.iterrows():
 {skip}        alarm = {condition}
@@ -102,32 +129,60 @@ def alert(condition: str, skip_small: bool = True, reset: bool = True) -> str:
         if streak >= months_in_a_row:
             return month
     return None
-'''
+"""
 
 
 WRONG_ANSWERS = [
-    dict(name="means-basicconfig-metadata-first",
-         cells={"ex1_serving": COMPARES_MEANS, "ex2_job": BASIC_CONFIG, "ex3_versions": METADATA_FIRST,
-                "ex4_alert": alert('row["mean"] < launch.mean')},
-         # basicConfig binds the job's lines to the first redirected stderr, so the run check sees none either.
-         loses=["ex1_serving_check", "ex2_cli_check", "ex2_run_check", "ex3_versions_check", "ex4_alert_check"],
-         says={"ex1_serving_check": "compare the interval with 0", "ex2_cli_check": "setup_logging",
-               "ex2_run_check": "setup_logging",
-               "ex3_versions_check": "write the metadata last", "ex4_alert_check": "launch"}),
-    dict(name="unpaired-overwrite-small-months",
-         cells={"ex1_serving": UNPAIRED, "ex2_job": OVERWRITES_VERSION,
-                "ex4_alert": alert('row["high"] < launch.low', skip_small=False)},
-         loses=["ex1_serving_check", "ex2_run_check", "ex4_alert_check"],
-         says={"ex1_serving_check": "compare(challenger, champion)", "ex2_run_check": "already exists",
-               "ex4_alert_check": "min_users"}),
-    dict(name="rollback-deletes-no-hint-no-reset",
-         cells={"ex1_serving": ROLLBACK_DELETES, "ex2_job": NO_RERUN_HINT,
-                "ex4_alert": alert('row["high"] < launch.low', reset=False)},
-         loses=["ex1_serving_check", "ex2_run_check", "ex4_alert_check"],
-         says={"ex1_serving_check": "every version folder", "ex2_run_check": "new --model-version",
-               "ex4_alert_check": "starts the count again"}),
-    dict(name="newest-not-served",
-         cells={"ex1_serving": NEWEST_VERSION},
-         loses=["ex1_serving_check"],
-         says="serving_version(root)"),
+    dict(
+        name="means-basicconfig-metadata-first",
+        cells={
+            "ex1_serving": COMPARES_MEANS,
+            "ex2_job": BASIC_CONFIG,
+            "ex3_versions": METADATA_FIRST,
+            "ex4_alert": alert('row["mean"] < launch.mean'),
+        },
+        # basicConfig binds the job's lines to the first redirected stderr, so the run check sees none either.
+        loses=["ex1_serving_check", "ex2_cli_check", "ex2_run_check", "ex3_versions_check", "ex4_alert_check"],
+        says={
+            "ex1_serving_check": "compare the interval with 0",
+            "ex2_cli_check": "setup_logging",
+            "ex2_run_check": "setup_logging",
+            "ex3_versions_check": "write the metadata last",
+            "ex4_alert_check": "launch",
+        },
+    ),
+    dict(
+        name="unpaired-overwrite-small-months",
+        cells={
+            "ex1_serving": UNPAIRED,
+            "ex2_job": OVERWRITES_VERSION,
+            "ex4_alert": alert('row["high"] < launch.low', skip_small=False),
+        },
+        loses=["ex1_serving_check", "ex2_run_check", "ex4_alert_check"],
+        says={
+            "ex1_serving_check": "compare(challenger, champion)",
+            "ex2_run_check": "already exists",
+            "ex4_alert_check": "min_users",
+        },
+    ),
+    dict(
+        name="rollback-deletes-no-hint-no-reset",
+        cells={
+            "ex1_serving": ROLLBACK_DELETES,
+            "ex2_job": NO_RERUN_HINT,
+            "ex4_alert": alert('row["high"] < launch.low', reset=False),
+        },
+        loses=["ex1_serving_check", "ex2_run_check", "ex4_alert_check"],
+        says={
+            "ex1_serving_check": "every version folder",
+            "ex2_run_check": "new --model-version",
+            "ex4_alert_check": "starts the count again",
+        },
+    ),
+    dict(
+        name="newest-not-served",
+        cells={"ex1_serving": NEWEST_VERSION},
+        loses=["ex1_serving_check"],
+        says="serving_version(root)",
+    ),
 ]

@@ -25,15 +25,62 @@ The package has one module per job: decks.py (sources -> deck notebooks), assets
 MathJax from npm), export.py (run each deck, export static HTML) and browser.py (the headless check,
 Playwright driving the machine's Chromium).
 """
+
 from tools.slides.assets import ASSETS, NODE_MODULES, _assets_current, copy_assets, install_assets
 from tools.slides.browser import DeckReport, check, event_problems, find_chromium, problems
-from tools.slides.decks import (BUILD, DECK_SIZE, HEIGHT, ROOT, SCREENSHOTS, SLIDES, SOURCES, WIDTH, SlidesError,
-                                build_deck_notebook, deck_notebook_path, deck_sources, expected_slides,
-                                rendered_deck, select, stale_deck_notebooks, write_deck_notebooks)
+from tools.slides.decks import (
+    BUILD,
+    DECK_SIZE,
+    HEIGHT,
+    ROOT,
+    SCREENSHOTS,
+    SLIDES,
+    SOURCES,
+    WIDTH,
+    SlidesError,
+    build_deck_notebook,
+    deck_notebook_path,
+    deck_sources,
+    expected_slides,
+    rendered_deck,
+    select,
+    stale_deck_notebooks,
+    write_deck_notebooks,
+)
 from tools.slides.export import REMOTE_LOAD, build, built_deck_path, execute, export_html, write_index
 
-__all__ = ["ASSETS", "BUILD", "DECK_SIZE", "HEIGHT", "NODE_MODULES", "REMOTE_LOAD", "ROOT", "SCREENSHOTS", "SLIDES",
-           "SOURCES", "WIDTH", "DeckReport", "SlidesError", "_assets_current", "build", "build_deck_notebook",
-           "built_deck_path", "check", "copy_assets", "deck_notebook_path", "deck_sources", "event_problems",
-           "execute", "expected_slides", "export_html", "find_chromium", "install_assets", "problems",
-           "rendered_deck", "select", "stale_deck_notebooks", "write_deck_notebooks", "write_index"]
+__all__ = [
+    "ASSETS",
+    "BUILD",
+    "DECK_SIZE",
+    "HEIGHT",
+    "NODE_MODULES",
+    "REMOTE_LOAD",
+    "ROOT",
+    "SCREENSHOTS",
+    "SLIDES",
+    "SOURCES",
+    "WIDTH",
+    "DeckReport",
+    "SlidesError",
+    "_assets_current",
+    "build",
+    "build_deck_notebook",
+    "built_deck_path",
+    "check",
+    "copy_assets",
+    "deck_notebook_path",
+    "deck_sources",
+    "event_problems",
+    "execute",
+    "expected_slides",
+    "export_html",
+    "find_chromium",
+    "install_assets",
+    "problems",
+    "rendered_deck",
+    "select",
+    "stale_deck_notebooks",
+    "write_deck_notebooks",
+    "write_index",
+]

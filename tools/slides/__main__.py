@@ -1,13 +1,24 @@
 """`python -m tools.slides COMMAND`: see tools/slides/__init__.py for the commands."""
+
 from __future__ import annotations
 
 import sys
 
 import nbformat
 
-from tools.slides import (BUILD, ROOT, SLIDES, SlidesError, build, check, expected_slides, problems,
-                          stale_deck_notebooks, write_deck_notebooks)
 import tools.slides
+from tools.slides import (
+    BUILD,
+    ROOT,
+    SLIDES,
+    SlidesError,
+    build,
+    check,
+    expected_slides,
+    problems,
+    stale_deck_notebooks,
+    write_deck_notebooks,
+)
 
 
 def main(argv: list[str]) -> int:
@@ -23,8 +34,10 @@ def main(argv: list[str]) -> int:
                 notebook = nbformat.read(SLIDES / f"{report.name}.ipynb", as_version=4)
                 found = problems(report, expected_slides(notebook))
                 failed += bool(found)
-                print(f"{'FAIL' if found else 'ok  '} {report.name}: {report.slides} slides, "
-                      f"screenshot {report.screenshot.relative_to(ROOT)}")
+                print(
+                    f"{'FAIL' if found else 'ok  '} {report.name}: {report.slides} slides, "
+                    f"screenshot {report.screenshot.relative_to(ROOT)}"
+                )
                 for line in found:
                     print(f"     {line}")
             return 1 if failed else 0
@@ -36,8 +49,11 @@ def main(argv: list[str]) -> int:
             stale = stale_deck_notebooks()
             for name in stale:
                 print(f"out of date: slides/{name}")
-            print("run `python -m tools.slides build` and commit slides/src/ and slides/*.ipynb together"
-                  if stale else "in sync")
+            print(
+                "run `python -m tools.slides build` and commit slides/src/ and slides/*.ipynb together"
+                if stale
+                else "in sync"
+            )
             return 1 if stale else 0
     except SlidesError as error:
         print(f"error: {error}", file=sys.stderr)

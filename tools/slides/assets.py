@@ -1,4 +1,5 @@
 """reveal.js and MathJax from the npm registry, copied next to the static decks (nothing is fetched at show time)."""
+
 from __future__ import annotations
 
 import json
@@ -40,16 +41,21 @@ def install_assets() -> None:
         return
     npm = shutil.which("npm")
     if npm is None:
-        raise SlidesError("reveal.js is not installed and npm is missing: install Node.js and npm "
-                          "(Debian: apt-get install -y npm), then run `npm ci --prefix slides`")
+        raise SlidesError(
+            "reveal.js is not installed and npm is missing: install Node.js and npm "
+            "(Debian: apt-get install -y npm), then run `npm ci --prefix slides`"
+        )
     print("installing reveal.js and MathJax from the npm registry (npm ci, once)", flush=True)
-    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(SLIDES)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(SLIDES)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         raise SlidesError(f"`npm ci --prefix slides` failed:\n{done.stdout}\n{done.stderr}")
     if not _assets_current():
-        raise SlidesError("npm ci ran but slides/node_modules still lacks a pinned version or file; "
-                          "check that slides/package.json and slides/package-lock.json agree")
+        raise SlidesError(
+            "npm ci ran but slides/node_modules still lacks a pinned version or file; "
+            "check that slides/package.json and slides/package-lock.json agree"
+        )
 
 
 def copy_assets(build: Path = BUILD) -> None:
@@ -60,5 +66,3 @@ def copy_assets(build: Path = BUILD) -> None:
             shutil.copytree(origin, destination, dirs_exist_ok=True)
         else:
             shutil.copy2(origin, destination)
-
-

@@ -5,6 +5,7 @@ screenshots.
 Playwright drives the machine's own Chromium (Debian's `chromium` package, or the browser
 PAPER2PROD_CHROMIUM names) through `executable_path`: `playwright install` is never needed.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,10 +18,20 @@ from tools.slides.export import built_deck_path
 
 # The flags a headless Chromium needs on a machine with no display, no sandbox and a closed
 # network (without the background-networking ones it tries to reach Google at every start).
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--no-default-browser-check",
-                  "--disable-extensions", "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars",
-                  "--mute-audio"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-extensions",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--mute-audio",
+]
 TIMEOUT = 30.0  # seconds for a page to load and reveal.js to be ready
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 
@@ -115,7 +126,7 @@ def event_problems(events: list[dict]) -> tuple[list[str], list[str]]:
             if not event["text"].startswith("Failed to load resource"):
                 errors.append(f"console.{event['type']}: {event['text']}")
             elif local and url not in failed_loads:  # Chromium's own network log; remote loads are
-                failed_loads.add(url)               # blocked on purpose and reported below
+                failed_loads.add(url)  # blocked on purpose and reported below
                 errors.append(f"network: Failed to load resource {url}")
         elif kind == "pageerror":
             errors.append(f"uncaught: {event['text']}")
@@ -132,12 +143,18 @@ class Recorder:
 
     def __init__(self, page):
         self.events: list[dict] = []
-        page.on("console", lambda m: self.events.append(
-            {"event": "console", "type": m.type, "text": m.text, "url": (m.location or {}).get("url", "")}))
+        page.on(
+            "console",
+            lambda m: self.events.append(
+                {"event": "console", "type": m.type, "text": m.text, "url": (m.location or {}).get("url", "")}
+            ),
+        )
         page.on("pageerror", lambda e: self.events.append({"event": "pageerror", "text": str(e)}))
         page.on("request", lambda r: self.events.append({"event": "request", "url": r.url}))
-        page.on("requestfailed", lambda r: self.events.append(
-            {"event": "requestfailed", "url": r.url, "failure": r.failure}))
+        page.on(
+            "requestfailed",
+            lambda r: self.events.append({"event": "requestfailed", "url": r.url, "failure": r.failure}),
+        )
 
 
 def _block_remote(route) -> None:
@@ -149,8 +166,7 @@ def _block_remote(route) -> None:
         route.abort("blockedbyclient")
 
 
-def inspect_deck(page, recorder: Recorder, html: Path, screenshot: Path,
-                 every_slide: Path | None = None) -> DeckReport:
+def inspect_deck(page, recorder: Recorder, html: Path, screenshot: Path, every_slide: Path | None = None) -> DeckReport:
     """Open one built deck and report what a person would see."""
     report = DeckReport(name=html.name.removesuffix(".slides.html"), screenshot=screenshot)
     recorder.events.clear()
@@ -186,8 +202,9 @@ def check(names: list[str] | None = None, build_dir: Path = BUILD, every_slide: 
     reports = []
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=binary, headless=True, args=CHROMIUM_FLAGS,
-                                                 timeout=1000 * TIMEOUT)
+            browser = playwright.chromium.launch(
+                executable_path=binary, headless=True, args=CHROMIUM_FLAGS, timeout=1000 * TIMEOUT
+            )
             try:
                 page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
                 page.set_default_timeout(1000 * TIMEOUT)
@@ -198,8 +215,15 @@ def check(names: list[str] | None = None, build_dir: Path = BUILD, every_slide: 
                     if not html.exists():
                         raise SlidesError(f"{html} is missing: run `python -m tools.slides build` first")
                     shots = build_dir / "screenshots"
-                    reports.append(inspect_deck(page, recorder, html, shots / f"{source.stem}.png",
-                                                shots / "every-slide" if every_slide else None))
+                    reports.append(
+                        inspect_deck(
+                            page,
+                            recorder,
+                            html,
+                            shots / f"{source.stem}.png",
+                            shots / "every-slide" if every_slide else None,
+                        )
+                    )
             finally:
                 browser.close()
     except PlaywrightError as error:

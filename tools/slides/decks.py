@@ -1,4 +1,5 @@
 """Deck sources (slides/src/NN-x.py) and the deck notebooks built from them (slides/NN-x.ipynb)."""
+
 from __future__ import annotations
 
 import re
@@ -55,22 +56,37 @@ def build_deck_notebook(source: Path) -> nbformat.NotebookNode:
         if slide_type not in SLIDE_TYPES:
             raise ValueError(f"{place}: slide_type={slide_type} is not one of {', '.join(sorted(SLIDE_TYPES))}")
         if index == 0 and slide_type != "slide":
-            raise ValueError(f'{place}: the first cell of a deck must start a slide (slideshow={{"slide_type": "slide"}})')
+            raise ValueError(
+                f'{place}: the first cell of a deck must start a slide (slideshow={{"slide_type": "slide"}})'
+            )
         new = new_cell(cell, f"s{index:03d}", place)
         if cell.cell_type == "markdown":
             title = title or _first_heading(new.source)
         new.metadata["slideshow"] = {"slide_type": slide_type}
         if tags or hidden:
             if tags != ["hide-input"] or cell.cell_type == "markdown":
-                raise ValueError(f"{place}: only code cells can be hidden, and only with "
-                                 f'tags=["hide-input"] jupyter={{"source_hidden": true}}')
+                raise ValueError(
+                    f"{place}: only code cells can be hidden, and only with "
+                    f'tags=["hide-input"] jupyter={{"source_hidden": true}}'
+                )
             new.metadata["tags"] = ["hide-input"]  # removed by nbconvert in the static deck
             new.metadata["jupyter"] = {"source_hidden": True}  # collapsed in JupyterLab
         notebook.cells.append(new)
-    stamp(notebook, source, "python -m tools.slides notebooks", title=title or source.stem,
-          # Read by the RISE extension for JupyterLab when the deck is presented live.
-          rise={"theme": "white", "transition": "slide", "width": WIDTH, "height": HEIGHT,
-                "scroll": True, "enable_chalkboard": False})
+    stamp(
+        notebook,
+        source,
+        "python -m tools.slides notebooks",
+        title=title or source.stem,
+        # Read by the RISE extension for JupyterLab when the deck is presented live.
+        rise={
+            "theme": "white",
+            "transition": "slide",
+            "width": WIDTH,
+            "height": HEIGHT,
+            "scroll": True,
+            "enable_chalkboard": False,
+        },
+    )
     return notebook
 
 
@@ -99,8 +115,11 @@ def write_deck_notebooks(names: list[str] | None = None) -> list[Path]:
 
 
 def stale_deck_notebooks() -> list[str]:
-    return [deck_notebook_path(s).name for s in deck_sources()
-            if not deck_notebook_path(s).exists() or deck_notebook_path(s).read_text() != rendered_deck(s)]
+    return [
+        deck_notebook_path(s).name
+        for s in deck_sources()
+        if not deck_notebook_path(s).exists() or deck_notebook_path(s).read_text() != rendered_deck(s)
+    ]
 
 
 def select(names: list[str] | None) -> list[Path]:
@@ -112,5 +131,3 @@ def select(names: list[str] | None) -> list[Path]:
     if missing:
         raise SystemExit(f"no deck source for {', '.join(missing)} (have: {', '.join(by_name)})")
     return [by_name[n] for n in names]
-
-

@@ -1,4 +1,5 @@
 """Run each deck notebook and export it as a static reveal.js page into slides/build/."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,19 @@ from pathlib import Path
 import nbformat
 
 from tools.slides.assets import copy_assets, install_assets
-from tools.slides.decks import (BUILD, HEIGHT, ROOT, SLIDES, WIDTH, SlidesError, deck_notebook_path, deck_sources,
-                                expected_slides, select, write_deck_notebooks)
+from tools.slides.decks import (
+    BUILD,
+    HEIGHT,
+    ROOT,
+    SLIDES,
+    WIDTH,
+    SlidesError,
+    deck_notebook_path,
+    deck_sources,
+    expected_slides,
+    select,
+    write_deck_notebooks,
+)
 
 TEMPLATES = SLIDES / "template"
 EXECUTE_TIMEOUT = 120  # seconds per cell; decks use pandas and NumPy, not Spark
@@ -20,10 +32,14 @@ def execute(notebook: nbformat.NotebookNode, name: str = "deck") -> nbformat.Not
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    client = NotebookClient(notebook, timeout=EXECUTE_TIMEOUT, kernel_name="python3",
-                            resources={"metadata": {"path": str(SLIDES)}},
-                            # The kernel's start-up warnings are noise in a build log; errors still show.
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    client = NotebookClient(
+        notebook,
+        timeout=EXECUTE_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(SLIDES)}},
+        # The kernel's start-up warnings are noise in a build log; errors still show.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    )
     try:
         client.execute()
     except CellExecutionError as error:
@@ -33,10 +49,12 @@ def execute(notebook: nbformat.NotebookNode, name: str = "deck") -> nbformat.Not
 
 # What a page would fetch by itself at show time (a link a person may click is fine): scripts,
 # images and frames, style sheets, CSS imports and JavaScript module imports.
-REMOTE_LOAD = re.compile(r"""<(?:script|img|iframe|source|video|audio|embed)\b[^>]*\ssrc=["'](https?://[^"']+)"""
-                         r"""|<link\b[^>]*\shref=["'](https?://[^"']+)"""
-                         r"""|@import\s+(?:url\()?["']?(https?://[^"')\s]+)"""
-                         r"""|\bimport\s[^;]*?from\s+["'](https?://[^"']+)""")
+REMOTE_LOAD = re.compile(
+    r"""<(?:script|img|iframe|source|video|audio|embed)\b[^>]*\ssrc=["'](https?://[^"']+)"""
+    r"""|<link\b[^>]*\shref=["'](https?://[^"']+)"""
+    r"""|@import\s+(?:url\()?["']?(https?://[^"')\s]+)"""
+    r"""|\bimport\s[^;]*?from\s+["'](https?://[^"']+)"""
+)
 
 
 def export_html(notebook: nbformat.NotebookNode) -> str:
@@ -47,8 +65,7 @@ def export_html(notebook: nbformat.NotebookNode) -> str:
     config = Config()
     config.TagRemovePreprocessor.remove_input_tags = {"hide-input"}
     config.TagRemovePreprocessor.enabled = True
-    exporter = SlidesExporter(config=config, template_name="paper2prod",
-                              extra_template_basedirs=[str(TEMPLATES)])
+    exporter = SlidesExporter(config=config, template_name="paper2prod", extra_template_basedirs=[str(TEMPLATES)])
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
     exporter.reveal_url_prefix = "reveal.js"
     exporter.reveal_theme = "white"
@@ -81,8 +98,11 @@ def build(names: list[str] | None = None, build_dir: Path = BUILD) -> list[Path]
         target = built_deck_path(source.stem, build_dir)
         target.write_text(export_html(notebook))
         built.append(target)
-        print(f"built {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}: "
-              f"{expected_slides(notebook)} slides in {time.perf_counter() - started:.1f} s", flush=True)
+        print(
+            f"built {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}: "
+            f"{expected_slides(notebook)} slides in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
     write_index(build_dir)
     return built
 
@@ -93,13 +113,15 @@ def write_index(build_dir: Path = BUILD) -> None:
     for source in deck_sources():
         if built_deck_path(source.stem, build_dir).exists():
             notebook = nbformat.read(deck_notebook_path(source), as_version=4)
-            rows.append(f'<li><a href="{source.stem}.slides.html">{notebook.metadata.get("title", source.stem)}'
-                        f'</a> ({expected_slides(notebook)} slides)</li>')
+            rows.append(
+                f'<li><a href="{source.stem}.slides.html">{notebook.metadata.get("title", source.stem)}'
+                f"</a> ({expected_slides(notebook)} slides)</li>"
+            )
     (build_dir / "index.html").write_text(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Paper to Production: slides"
-        "</title></head>\n<body style=\"font-family: sans-serif; max-width: 50em; margin: 2em auto\">\n"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Paper to Production: slides'
+        '</title></head>\n<body style="font-family: sans-serif; max-width: 50em; margin: 2em auto">\n'
         "<h1>Paper to Production: workshop decks</h1>\n<p>Arrow keys move, <kbd>S</kbd> opens the speaker "
         "view with notes, <kbd>F</kbd> is full screen, <kbd>Esc</kbd> shows every slide.</p>\n<ul>\n"
-        + "\n".join(rows) + "\n</ul>\n</body></html>\n")
-
-
+        + "\n".join(rows)
+        + "\n</ul>\n</body></html>\n"
+    )
