@@ -19,6 +19,7 @@ c.CourseDirectory.ignore = [
     "spark-warehouse",
     "metastore_db",
     "derby.log",
+    "decision.json",  # what a run of lesson 06 decided: an output, never released with the lesson
 ]
 
 # Timeouts (a cold Spark JVM needs more than nbgrader's 30 s per cell), the message a timeout prints,

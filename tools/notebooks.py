@@ -279,7 +279,8 @@ def fresh_release(names: list[str] | None = None) -> Path:
         shutil.copytree(
             SOLUTIONS / name,
             course / "solutions" / name,
-            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+            # decision.json: written by a run of lesson 06's solution (nbval), never part of the release
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "decision.json"),
         )
     release_into(course, names)
     return course / "lessons"
