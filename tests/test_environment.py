@@ -10,7 +10,8 @@ def test_conda_environment_uses_the_lock_and_a_supported_java():
     text = (ROOT / "environment.yml").read_text()
     assert re.search(r"openjdk=(17|21)\b", text), "conda route needs openjdk 17 or 21"
     assert "python=3.11" in text
-    assert "-r requirements.lock" in text and "-e ." in text, "pip section must install the same lock"
+    # The lock as constraints: it pins what is installed without installing every optional group.
+    assert "-c requirements.lock" in text and "-e ." in text, "pip section must install through the same lock"
 
 
 def test_lock_pins_every_dependency_of_the_package():

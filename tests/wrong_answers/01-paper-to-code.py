@@ -19,7 +19,7 @@ _SOURCE = (Path(__file__).resolve().parents[2] / "authoring" / "01-paper-to-code
 
 def _solution(grade_id):
     """The solution cell `grade_id` of the authoring source, as the student would have written it."""
-    match = re.search(rf"^# %% \[solution\] id={grade_id}\n(.*?)(?=^# %%)", _SOURCE, re.S | re.M)
+    match = re.search(rf'^# %% tags=\["solution"\] grade_id="{grade_id}"\n(.*?)(?=^# %%)', _SOURCE, re.S | re.M)
     return match.group(1)
 
 
