@@ -1,13 +1,27 @@
-"""Typical wrong answers for 04-recommend-for-me, bundled three submissions deep.
+"""Typical wrong answers for 04-recommend-for-me, bundled six submissions deep.
 
 Each bundle replaces several independent solution cells; every named test cell
 must then score zero (all others full marks) and show the hint in `says`.
+Exercise 1b has six near misses of its own, so there are six bundles; the others
+ride along.
 """
+
+WRAP = "from paper2prod import ranking as _course_ranking\n\n\n"
 
 WRONG_ANSWERS = [
     dict(
         name="metric-slips",
         cells={
+            # RMSE measured on the training ratings instead of the test ratings.
+            "ex1b_regularisation": (
+                "def measure_regularisation(lam, weighted, below=5):\n"
+                "    scores = numpy_predictions(lam, weighted)\n"
+                "    rmse = float(np.sqrt(np.mean((scores[train_rows, train_columns]\n"
+                "                                  - training_rows['rating'].to_numpy()) ** 2)))\n"
+                "    rare = n_ratings_by_column[top_k(recommendable(scores))] < below\n"
+                "    return {'RMSE': rmse, 'rare in your top 10': int(rare[row_of[MY_USER_ID]].sum()),\n"
+                "            'rare in all top 10s': int(rare.sum())}"
+            ),
             # Precision divided by the number of hits: always 1 when anything is found.
             "ex5_precision": (
                 "def precision_at_k(recommended, relevant, k=K):\n"
@@ -26,12 +40,30 @@ WRONG_ANSWERS = [
                 "    hits = sum(1 for film in list(recommended)[:k] if film in relevant)\n"
                 "    return hits / min(k, len(relevant))"
             ),
+            # Users without a list skipped instead of scoring as a miss.
+            "ex7b_per_user": (
+                "def per_user(metric, lists, relevant, k=K):\n"
+                "    return pd.Series({user: metric(films, relevant[user], k) for user, films in lists.items()\n"
+                "                      if len(relevant.get(user, ()))}, dtype=float)"
+            ),
+            # Coverage is fine, but NDCG is decidedly below the damped popularity baseline.
+            "ex8_threshold": "chosen_min_ratings = 30",
         },
-        loses=["ex5_precision_check", "ex6_recall_check", "ex7_ndcg_check"],
+        loses=[
+            "ex1b_regularisation_check",
+            "ex5_precision_check",
+            "ex6_recall_check",
+            "ex7_ndcg_check",
+            "ex7b_per_user_check",
+            "ex8_threshold_check",
+        ],
         says={
+            "ex1b_regularisation_check": "your RMSE is the error on the training ratings",
             "ex5_precision_check": "Did you divide by the number of hits?",
             "ex6_recall_check": "Recall divides the hits by the number of relevant films",
             "ex7_ndcg_check": "Did you forget the log discount?",
+            "ex7b_per_user_check": "not be skipped",
+            "ex8_threshold_check": "decidedly below the damped popularity baseline",
         },
     ),
     dict(
@@ -43,6 +75,16 @@ WRONG_ANSWERS = [
                 "    counts = n_ratings.reindex(list(movie_ids)).fillna(0)\n"
                 "    return int((counts <= below).sum())\n\n\n"
                 "n_rarely_rated = count_rarely_rated(my_top10, film_stats['n_ratings'])"
+            ),
+            # The same slip in the sweep: at most `below` ratings.
+            "ex1b_regularisation": (
+                "def measure_regularisation(lam, weighted, below=5):\n"
+                "    scores = numpy_predictions(lam, weighted)\n"
+                "    cells = (row_of[known_test['userId']].to_numpy(), column_of[known_test['movieId']].to_numpy())\n"
+                "    rmse = float(np.sqrt(np.mean((scores[cells] - known_test['rating'].to_numpy()) ** 2)))\n"
+                "    rare = n_ratings_by_column[top_k(recommendable(scores))] <= below\n"
+                "    return {'RMSE': rmse, 'rare in your top 10': int(rare[row_of[MY_USER_ID]].sum()),\n"
+                "            'rare in all top 10s': int(rare.sum())}"
             ),
             # "At least" read as "more than".
             "ex2_drop_rare": (
@@ -61,13 +103,41 @@ WRONG_ANSWERS = [
                 "    per_film = frame.groupby('movieId')['rating'].agg(['sum', 'size'])\n"
                 "    return per_film['sum'] / (per_film['size'] + damping)"
             ),
+            # The ideal DCG over k places, even when fewer films are relevant.
+            "ex7_ndcg": (
+                "def ndcg_at_k(recommended, relevant, k=K):\n"
+                "    gain = sum(1 / np.log2(i + 2) for i, film in enumerate(list(recommended)[:k]) if film in relevant)\n"
+                "    return gain / sum(1 / np.log2(i + 2) for i in range(k))"
+            ),
+            # Averages over every user seen, those with nothing relevant included.
+            "ex7b_per_user": (
+                "def per_user(metric, lists, relevant, k=K):\n"
+                "    users = sorted(set(lists) | set(relevant))\n"
+                "    return pd.Series({user: metric(lists.get(user, []), relevant.get(user, set()), k)\n"
+                "                      for user in users}, dtype=float)"
+            ),
+            # Past the peak: a lower threshold gives more NDCG and more coverage.
+            "ex8_threshold": "chosen_min_ratings = 150",
         },
-        loses=["ex1_rarely_rated_check", "ex2_drop_rare_check", "ex3_mask_rare_check", "ex4_damped_mean_check"],
+        loses=[
+            "ex1_rarely_rated_check",
+            "ex1b_regularisation_check",
+            "ex2_drop_rare_check",
+            "ex3_mask_rare_check",
+            "ex4_damped_mean_check",
+            "ex7_ndcg_check",
+            "ex7b_per_user_check",
+            "ex8_threshold_check",
+        ],
         says={
             "ex1_rarely_rated_check": "5 ratings is not fewer than 5",
+            "ex1b_regularisation_check": "you counted films with at most `below` ratings",
             "ex2_drop_rare_check": "Keep films with at least min_ratings ratings (>=)",
             "ex3_mask_rare_check": "not with at most (<=)",
             "ex4_damped_mean_check": "shrink towards the global mean, not towards zero",
+            "ex7_ndcg_check": "ideal = 1 + 1/log2(3) + 1/log2(4)",
+            "ex7b_per_user_check": "leave them out",
+            "ex8_threshold_check": "gives both a higher NDCG@10 and a higher coverage",
         },
     ),
     dict(
@@ -78,6 +148,17 @@ WRONG_ANSWERS = [
                 "def count_rarely_rated(movie_ids, n_ratings, below=5):\n"
                 "    return int((n_ratings < below).sum())\n\n\n"
                 "n_rarely_rated = count_rarely_rated(my_top10, film_stats['n_ratings'])"
+            ),
+            # Counts distinct rare films across all lists, not places in the lists.
+            "ex1b_regularisation": (
+                "def measure_regularisation(lam, weighted, below=5):\n"
+                "    scores = numpy_predictions(lam, weighted)\n"
+                "    cells = (row_of[known_test['userId']].to_numpy(), column_of[known_test['movieId']].to_numpy())\n"
+                "    rmse = float(np.sqrt(np.mean((scores[cells] - known_test['rating'].to_numpy()) ** 2)))\n"
+                "    lists = top_k(recommendable(scores))\n"
+                "    rare = n_ratings_by_column[lists] < below\n"
+                "    return {'RMSE': rmse, 'rare in your top 10': int(rare[row_of[MY_USER_ID]].sum()),\n"
+                "            'rare in all top 10s': int(np.unique(lists[rare]).size)}"
             ),
             # Returns the counts per film instead of the ratings.
             "ex2_drop_rare": (
@@ -97,22 +178,154 @@ WRONG_ANSWERS = [
                 "    ideal = sum(1 / np.log2(i + 2) for i in range(len(relevant)))\n"
                 "    return gain / ideal"
             ),
+            # k not passed on to the metric.
+            "ex7b_per_user": (
+                "def per_user(metric, lists, relevant, k=K):\n"
+                "    return pd.Series({user: metric(lists.get(user, []), films) for user, films in relevant.items()\n"
+                "                      if len(films)}, dtype=float)"
+            ),
             # A threshold too low to clear the top 10 of rarely rated films.
             "ex8_threshold": "chosen_min_ratings = 2",
         },
         loses=[
             "ex1_rarely_rated_check",
+            "ex1b_regularisation_check",
             "ex2_drop_rare_check",
             "ex3_mask_rare_check",
             "ex7_ndcg_check",
+            "ex7b_per_user_check",
             "ex8_threshold_check",
         ],
         says={
             "ex1_rarely_rated_check": "count only the films in movie_ids",
+            "ex1b_regularisation_check": "you counted distinct films",
             "ex2_drop_rare_check": "Join the ids that pass back to the ratings",
             "ex3_mask_rare_check": "mask_rare_films changed its input",
             "ex7_ndcg_check": "the ideal DCG counts at most k relevant films",
+            "ex7b_per_user_check": "Pass k on to the metric",
             "ex8_threshold_check": "Choose a threshold where none are left",
+        },
+    ),
+    dict(
+        name="wrapping-the-course-metrics",
+        cells={
+            # The lists include films the user already rated.
+            "ex1b_regularisation": (
+                "def measure_regularisation(lam, weighted, below=5):\n"
+                "    scores = numpy_predictions(lam, weighted)\n"
+                "    cells = (row_of[known_test['userId']].to_numpy(), column_of[known_test['movieId']].to_numpy())\n"
+                "    rmse = float(np.sqrt(np.mean((scores[cells] - known_test['rating'].to_numpy()) ** 2)))\n"
+                "    rare = n_ratings_by_column[top_k(scores)] < below\n"
+                "    return {'RMSE': rmse, 'rare in your top 10': int(rare[row_of[MY_USER_ID]].sum()),\n"
+                "            'rare in all top 10s': int(rare.sum())}"
+            ),
+            # Each metric wraps paper2prod.ranking (released with lesson 05): right numbers, no work.
+            "ex5_precision": WRAP
+            + (
+                "def precision_at_k(recommended, relevant, k=K):\n"
+                "    return _course_ranking.precision_at_k({0: list(recommended)}, {0: set(relevant)}, k=k)"
+            ),
+            "ex6_recall": (
+                "from paper2prod.ranking import recall_at_k as _course_recall\n\n\n"
+                "def recall_at_k(recommended, relevant, k=K):\n"
+                "    return _course_recall({0: list(recommended)}, {0: set(relevant)}, k=k)"
+            ),
+            "ex7_ndcg": WRAP
+            + (
+                "def ndcg_at_k(recommended, relevant, k=K):\n"
+                "    return _course_ranking.ndcg_at_k({0: list(recommended)}, {0: set(relevant)}, k=k)"
+            ),
+            "ex7b_per_user": WRAP
+            + (
+                "def per_user(metric, lists, relevant, k=K):\n"
+                "    _course_ranking.precision_at_k(lists, relevant, k=k)  # checks the inputs\n"
+                "    return pd.Series({user: metric(lists.get(user, []), films, k) for user, films in relevant.items()\n"
+                "                      if len(films)}, dtype=float)"
+            ),
+        },
+        loses=[
+            "ex1b_regularisation_check",
+            "ex5_precision_check",
+            "ex6_recall_check",
+            "ex7_ndcg_check",
+            "ex7b_per_user_check",
+        ],
+        says={
+            "ex1b_regularisation_check": "your lists include films the user already rated",
+            "ex5_precision_check": "precision_at_k calls paper2prod.ranking",
+            "ex6_recall_check": "recall_at_k calls paper2prod.ranking",
+            "ex7_ndcg_check": "ndcg_at_k calls paper2prod.ranking",
+            "ex7b_per_user_check": "per_user calls paper2prod.ranking",
+        },
+    ),
+    dict(
+        name="repeats-counted-twice",
+        cells={
+            # One λ for every row of the sweep: the course's, whatever lam says.
+            "ex1b_regularisation": (
+                "def measure_regularisation(lam, weighted, below=5):\n"
+                "    scores = numpy_predictions(ALS_SETTINGS['regParam'], weighted)\n"
+                "    cells = (row_of[known_test['userId']].to_numpy(), column_of[known_test['movieId']].to_numpy())\n"
+                "    rmse = float(np.sqrt(np.mean((scores[cells] - known_test['rating'].to_numpy()) ** 2)))\n"
+                "    rare = n_ratings_by_column[top_k(recommendable(scores))] < below\n"
+                "    return {'RMSE': rmse, 'rare in your top 10': int(rare[row_of[MY_USER_ID]].sum()),\n"
+                "            'rare in all top 10s': int(rare.sum())}"
+            ),
+            # A repeated film counted at every place it appears.
+            "ex5_precision": (
+                "def precision_at_k(recommended, relevant, k=K):\n"
+                "    return sum(film in relevant for film in list(recommended)[:k]) / k"
+            ),
+            "ex6_recall": (
+                "def recall_at_k(recommended, relevant, k=K):\n"
+                "    return sum(film in relevant for film in list(recommended)[:k]) / len(relevant)"
+            ),
+            "ex7_ndcg": (
+                "def ndcg_at_k(recommended, relevant, k=K):\n"
+                "    gain = sum(1 / np.log2(i + 2) for i, film in enumerate(list(recommended)[:k]) if film in relevant)\n"
+                "    return gain / sum(1 / np.log2(i + 2) for i in range(min(k, len(relevant))))"
+            ),
+        },
+        loses=["ex1b_regularisation_check", "ex5_precision_check", "ex6_recall_check", "ex7_ndcg_check"],
+        says={
+            "ex1b_regularisation_check": "Pass lam and weighted on to numpy_predictions unchanged",
+            "ex5_precision_check": "a repeated film counts once",
+            "ex6_recall_check": "a repeated film counts once",
+            "ex7_ndcg_check": "a repeated film counts once, at its first place",
+        },
+    ),
+    dict(
+        name="offsets-and-swaps",
+        cells={
+            # Weighted and plain swapped.
+            "ex1b_regularisation": (
+                "def measure_regularisation(lam, weighted, below=5):\n"
+                "    scores = numpy_predictions(lam, not weighted)\n"
+                "    cells = (row_of[known_test['userId']].to_numpy(), column_of[known_test['movieId']].to_numpy())\n"
+                "    rmse = float(np.sqrt(np.mean((scores[cells] - known_test['rating'].to_numpy()) ** 2)))\n"
+                "    rare = n_ratings_by_column[top_k(recommendable(scores))] < below\n"
+                "    return {'RMSE': rmse, 'rare in your top 10': int(rare[row_of[MY_USER_ID]].sum()),\n"
+                "            'rare in all top 10s': int(rare.sum())}"
+            ),
+            # k not applied: every film of the list counts.
+            "ex5_precision": (
+                "def precision_at_k(recommended, relevant, k=K):\n    return len(set(recommended) & set(relevant)) / k"
+            ),
+            # The discount offset by one: the first place earns 1 / log2(3), not 1.
+            "ex7_ndcg": (
+                "def ndcg_at_k(recommended, relevant, k=K):\n"
+                "    gain = sum(1 / np.log2(i + 3) for i, film in enumerate(list(recommended)[:k]) if film in relevant)\n"
+                "    return gain / sum(1 / np.log2(i + 2) for i in range(min(k, len(relevant))))"
+            ),
+            # A threshold whose NDCG is far below the popularity baseline.
+            "ex8_threshold": "chosen_min_ratings = 5",
+        },
+        loses=["ex1b_regularisation_check", "ex5_precision_check", "ex7_ndcg_check", "ex8_threshold_check"],
+        says={
+            "ex1b_regularisation_check": "Pass `weighted` on unchanged",
+            "ex5_precision_check": "Only the first k recommendations count.",
+            "ex7_ndcg_check": "DCG = 1/log2(3) + 1/log2(6)",
+            "ex8_threshold_check": "decidedly below the damped popularity baseline",
         },
     ),
 ]
