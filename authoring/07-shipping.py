@@ -1430,7 +1430,7 @@ def quality_alert(quality, launch, min_users=10, months_in_a_row=2):
     ### END SOLUTION
 
 # %% [markdown]
-# Try it on the real months, and on a planted change: from March 2017 a bot farm opens 80 accounts a
+# Try it on the real months, and on a planted change: from July 2017 a bot farm opens 80 accounts a
 # month, each giving five stars to 30 films picked at random. Nothing crashes and no exit code
 # changes; only what users are shown (and how they react) tells.
 
@@ -1449,18 +1449,18 @@ def plant_bots(ratings, months, accounts=80, films=30, seed=SEED):
     return pd.concat([ratings, *bots], ignore_index=True)
 
 
-with_bots = monthly_quality(plant_bots(later, ["2017-03", "2017-04"]))
+with_bots = monthly_quality(plant_bots(later, ["2017-07", "2017-08"]))
 print("real months:    alert in", quality_alert(quality, launch))
 print("with the bots:  alert in", quality_alert(with_bots, launch))
-print(with_bots.loc["2017-02":"2017-05"].round(3))
+print(with_bots.loc["2017-05":"2017-09"].round(3))
 
 # %% tags=["tests"] grade_id="ex4_alert_check" points=3
 expect(quality_alert(quality, launch) is None, "on the real months the rule should stay quiet (None); it returned "
        f"{quality_alert(quality, launch)!r}. Skip months with fewer than min_users users, alarm only when the "
        "month's whole interval is below the launch interval (high < launch.low), and a month that is not worse "
        "starts the count again.")
-expect(quality_alert(with_bots, launch) == "2017-04", "with the bot farm in 2017-03 and 2017-04 the rule should "
-       "fire in 2017-04 (the second month in a row whose interval is below the launch interval); it returned "
+expect(quality_alert(with_bots, launch) == "2017-08", "with the bot farm in 2017-07 and 2017-08 the rule should "
+       "fire in 2017-08 (the second month in a row whose interval is below the launch interval); it returned "
        f"{quality_alert(with_bots, launch)!r}.")
 
 
@@ -1488,7 +1488,7 @@ for _month, _first in [("2018-01", 10**6), ("2018-02", 10**6 + 100), ("2018-03",
 _imported = monthly_quality(pd.concat([later, *_import], ignore_index=True))
 assert quality_alert(_imported, launch) == "2018-02", "a partner import from 2018-01 must fire in 2018-02"
 # One bad month is not an alert; a small month neither raises nor clears; better is not worse; the limits are strict.
-assert quality_alert(monthly_quality(plant_bots(later, ["2017-03"])), launch) is None, "one month is not a trend"
+assert quality_alert(monthly_quality(plant_bots(later, ["2017-07"])), launch) is None, "one month is not a trend"
 _gap = pd.DataFrame({"mean": [0.03, 0.5, 0.03], "low": [0.01, 0.4, 0.01], "high": [0.05, 0.6, 0.05],
                      "users": [50, 3, 50]}, index=["a", "b", "c"])
 assert quality_alert(_gap, _Launch) == "c", "a month below min_users is skipped, not a reset"

@@ -21,7 +21,7 @@ MY_ANSWERS = {
     "    table = frame.groupBy('rating').count().toPandas().sort_values('rating')\n"
     "    return table.set_index('rating')['count']",
 }
-HIDDEN_MESSAGE = "n_films should count distinct movieId values"
+HIDDEN_MESSAGE = "the distinct movieId values of the ratings"
 
 
 def learner_repository(where: Path, with_solutions: bool = True) -> Path:

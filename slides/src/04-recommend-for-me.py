@@ -126,7 +126,7 @@ for penalty, lams in {"weighted": [0.05, 0.1, 0.15, 0.2, 0.3], "plain": [2, 5, 1
         rare = item_counts[np.argsort(-swept, axis=1)[:, :10]] < 5
         sweep.append({"penalty": penalty, "lam": lam, "RMSE": swept_rmse, "rare": int(rare.sum())})
 sweep = pd.DataFrame(sweep)
-fig, ax = figure(11, 4.3)
+fig, ax = figure(11, 3.1)
 for penalty, color in [("weighted", RED), ("plain", BLUE)]:
     rows = sweep[sweep["penalty"] == penalty]
     ax.plot(rows["rare"], rows["RMSE"], "o-", color=color, linewidth=2.5,

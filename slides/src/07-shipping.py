@@ -58,7 +58,8 @@ from paper2prod import data
 # | you re-run a cell | versioned, all-or-nothing output |
 #
 # ```bash
-# spark-submit nightly_recs.py --input ratings.csv --output recs/ --model-version 2024-06-01 --decision decision.json
+# spark-submit nightly_recs.py --input ratings.csv --output recs/ \
+#     --model-version 2024-06-01 --decision decision.json
 # ```
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -162,7 +163,7 @@ drift = pd.DataFrame({"n_ratings": later.size(), "psi": later["rating"].apply(ps
                       "unseen_share": later["movieId"].apply(lambda films: float((~films.isin(known_films)).mean()))})
 drift = drift[drift["n_ratings"] >= 200]
 months = drift.index.to_timestamp()
-fig, ax = figure(12, 4.0)
+fig, ax = figure(12, 3.7)
 ax.plot(months, drift["psi"], "o-", color=BLUE, label="PSI of the rating distribution")
 ax.plot(months, drift["unseen_share"], "s-", color=ORANGE, label="share of ratings of films the model never saw")
 ax.axhline(0.25, color=RED, linestyle="--", label="PSI 0.25: a major shift (rule of thumb)")
