@@ -732,23 +732,10 @@ expect_close(precision_at_k([10, 20, 30], {30}, k=2), 0, "precision_at_k([10, 20
 passed("precision@k")
 ### BEGIN HIDDEN TESTS
 # Lesson 05 releases paper2prod.ranking; this exercise asks for the metric written out, not a wrapper.
-import sys
 import paper2prod.ranking as _ranking_module
+from paper2prod.checks import functions_run
 
-
-def _ranking_calls(call):
-    """Names of paper2prod.ranking's functions that run while call() runs (whatever the import style)."""
-    _entered, _previous = [], sys.getprofile()
-    sys.setprofile(lambda frame, event, arg: _entered.append(frame.f_code.co_name) if event == "call"
-                   and frame.f_code.co_filename == _ranking_module.__file__ else None)
-    try:
-        call()
-    finally:
-        sys.setprofile(_previous)
-    return _entered
-
-
-_called = _ranking_calls(lambda: precision_at_k([1, 2, 3], {2}, k=2))
+_called = functions_run(_ranking_module, lambda: precision_at_k([1, 2, 3], {2}, k=2))
 assert not _called, ("precision_at_k calls paper2prod.ranking (released with lesson 05): write the metric "
                      "yourself, for one user's list and set")
 assert abs(precision_at_k([3], {3}, k=10) - 0.1) < 1e-9, "a short list: the empty places are misses"
@@ -786,23 +773,10 @@ expect_close(recall_at_k([1, 2, 3], {3}, k=2), 0, "recall_at_k([1, 2, 3], {3}, k
 passed("recall@k")
 ### BEGIN HIDDEN TESTS
 # Lesson 05 releases paper2prod.ranking; this exercise asks for the metric written out, not a wrapper.
-import sys
 import paper2prod.ranking as _ranking_module
+from paper2prod.checks import functions_run
 
-
-def _ranking_calls(call):
-    """Names of paper2prod.ranking's functions that run while call() runs (whatever the import style)."""
-    _entered, _previous = [], sys.getprofile()
-    sys.setprofile(lambda frame, event, arg: _entered.append(frame.f_code.co_name) if event == "call"
-                   and frame.f_code.co_filename == _ranking_module.__file__ else None)
-    try:
-        call()
-    finally:
-        sys.setprofile(_previous)
-    return _entered
-
-
-_called = _ranking_calls(lambda: recall_at_k([1, 2, 3], {2}, k=2))
+_called = functions_run(_ranking_module, lambda: recall_at_k([1, 2, 3], {2}, k=2))
 assert not _called, ("recall_at_k calls paper2prod.ranking (released with lesson 05): write the metric "
                      "yourself, for one user's list and set")
 assert abs(recall_at_k([1, 2], {1, 2, 3, 4}, k=2) - 0.5) < 1e-9
@@ -859,23 +833,10 @@ expect_close(ndcg_at_k([10, 20, 30], {30}, k=3), 0.5, "ndcg_at_k([10, 20, 30], {
 passed("NDCG@k")
 ### BEGIN HIDDEN TESTS
 # Lesson 05 releases paper2prod.ranking; this exercise asks for the metric written out, not a wrapper.
-import sys
 import paper2prod.ranking as _ranking_module
+from paper2prod.checks import functions_run
 
-
-def _ranking_calls(call):
-    """Names of paper2prod.ranking's functions that run while call() runs (whatever the import style)."""
-    _entered, _previous = [], sys.getprofile()
-    sys.setprofile(lambda frame, event, arg: _entered.append(frame.f_code.co_name) if event == "call"
-                   and frame.f_code.co_filename == _ranking_module.__file__ else None)
-    try:
-        call()
-    finally:
-        sys.setprofile(_previous)
-    return _entered
-
-
-_called = _ranking_calls(lambda: ndcg_at_k([1, 2, 3], {2}, k=2))
+_called = functions_run(_ranking_module, lambda: ndcg_at_k([1, 2, 3], {2}, k=2))
 assert not _called, ("ndcg_at_k calls paper2prod.ranking (released with lesson 05): write the metric "
                      "yourself, for one user's list and set")
 assert abs(ndcg_at_k([10, 20, 30], {30}, k=2)) < 1e-9, "only the first k count"
@@ -935,23 +896,10 @@ expect(_scores.to_dict() == {1: 1.0, 2: 0.0, 3: 0.0}, f"With k=2 user 1's first 
 passed("one score per user with something to find")
 ### BEGIN HIDDEN TESTS
 # Lesson 05 releases paper2prod.ranking; this exercise asks for the metric written out, not a wrapper.
-import sys
 import paper2prod.ranking as _ranking_module
+from paper2prod.checks import functions_run
 
-
-def _ranking_calls(call):
-    """Names of paper2prod.ranking's functions that run while call() runs (whatever the import style)."""
-    _entered, _previous = [], sys.getprofile()
-    sys.setprofile(lambda frame, event, arg: _entered.append(frame.f_code.co_name) if event == "call"
-                   and frame.f_code.co_filename == _ranking_module.__file__ else None)
-    try:
-        call()
-    finally:
-        sys.setprofile(_previous)
-    return _entered
-
-
-_called = _ranking_calls(lambda: per_user(_hits_in_first_k, _lists, _relevant, k=2))
+_called = functions_run(_ranking_module, lambda: per_user(_hits_in_first_k, _lists, _relevant, k=2))
 assert not _called, "per_user calls paper2prod.ranking (released with lesson 05): write the loop yourself"
 assert per_user(_hits_in_first_k, _lists, _relevant, k=3)[1] == 2.0, "pass k on to the metric"
 assert per_user(_hits_in_first_k, _lists, _relevant).index.isin([1, 2, 3]).all()

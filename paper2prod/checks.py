@@ -35,3 +35,26 @@ def expect_close(actual, expected, name: str, tol: float = 1e-6, hint: str = "")
 def passed(what: str = "") -> None:
     """Print a friendly confirmation at the end of a visible check."""
     print(f"Looks good{': ' + what if what else ''} ✓")
+
+
+def functions_run(module, call) -> list[str]:
+    """Names of `module`'s functions that run while call() runs, however the module was imported.
+
+    Hidden tests use it to tell an exercise written out from a wrapper around a course module that
+    answers it (a module released with a later lesson, for example).
+    """
+    import sys
+
+    entered, previous = [], sys.getprofile()
+    here = module.__file__
+
+    def watch(frame, event, arg):
+        if event == "call" and frame.f_code.co_filename == here:
+            entered.append(frame.f_code.co_name)
+
+    sys.setprofile(watch)
+    try:
+        call()
+    finally:
+        sys.setprofile(previous)
+    return entered
