@@ -110,9 +110,8 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 1b — the weighted λ is the cause
 #
-# ALS-WR and Spark's `regParam` multiply λ by each film's number of ratings $n_i$. In one dimension,
-# with raters whose factor is 1:
-#
+# ALS-WR and Spark's `regParam` multiply λ by each film's number of ratings $n_i$. In one dimension
+# (raters' factors 1):
 # $$y_i = \frac{\sum_u r_{ui}}{n_i + \lambda n_i} = \frac{\bar r_i}{1 + \lambda} \quad\text{whatever } n_i$$
 #
 # The shrinkage does **not** grow with evidence. Plain ridge, $y_i = n_i \bar r_i / (n_i + \lambda)$,
@@ -126,7 +125,7 @@ for penalty, lams in {"weighted": [0.05, 0.1, 0.15, 0.2, 0.3], "plain": [2, 5, 1
         rare = item_counts[np.argsort(-swept, axis=1)[:, :10]] < 5
         sweep.append({"penalty": penalty, "lam": lam, "RMSE": swept_rmse, "rare": int(rare.sum())})
 sweep = pd.DataFrame(sweep)
-fig, ax = figure(11, 3.1)
+fig, ax = figure(11, 2.9)
 for penalty, color in [("weighted", RED), ("plain", BLUE)]:
     rows = sweep[sweep["penalty"] == penalty]
     ax.plot(rows["rare"], rows["RMSE"], "o-", color=color, linewidth=2.5,
