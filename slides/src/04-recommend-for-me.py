@@ -114,8 +114,8 @@ plt.show()
 # (raters' factors 1):
 # $$y_i = \frac{\sum_u r_{ui}}{n_i + \lambda n_i} = \frac{\bar r_i}{1 + \lambda} \quad\text{whatever } n_i$$
 #
-# The shrinkage does **not** grow with evidence. Plain ridge, $y_i = n_i \bar r_i / (n_i + \lambda)$,
-# shrinks the one-rating film most; Spark cannot do it, the course's NumPy ALS can (`weighted=False`).
+# Shrinkage does **not** grow with evidence. Plain ridge, $y_i = n_i \bar r_i / (n_i + \lambda)$, shrinks
+# the one-rating film most (NumPy ALS `weighted=False`; Spark cannot).
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 sweep = []
@@ -125,7 +125,7 @@ for penalty, lams in {"weighted": [0.05, 0.1, 0.15, 0.2, 0.3], "plain": [2, 5, 1
         rare = item_counts[np.argsort(-swept, axis=1)[:, :10]] < 5
         sweep.append({"penalty": penalty, "lam": lam, "RMSE": swept_rmse, "rare": int(rare.sum())})
 sweep = pd.DataFrame(sweep)
-fig, ax = figure(11, 2.9)
+fig, ax = figure(11, 2.6)
 for penalty, color in [("weighted", RED), ("plain", BLUE)]:
     rows = sweep[sweep["penalty"] == penalty]
     ax.plot(rows["rare"], rows["RMSE"], "o-", color=color, linewidth=2.5,
