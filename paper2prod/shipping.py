@@ -21,7 +21,7 @@ from pathlib import Path
 
 from paper2prod.modules import load_module  # noqa: F401  (lesson 07 calls shipping.load_module)
 from paper2prod.processes import alive as _process_alive
-from paper2prod.spark import LOG_CONFIG, LOOPBACK
+from paper2prod.spark import LOOPBACK, java_options
 
 
 def work_dir(name: str) -> Path:
@@ -115,7 +115,7 @@ def submit(
         "--conf",
         "spark.ui.enabled=false",  # no web page, no port to pick
         "--driver-java-options",
-        f"-Dlog4j2.configurationFile=file:{LOG_CONFIG}",
+        java_options(),
     ]
     command = [str(spark_submit()), *quiet, str(job), *arguments]
     with open(log_file, "w") as log:

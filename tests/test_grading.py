@@ -29,7 +29,9 @@ A wrong answer is a dict:
 
 from __future__ import annotations
 
+import os
 import runpy
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -82,44 +84,72 @@ def test_packing_keeps_dependent_and_overlapping_cases_apart():
     assert names == [["d"], ["a", "b"], ["c", "e"]]
 
 
+def submissions(name) -> list[tuple[str, list[dict]]]:
+    """What the round trip hands in for a lesson: the blank release, then each packed group of wrong
+    answers, as (student id, wrong answers)."""
+    return [("blank", [])] + [(f"wrong-{number}", group) for number, group in enumerate(pack(wrong_answers(name)), 1)]
+
+
+# One test per submission, so that a lesson's notebook runs spread over the workers (conftest.py).
+ROUND_TRIP = [
+    pytest.param(name, student, group, id=f"{name}:{student}:{'+'.join(c['name'] for c in group) or 'release'}")
+    for name in assignments()
+    for student, group in submissions(name)
+]
+
+
+def released_course(name: str, tmp_path_factory, tmp_path: Path) -> Course:
+    """A course folder with the lesson released: a copy of one built once per lesson and test run.
+    Workers race to build it; the first rename wins, and a loser's copy is thrown away."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # shared by this run's workers
+    template = shared / f"released-{name}"
+    if not template.exists():
+        built = Course.create([name], where=base)
+        try:
+            built.root.rename(template)
+        except OSError:  # another worker's template is there already
+            shutil.rmtree(built.root, ignore_errors=True)
+    shutil.copytree(template, tmp_path / "course")
+    return Course(tmp_path / "course")
+
+
 @pytest.mark.notebooks
-@pytest.mark.parametrize("name", assignments())
-def test_round_trip(name, tmp_path):
-    course = Course.create([name], where=tmp_path)
-    solutions = course.solution_notebooks(name)
-    course.submit(name, "blank", course.release_notebooks(name))
-    submissions = pack(wrong_answers(name))
-    for number, group in enumerate(submissions, 1):
-        notebooks = solutions
+@pytest.mark.parametrize(("name", "student", "group"), ROUND_TRIP)
+def test_round_trip(name, student, group, tmp_path_factory, tmp_path):
+    course = released_course(name, tmp_path_factory, tmp_path)
+    if student == "blank":
+        notebooks = course.release_notebooks(name)
+    else:
+        notebooks = course.solution_notebooks(name)
         for case in group:
             for cell, source in replaced_cells(case).items():
                 notebooks = replace_cell(notebooks, cell, source)
-        course.submit(name, f"wrong-{number}", notebooks)
+    course.submit(name, student, notebooks)
     course.autograde(name)
 
-    problems = []
-    blank = course.scores(name, "blank")
-    auto = {cell for cell, s in blank.items() if s.autograded}
+    got = course.scores(name, student)
+    auto = sorted(cell for cell, s in got.items() if s.autograded)
     assert auto, f"{name} has no autograded cells"
-    problems += [f"blank release: {cell} scored {blank[cell].score}" for cell in sorted(auto) if blank[cell].score]
-    for number, group in enumerate(submissions, 1):
-        student = f"wrong-{number}"
-        label = f"{student} ({' + '.join(case['name'] for case in group)})"
-        got = course.scores(name, student)
-        lost = {cell: case for case in group for cell in case["loses"]}
-        for cell in sorted(auto):
-            if cell in lost and got[cell].score:
-                problems.append(f"{label}: {cell} should score 0, got {got[cell].score}")
-            if cell not in lost and got[cell].score != got[cell].max_score:
-                problems.append(
-                    f"{label}: {cell} should keep full marks, got {got[cell].score}: "
-                    f"{course.cell_output(name, student, cell)[-500:]}"
-                )
-        for cell, case in lost.items():
-            text = course.cell_output(name, student, cell)
-            if hint(case, cell) not in text:
-                problems.append(f"{label}: feedback of {cell} lacks {hint(case, cell)!r}; it says: {text[-300:]!r}")
-    assert not problems, "\n".join(problems)
+    if student == "blank":
+        scored = [f"{cell} scored {got[cell].score}" for cell in auto if got[cell].score]
+        assert not scored, f"the blank release of {name} earns points: " + "; ".join(scored)
+        return
+    problems = []
+    lost = {cell: case for case in group for cell in case["loses"]}
+    for cell in auto:
+        if cell in lost and got[cell].score:
+            problems.append(f"{cell} should score 0, got {got[cell].score}")
+        if cell not in lost and got[cell].score != got[cell].max_score:
+            problems.append(
+                f"{cell} should keep full marks, got {got[cell].score}: "
+                f"{course.cell_output(name, student, cell)[-500:]}"
+            )
+    for cell, case in lost.items():
+        text = course.cell_output(name, student, cell)
+        if hint(case, cell) not in text:
+            problems.append(f"feedback of {cell} lacks {hint(case, cell)!r}; it says: {text[-300:]!r}")
+    assert not problems, f"{name}, {' + '.join(case['name'] for case in group)}:\n" + "\n".join(problems)
 
 
 def test_every_lesson_has_wrong_answers():
