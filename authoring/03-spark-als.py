@@ -639,7 +639,7 @@ print(f"part 2 (rank {COURSE_RANK}, regParam {COURSE_REG_PARAM}, 10 iterations):
 # fast, idle machine to a minute or two on a busy 2-core laptop; the progress bar shows each size as it
 # finishes.
 
-# %%
+# %% tags=["demo"]
 from paper2prod.benchmark import floor_seconds, gemm_flops_per_second
 from paper2prod.synthetic import make_ratings
 
@@ -680,7 +680,7 @@ timings["numpy_over_floor"] = timings.numpy_s / timings.floor_s
 print(f"machine GEMM rate: {flops_per_second / 1e9:.1f} GFLOP/s")
 print(timings.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
 
-# %%
+# %% tags=["demo"]
 fig, ax = plt.subplots(figsize=(6.5, 4))
 for column, label, style in [("spark_s", "Spark ALS (local mode)", "o-"), ("numpy_s", "NumPy ALS-WR", "s-"),
                              ("floor_s", "arithmetic floor", "--")]:

@@ -851,7 +851,7 @@ for _bad in [(4, 3, 10, 3.7, 964982703)]:
 # Now run the contract on the real clean table. If it raises, your cleaning has a gap: fix it before
 # you train anything.
 
-# %%
+# %% tags=["demo"]
 check_contract(clean, movies)
 print("The clean table passes the contract.")
 
@@ -918,7 +918,7 @@ assert raw_but_parseable(raw).count() == _expected, f"expected {_expected:,} par
 # counts films with at least 20 clean ratings, the popularity floor from lesson 04. This cell takes a
 # while: two ALS fits.
 
-# %%
+# %% tags=["demo"]
 from pyspark.ml.evaluation import RegressionEvaluator
 from pyspark.ml.recommendation import ALS
 

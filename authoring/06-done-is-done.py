@@ -903,7 +903,7 @@ assert all(len(_found[t.lower()].split()) >= 3 for t in _REQUIRED), "a few words
 # session; the full test is *Kernel → Restart Kernel and Run All Cells*, which you do before handing in
 # anyway. Fixed seeds everywhere (the split, ALS) are what make two runs agree.
 
-# %%
+# %% tags=["demo"]
 from IPython.display import Markdown, display
 
 rerun = timed(ship, spark, train, brief, decision)

@@ -831,7 +831,7 @@ print(json.dumps({key: local_run[key] for key in ("contract", "holdout", "rankin
 # five-star ratings. The job trains it, writes it as a version (evidence for the morning), measures it
 # and the served version on the same holdout users, and refuses to serve it.
 
-# %%
+# %% tags=["demo"]
 CHALLENGER_DECISION = WORK / "five-stars-only.json"
 replace(Decision.load(DECISION_FILE), signal="ratings at or above the floor", rating_floor=5.0,
         source="a colleague's shortcut").save(CHALLENGER_DECISION)

@@ -51,7 +51,7 @@ from pathlib import Path
 import psutil
 
 from paper2prod.processes import alive
-from paper2prod.spark import LOOPBACK  # the only address any daemon may bind to
+from paper2prod.spark import LOOPBACK, SHORT_LIVED_JVM  # LOOPBACK: the only address any daemon may bind to
 
 MARKER = "PAPER2PROD_CLUSTER_STATE"  # environment variable (= the state folder) on every process of a cluster
 STATE_FILE = "cluster.json"
@@ -177,7 +177,7 @@ def _daemon_env(state: Path) -> dict:
             "SPARK_LOG_DIR": str(state / "logs"),
             "SPARK_DAEMON_MEMORY": DAEMON_MEMORY,
             # The daemons do little computing: a quick-starting JIT and one GC thread suit two cores.
-            "SPARK_DAEMON_JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+            "SPARK_DAEMON_JAVA_OPTS": SHORT_LIVED_JVM,
             # No REST submission server: it would listen on a fixed port (6066) shared by every cluster.
             "SPARK_MASTER_OPTS": "-Dspark.master.rest.enabled=false",
             "PYSPARK_PYTHON": env.get("PYSPARK_PYTHON", sys.executable),

@@ -142,3 +142,37 @@ def test_graded_cells_get_nbgrader_metadata(tmp_path):
 def test_source_mistakes_are_reported_with_their_line(tmp_path, text, complaint):
     with pytest.raises(ValueError, match=r"99-example\.py:\d+: .*" + complaint.replace("[", r"\[")):
         build_notebook(_lesson(tmp_path, text))
+
+
+def _names(source: str) -> tuple[set[str], set[str]]:
+    """Names a cell binds and names it reads, by its syntax (what `del`, `global` or exec do is not seen)."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    bound, read = set(), set()
+    for node in ast.walk(ast.parse(TransformerManager().transform_cell(source))):  # %magics become calls
+        if isinstance(node, ast.Name):
+            (bound if isinstance(node.ctx, ast.Store) else read).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return bound, read
+
+
+@pytest.mark.parametrize("source", sorted(AUTHORING.glob("[0-9][0-9]-*.py")), ids=lambda p: p.stem)
+def test_demo_cells_feed_only_other_demo_cells(source):
+    """The grading round trip skips cells tagged demo: no later cell other than a demo may read a name
+    one binds. (Files a demo writes are not seen here; the round trip's wrong answers, which must keep
+    full marks everywhere else, catch a graded cell that needed one.)"""
+    cells = [c for c in nbformat.read(target_for(source), as_version=4).cells if c.cell_type == "code"]
+    names = [_names(c.source) for c in cells]
+    demo = [notebooks.DEMO in c.metadata.get("tags", []) for c in cells]
+    for index in (i for i, is_demo in enumerate(demo) if is_demo):
+        bound = names[index][0]
+        for later in range(index + 1, len(cells)):
+            needed = bound & names[later][1]
+            assert demo[later] or not needed, (
+                f"{source.name}: code cell {index} is tagged demo, but code cell {later} reads {sorted(needed)} from it"
+            )

@@ -17,6 +17,9 @@ starts with a line `# %%`, optionally followed by `[markdown]` and cell metadata
     # %% tags=["solution"] grade_id="rmse"                 code the student writes (### BEGIN/END SOLUTION)
     # %% tags=["tests"] grade_id="rmse_tests" points=2     autograded: visible checks, ### BEGIN HIDDEN TESTS
     # %% [markdown] tags=["answer"] grade_id="why" points=2  a written answer, graded by hand
+    # %% tags=["demo"]                                     a demonstration (a benchmark, a rerun) that no
+                                                           graded cell depends on: nbval runs it on the
+                                                           solution, the grading round trip skips it
 
 This module is the one notebook builder: `read_source` reads any source (a lesson's, or a slide deck's in
 slides/src/, whose cells carry `slideshow=` metadata instead) with jupytext, and `stamp` gives the built
@@ -43,6 +46,7 @@ LESSONS = ROOT / "lessons"
 SLIDE_SOURCES = ROOT / "slides" / "src"
 
 ROLES = ("solution", "tests", "answer")  # the tags that make a cell an nbgrader cell
+DEMO = "demo"  # kept in the built notebook's cell tags; tests/test_notebooks.py checks nothing graded needs it
 CELL_HEADER = re.compile(r"^# %%(?:\s+\[(?P<kind>\w+)\])?(?P<attrs>.*)$")
 OLD_ATTRIBUTES = {"id", "slide_type", "hide"}  # attributes only the old header syntax had
 JUPYTEXT_ONLY = {"lines_to_next_cell"}  # jupytext's layout hints, not the notebook's metadata
@@ -211,6 +215,10 @@ def build_notebook(source: Path) -> nbformat.NotebookNode:
     seen = set()
     for index, (cell, place) in enumerate(zip(cells.cells, where)):
         new = new_cell(cell, f"c{index:03d}", place)
+        if DEMO in cell.metadata.get("tags", []):
+            if cell.cell_type != "code" or set(cell.metadata["tags"]) & set(ROLES):
+                raise ValueError(f"{place}: a demo cell is ordinary code, not a solution, tests or answer")
+            new.metadata["tags"] = [DEMO]
         meta = _nbgrader(cell, place)
         if meta is not None:
             if meta["grade_id"] in seen:
