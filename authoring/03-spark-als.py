@@ -332,7 +332,7 @@ assert abs(_student_rmse - np.sqrt(np.mean(_by_hand))) < 1e-4, \
 # Now the real thing, on the cached split of ml-latest-small, with the settings lessons 03 to 05 use:
 # rank 10 and `regParam` 0.2 (part 4 tunes them and shows where they come from), 10 iterations.
 
-# %%
+# %% tags=["demo"]
 COURSE_RANK, COURSE_REG_PARAM = 10, 0.2
 model = make_als(rank=COURSE_RANK, reg_param=COURSE_REG_PARAM, max_iter=10, seed=42).fit(train)
 spark_rmse, n_dropped = rmse_and_dropped(model, test)
@@ -344,7 +344,7 @@ print(f"Spark ALS: RMSE {spark_rmse:.4f} on {n_test - n_dropped:,} test ratings 
 # Which rows were dropped? Mostly ratings of films rated so rarely that all their ratings landed in the
 # test part. Remember that about a third of the films in ml-latest-small have a single rating:
 
-# %%
+# %% tags=["demo"]
 unseen = test.join(train.select("movieId").distinct(), "movieId", "left_anti")
 ratings_per_film = ratings.groupBy("movieId").agg(F.count("*").alias("ratings_of_film"))
 (unseen.join(ratings_per_film, "movieId").groupBy("ratings_of_film").count()
@@ -443,7 +443,7 @@ assert (_sc.item == _sc.movieId.map(_lookup_item)).all(), "test film codes must 
 # Now train the NumPy ALS-WR with the settings Spark used (rank 10, λ = `regParam` = 0.2, 10 iterations)
 # on exactly Spark's training rows, and score it on exactly the test rows Spark scored.
 
-# %%
+# %% tags=["demo"]
 train_codes, test_codes = encode_split(train.toPandas(), test.toPandas())
 user_factors, item_factors = numpy_als.als_wr(
     train_codes.user.to_numpy(), train_codes.item.to_numpy(), train_codes.rating.to_numpy(),
@@ -457,7 +457,7 @@ print(f"{'Spark ALS':14}{spark_rmse:8.4f}{n_test - n_dropped:11,}")
 print(f"{'NumPy ALS-WR':14}{numpy_rmse:8.4f}{len(test_codes):11,}")
 print(f"difference: {abs(spark_rmse - numpy_rmse):.4f}")
 
-# %%
+# %% tags=["demo"]
 expect(len(test_codes) == n_test - n_dropped, f"NumPy scored {len(test_codes):,} test rows and Spark "
        f"{n_test - n_dropped:,}: they should score the same rows. Check encode_split.")
 expect(abs(spark_rmse - numpy_rmse) <= 0.02, f"Spark ({spark_rmse:.4f}) and NumPy ({numpy_rmse:.4f}) "
@@ -583,7 +583,7 @@ _ = _frame.unpersist()
 # (half of part 2's ten, to halve the cost): eight fits. The test split stays untouched until the winner
 # is chosen. The cell also prints where the course's settings (rank 10, `regParam` 0.2) stand.
 
-# %%
+# %% tags=["demo"]
 best_model, tuning_table = tune(make_als(max_iter=5, seed=42), train, ranks=[5, 10],
                                 reg_params=[0.05, 0.1, 0.2, 0.4])
 print(tuning_table.to_string(index=False))
@@ -592,7 +592,7 @@ print(f"course settings (rank {COURSE_RANK}, regParam {COURSE_REG_PARAM}): valid
       f"{course_point['rmse'].iloc[0]:.4f}, {course_point['rmse'].iloc[0] - tuning_table['rmse'].min():.4f} "
       f"above the best grid point, place {course_point.index[0] + 1} of {len(tuning_table)}")
 
-# %%
+# %% tags=["demo"]
 fig, ax = plt.subplots(figsize=(6.5, 3.8))
 for rank, rows in tuning_table.sort_values("regParam").groupby("rank"):
     ax.plot(rows["regParam"], rows["rmse"], marker="o", label=f"rank {rank}")
@@ -601,7 +601,7 @@ ax.set(xlabel="regParam", ylabel="validation RMSE", xticks=sorted(tuning_table["
 ax.legend()
 plt.show()
 
-# %%
+# %% tags=["demo"]
 tuned_rmse, tuned_dropped = rmse_and_dropped(best_model, test)
 print(f"tuned (rank {tuning_table['rank'].iloc[0]}, regParam {tuning_table['regParam'].iloc[0]}, 5 iterations): "
       f"test RMSE {tuned_rmse:.4f}")

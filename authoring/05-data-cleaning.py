@@ -563,7 +563,7 @@ def clean_movies(spark, path):
     return raw_movies.select(field("movieId", 1).cast("int").alias("movieId"), title.alias("title"),
                              genres.alias("genres"))
 
-# %%
+# %% tags=["demo"]
 tiny_movies = tiny_csv("movies.csv", [
     "movieId,title,genres",
     "1,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy",

@@ -139,7 +139,7 @@ def test_round_trip(name, student, group, tmp_path_factory, tmp_path):
             for cell, source in replaced_cells(case).items():
                 notebooks = replace_cell(notebooks, cell, source)
     course.submit(name, student, without_demos(notebooks))
-    course.autograde(name)
+    course.autograde(name, student)
 
     got = course.scores(name, student)
     auto = sorted(cell for cell, s in got.items() if s.autograded)

@@ -76,8 +76,23 @@ class Course:
         for file_name, notebook in notebooks.items():
             nbformat.write(notebook, folder / file_name)
 
-    def autograde(self, name: str) -> str:
-        return self.nbgrader("autograde", name, "--force", "--create")
+    def autograde(self, name: str, student: str | None = None) -> str:
+        """`nbgrader autograde` of every submission, or of one student's in this process: the same
+        Autograde app and course settings, without a new Python importing nbgrader (2 CPU seconds)
+        for each of the suite's fifty submissions."""
+        if student is None:
+            return self.nbgrader("autograde", name, "--force", "--create")
+        from nbgrader.apps import NbGraderAPI
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        result = NbGraderAPI(config=config).autograde(name, student, force=True, create=True)
+        if not result["success"]:
+            raise RuntimeError(
+                f"nbgrader autograde {name} of {student} failed:\n{result.get('log', '')[-3000:]}\n"
+                f"{result.get('error', '')[-3000:]}"
+            )
+        return result.get("log", "")
 
     # -- what the gradebook says
     def scores(self, name: str, student: str) -> dict[str, Score]:
