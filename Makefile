@@ -28,9 +28,10 @@ lab: setup ## set up (first time) and open JupyterLab on lessons/
 	$(BIN)/jupyter lab --notebook-dir=lessons
 
 test: setup ## set up (first time) and run every test (what CI runs)
-	@# Spark's classes, loaded and verified once for the suite's ~80 Spark starts (paper2prod/spark.py)
-	PAPER2PROD_TEST=1 $(BIN)/python -m paper2prod.spark archive
-	PAPER2PROD_TEST=1 $(BIN)/python -m pytest $(XDIST)
+	@# Spark's classes, loaded and verified once for the suite's ~80 Spark starts (paper2prod/spark.py),
+	@# archived alongside the first tests: a JVM that starts before the archive is there runs without it.
+	PAPER2PROD_TEST=1 $(BIN)/python -m paper2prod.spark archive & \
+	PAPER2PROD_TEST=1 $(BIN)/python -m pytest $(XDIST); status=$$?; wait; exit $$status
 
 # The fast tier: no notebooks, Spark, browser or cluster (markers: conftest.py).
 test-fast: setup ## package, data, release sync, student copy, lint: about a minute
