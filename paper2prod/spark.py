@@ -57,10 +57,9 @@ def java_options() -> str:
     options = [f"-Dlog4j2.configurationFile=file:{LOG_CONFIG}"]
     if under_test():
         options.append(SHORT_LIVED_JVM)
-        archive = class_archive()
         if os.environ.get(_DUMP_ARCHIVE_TO):
             options.append(f"-XX:ArchiveClassesAtExit={os.environ[_DUMP_ARCHIVE_TO]}")
-        elif archive.exists():
+        elif (archive := class_archive()).exists():
             # A JVM that cannot use it (another Java) runs without it; say so in the log, not the notebook.
             options.append(f"-XX:SharedArchiveFile={archive} -Xlog:cds*=off")
     return " ".join(options)
@@ -213,7 +212,7 @@ def _remove_leftovers() -> None:
                     path.unlink()
 
 
-if __name__ == "__main__":  # python -m paper2prod.spark archive   (what `make test` runs first)
+if __name__ == "__main__":  # python -m paper2prod.spark archive   (`make test` runs it beside pytest)
     if sys.argv[1:] != ["archive"]:
         sys.exit("usage: python -m paper2prod.spark archive")
     print(f"Spark class archive: {build_class_archive()}")

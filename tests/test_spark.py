@@ -116,3 +116,23 @@ def test_kernel_files_live_in_one_folder_and_dead_kernels_files_go(tmp_path, mon
     assert not old_dead.exists() and not old_legacy.exists() and not dead_checkpoints.exists()
     assert new_dead.exists(), "a crash just now stays readable"
     assert mine.exists(), "a live kernel's log stays"
+
+
+def test_short_lived_jvm_options_only_under_test(monkeypatch, tmp_path):
+    """Students' JVMs keep Java's defaults; under test a JVM gets SHORT_LIVED_JVM, and the class archive
+    only once it exists."""
+    from paper2prod import spark as course_spark
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("PAPER2PROD_DUMP_CLASS_ARCHIVE", raising=False)
+    monkeypatch.setenv("PAPER2PROD_TEST", "0")
+    assert course_spark.java_options() == f"-Dlog4j2.configurationFile=file:{course_spark.LOG_CONFIG}"
+    monkeypatch.setenv("PAPER2PROD_TEST", "1")
+    archive = tmp_path / "spark-classes.jsa"
+    monkeypatch.setattr(course_spark, "class_archive", lambda: archive)
+    assert course_spark.SHORT_LIVED_JVM in course_spark.java_options()
+    assert "SharedArchiveFile" not in course_spark.java_options(), "no archive yet: the JVM must run without one"
+    archive.write_bytes(b"")
+    assert f"-XX:SharedArchiveFile={archive}" in course_spark.java_options()
+    monkeypatch.setenv("PAPER2PROD_DUMP_CLASS_ARCHIVE", str(tmp_path / "new.jsa"))
+    assert f"-XX:ArchiveClassesAtExit={tmp_path / 'new.jsa'}" in course_spark.java_options()
