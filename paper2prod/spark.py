@@ -90,7 +90,9 @@ def class_archive() -> Path:
 
     java = Path(preflight.find_java() or "java").resolve()
     made = java.stat().st_mtime_ns if java.exists() else 0
-    key = hashlib.sha256(f"{java}:{made}:{pyspark.__version__}".encode()).hexdigest()[:12]
+    # A JVM refuses an archive made with another class path: the jars of another pyspark install.
+    jars = Path(pyspark.__file__).parent
+    key = hashlib.sha256(f"{java}:{made}:{pyspark.__version__}:{jars}".encode()).hexdigest()[:12]
     return session_folder() / f"spark-classes-{key}.jsa"
 
 

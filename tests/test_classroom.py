@@ -1,8 +1,9 @@
 """A class on a shared JupyterHub, end to end, with the instructor guide's own commands.
 
-One instructor and six students, each in their own home folder, share an exchange folder. Lesson
+One instructor and five students, each in their own home folder, share an exchange folder. Lesson
 00 goes round once: release, fetch, hand in (one student late), collect, ONE autograde run,
-feedback, fetch feedback, grades as CSV. Three of the students hand in something hostile or broken
+feedback, fetch feedback, grades as CSV. One student answers everything right but hands in late; one
+makes a typical mistake on time. Three of the students hand in something hostile or broken
 (an endless loop plus an edited and a deleted test cell; an attempt on the course's files plus a
 kernel that kills itself; a file that is not JSON); the others must be graded exactly as usual.
 
@@ -44,7 +45,8 @@ n_films = ratings.select("movieId").distinct().count()
 """
 # What each student hands in: answer cells replaced, test cells edited or deleted, or raw text.
 STUDENTS = {
-    "alice": dict(),
+    # Every student runs the lesson once more in the one autograde run, so each plays more than one
+    # part: bob has everything right and is late; carol makes a mistake and is on time.
     "bob": dict(late=True),
     "carol": dict(
         answers={
@@ -64,7 +66,6 @@ STUDENTS = {
     "gina": dict(raw='{"cells": [{"cell_type": "code", "source": "oops'),
 }
 EXPECTED = {  # autograded points per test cell
-    "alice": FULL,
     "bob": FULL,
     "carol": {**FULL, "ex1_counts_check": 0.0},
     "dave": {**FULL, "ex2_histogram_check": 0.0},
@@ -213,7 +214,8 @@ def test_classroom_cycle_with_late_and_hostile_submissions(tmp_path):
         assert float(rows[student]["raw_score"]) == sum(expected.values()), rows[student]
     assert float(rows["bob"]["late_submission_penalty"]) == pytest.approx(1.6)
     assert float(rows["bob"]["score"]) == pytest.approx(6.4)
-    assert float(rows["alice"]["late_submission_penalty"]) == 0 and float(rows["alice"]["score"]) == 8
+    assert float(rows["bob"]["raw_score"]) == 8
+    assert float(rows["carol"]["late_submission_penalty"]) == 0 and float(rows["carol"]["score"]) == 5
 
     # Feedback as each student fetched it: the reason, never the hidden tests.
     hidden = hidden_test_lines(LESSON)
@@ -230,5 +232,5 @@ def test_classroom_cycle_with_late_and_hostile_submissions(tmp_path):
     # The course survived: gradebook, sources and submissions where they were, nothing planted.
     assert (course / "gradebook.db").exists() and digest(course / "solutions") == before
     assert not list(tmp_path.rglob("hacked.txt"))
-    assert (course / "submitted" / "alice" / LESSON / f"{LESSON}.ipynb").exists()
+    assert (course / "submitted" / "bob" / LESSON / f"{LESSON}.ipynb").exists()
     assert (course / "submitted" / "gina" / LESSON / f"{LESSON}.ipynb.unreadable").exists()

@@ -151,7 +151,7 @@ def use_url(monkeypatch):
         real = data.registry()
         real["ml-100k"] = {**real["ml-100k"], "url": url, "archive_md5": md5}
         monkeypatch.setattr(data, "registry", lambda: real)
-        monkeypatch.delenv("PAPER2PROD_DATA_MIRROR")
+        monkeypatch.delenv("PAPER2PROD_DATA_MIRROR", raising=False)
 
     return use
 
