@@ -314,10 +314,12 @@ def _disable_instructor_panels(prefix: str) -> None:
     import subprocess
 
     tool = Path(prefix) / "bin" / "jupyter-labextension"
-    for panel in INSTRUCTOR_PANELS:
-        done = subprocess.run([str(tool), "disable", "--level=sys_prefix", panel], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"could not hide {panel}: {done.stderr.strip()[-300:]}")
+    # One command for all of them: each start of the tool costs about two seconds of imports.
+    done = subprocess.run(
+        [str(tool), "disable", "--level=sys_prefix", *INSTRUCTOR_PANELS], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"could not hide {', '.join(INSTRUCTOR_PANELS)}: {done.stderr.strip()[-300:]}")
 
 
 def main(argv: list[str]) -> int:
