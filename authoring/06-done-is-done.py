@@ -328,6 +328,8 @@ print("Spark", spark.version, "ready")
 
 # %%
 placeholder = list(train["movieId"].value_counts().index[: brief.k])
+
+# %% tags=["demo"]
 explicit_model = fit_als(to_spark(spark, train), rank=10, implicit=False, max_iter=10, reg_param=0.2)
 explicit = Delivery(top_k_unseen(explicit_model, train, eligible_films(train, brief), brief.k), placeholder, 0.0)
 print(check_delivery(explicit, train, test, brief))

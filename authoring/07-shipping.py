@@ -821,6 +821,8 @@ make_ratings(8000, n_users=150, n_items=400, seed=7).to_csv(JOB_DATA, index=Fals
 RECS_ROOT = WORK / "recommendations"
 JOB_ARGS = ["--input", str(JOB_DATA), "--output", str(RECS_ROOT), "--decision", str(DECISION_FILE)]
 job = shipping.load_module(JOB_FILE)
+
+# %% tags=["demo"]
 local_code = job.main(JOB_ARGS + ["--model-version", "local"], spark=spark)
 print("exit code", local_code)
 local_run = json.loads((RECS_ROOT / "local" / "run.json").read_text())
@@ -846,7 +848,7 @@ print("why:", json.loads((RECS_ROOT / "five-stars" / "run.json").read_text())["p
 # says why, and the served version stays. (`tests/test_shipping_job.py` runs the job on more bad
 # files: a wrong column, one malformed line, every line malformed, no rows, a batch sent twice.)
 
-# %%
+# %% tags=["demo"]
 TEN_POINT = WORK / "ratings-out-of-ten.csv"
 pd.read_csv(JOB_DATA).assign(rating=lambda r: (r["rating"] * 2).round()).to_csv(TEN_POINT, index=False)
 print("exit code", job.main(["--input", str(TEN_POINT)] + JOB_ARGS[2:] + ["--model-version", "ten"], spark=spark))
@@ -857,7 +859,7 @@ print("served:", shipping.serving_version(RECS_ROOT), "| version folders:", sort
 # Rolling back is one command, and worth rehearsing before the night you need it: it only moves the
 # pointer, so rehearsing it on the version already served is harmless.
 
-# %%
+# %% tags=["demo"]
 rollback = subprocess.run([sys.executable, str(SERVING_FILE), "--output", str(RECS_ROOT), "rollback", "local"],
                           capture_output=True, text=True, env=shipping.job_environment())
 print("$ python serving.py --output RECS rollback local   # exit code", rollback.returncode)
@@ -922,7 +924,7 @@ def compare_runs(local, cluster):
 # The job is submitted exactly as a scheduler would run it, with `spark-submit` in a new process;
 # the only difference from a local run is the master URL.
 
-# %%
+# %% tags=["demo"]
 cluster_started = time.perf_counter()
 CLUSTER_STATE = WORK / "cluster"  # this run's own cluster: ports, process ids, daemon logs
 
@@ -956,7 +958,7 @@ except Exception as error:  # a timeout, a missing tool: the lesson goes on with
 print(cluster_note)
 print(f"cluster section: {time.perf_counter() - cluster_started:.0f} s (outside the lesson's time budget)")
 
-# %%
+# %% tags=["demo"]
 local_recs = shipping.read_recommendations(RECS_ROOT / "local" / "recommendations")
 if cluster_recs is None:
     print("No cluster run to compare with:", cluster_note.splitlines()[0])

@@ -150,15 +150,39 @@ def _names(source: str) -> tuple[set[str], set[str]]:
 
     from IPython.core.inputtransformer2 import TransformerManager
 
-    bound, read = set(), set()
-    for node in ast.walk(ast.parse(TransformerManager().transform_cell(source))):  # %magics become calls
-        if isinstance(node, ast.Name):
+    tree = ast.parse(TransformerManager().transform_cell(source))  # %magics become calls
+    bound, read, local = set(), set(), _comprehension_variables(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and id(node) not in local:
             (bound if isinstance(node.ctx, ast.Store) else read).add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bound.add(node.name)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
     return bound, read
+
+
+def _comprehension_variables(tree) -> set[int]:
+    """The Name nodes (by id) of comprehension variables: local to their comprehension, they neither bind
+    nor read a name of the notebook. (The outermost iterable is evaluated outside, so it is left out.)"""
+    import ast
+
+    local = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            names = {n.id for gen in node.generators for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
+            outside = set(map(id, ast.walk(node.generators[0].iter)))
+            local |= {
+                id(n) for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in names and id(n) not in outside
+            }
+    return local
+
+
+def test_comprehension_variables_are_local():
+    assert _names("rows = [key for key in table if key]\nx = {k: v for k, v in key}") == (
+        {"rows", "x"},
+        {"table", "key"},
+    )
 
 
 @pytest.mark.parametrize("source", sorted(AUTHORING.glob("[0-9][0-9]-*.py")), ids=lambda p: p.stem)
