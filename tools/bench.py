@@ -29,7 +29,7 @@ from tools.notebooks import ROOT, SOLUTIONS, assignments
 
 NOTEBOOK_BUDGET = 90.0
 COURSE_BUDGET = 600.0
-WORKERS = os.environ.get("TEST_WORKERS", "4")
+WORKERS = os.environ.get("TEST_WORKERS", "3")  # as the Makefile
 XDIST = ["-n", WORKERS, "--dist", "loadscope", "--no-loadscope-reorder"]
 # (tier, marker expression, extra pytest options, budget in seconds); the tiers do not overlap.
 TIERS = [
