@@ -214,7 +214,6 @@ def test_classroom_cycle_with_late_and_hostile_submissions(tmp_path):
         assert float(rows[student]["raw_score"]) == sum(expected.values()), rows[student]
     assert float(rows["bob"]["late_submission_penalty"]) == pytest.approx(1.6)
     assert float(rows["bob"]["score"]) == pytest.approx(6.4)
-    assert float(rows["bob"]["raw_score"]) == 8
     assert float(rows["carol"]["late_submission_penalty"]) == 0 and float(rows["carol"]["score"]) == 5
 
     # Feedback as each student fetched it: the reason, never the hidden tests.
