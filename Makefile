@@ -13,9 +13,9 @@ DATASETS := ml-latest-small ml-100k
 LOCKED ?= 1
 
 # Workers for `make test` (pytest-xdist). The suite is CPU-bound, and every extra worker's kernels and
-# JVMs fight over the same 2 cores: on clean clones, 3 workers took 1600 CPU-s and 14:00 in all, 4 took
-# 1800 CPU-s (15:29), 5 took 1966 (16:46). One more than the cores still fills the waits (timeouts,
-# subprocesses). Each worker may hold a Spark JVM (~1.5 GB).
+# JVMs fight over the same 2 cores: on clean clones, 3 workers took 1600-1750 CPU-s (13:58-15:17 in all),
+# 4 took 1800 CPU-s (15:29), 5 took 1966 (16:46). One more than the cores still fills the waits
+# (timeouts, subprocesses). Each worker may hold a Spark JVM (~1.5 GB).
 TEST_WORKERS ?= 3
 # Every cell of a notebook on one worker, heaviest work queued first (conftest.py).
 XDIST := -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
