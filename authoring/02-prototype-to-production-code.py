@@ -916,14 +916,24 @@ passed(f"{speedup:.0f} times faster")
 _hotspot = max((n for n in prototype_functions if n != "train"), key=prototype_functions.get)
 assert prototype_hotspot == _hotspot, f"the function with the largest cumulative time is {_hotspot}, " \
     "apart from train"
-_times = []
+# Re-time the full run and, beside it, the profile's slice, interleaved so that a burst of load on a
+# shared machine slows both alike. A student's time nearer the slice's than the full run's (on a log
+# scale) was not taken on `latest`; a fixed factor alone cannot tell them apart when load squeezes the
+# gap between the two.
+_full_times, _slice_times = [], []
 for _ in range(3):
-    _started = time.perf_counter()
-    train_als(latest, **TIMED_RUN)
-    _times.append(time.perf_counter() - _started)
-_remeasured = min(_times)
-assert prototype_seconds / _remeasured >= 5 and speedup <= 3 * prototype_seconds / _remeasured, \
-    f"re-timing train_als gives a speed-up of {prototype_seconds / _remeasured:.1f}, far from your {speedup:.1f}"
+    for _data, _times in ((latest, _full_times), (profile_slice, _slice_times)):
+        _started = time.perf_counter()
+        train_als(_data, **TIMED_RUN)
+        _times.append(time.perf_counter() - _started)
+_full, _slice = min(_full_times), min(_slice_times)
+assert prototype_seconds / _full >= 5, f"re-timing train_als(latest, **TIMED_RUN) takes {_full:.3f} s, " \
+    f"a speed-up of only {prototype_seconds / _full:.1f}, far from your {speedup:.1f}"
+assert production_seconds >= max(_full / 3, (_full * _slice) ** 0.5), \
+    f"re-timing train_als(latest, **TIMED_RUN) gives {_full:.3f} s, a speed-up of " \
+    f"{prototype_seconds / _full:.1f}, far from your {speedup:.1f}. Your {production_seconds:.3f} s is too " \
+    f"short for that call (on the {len(profile_slice):,} ratings of profile_slice it takes {_slice:.3f} s): " \
+    "time train_als on latest, with TIMED_RUN."
 ### END HIDDEN TESTS
 
 # %%
