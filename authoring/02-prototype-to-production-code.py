@@ -905,8 +905,10 @@ expect(speedup >= 1, f"speedup is {speedup:.3g}, below 1: did you divide the wro
        "prototype_seconds / production_seconds.")
 expect_close(speedup, prototype_seconds / production_seconds, "speedup", tol=1e-9 * speedup,
              hint="It should be prototype_seconds / production_seconds.")
-expect(speedup >= 10, f"Your version is only {speedup:.1f} times faster than the prototype. Look at your "
-       "profile: is there still a Python loop over ratings, users or films, or np.add.at on big arrays?")
+expect(speedup >= 10, f"Your version is only {speedup:.1f} times faster than the prototype. Check that you "
+       "timed one call of train_als(latest, **TIMED_RUN) (one iteration, as the prototype was timed), and "
+       "nothing else. Then look at your profile: is there still a Python loop over ratings, users or films, "
+       "or np.add.at on big arrays?")
 expect(prototype_hotspot in prototype_functions and prototype_hotspot != "train",
        f"prototype_hotspot is {prototype_hotspot!r}; it should be the name of a function of research_mf.py "
        f"other than train, one of {sorted(n for n in prototype_functions if n != 'train')}.")

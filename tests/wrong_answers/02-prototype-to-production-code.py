@@ -121,17 +121,24 @@ WRONG_ANSWERS = [
         },
     ),
     dict(
-        name="overdemanding-test-confident-fallback-unseeded",
+        name="overdemanding-test-confident-fallback-unseeded-timed-ten-iterations",
         cells={
             "ex2_tests": TESTS + TEST_DEMANDS_NAN,
             "ex3_model": NEAREST_ROW_FALLBACK,
             "ex3_train": UNSEEDED,
+            # train_als's own defaults: ten iterations, where the prototype was timed on one.
+            "ex4_speed": replaced(
+                solution_source("ex4_speed"),
+                "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))",
+                "production_seconds = best_of(3, lambda: train_als(latest))",
+            ),
         },
-        loses=["ex2_tests_check", "ex3_unseen_check", "ex3_seed_check"],
+        loses=["ex2_tests_check", "ex3_unseen_check", "ex3_seed_check", "ex4_speed_check"],
         says={
             "ex2_tests_check": "fail on a correct implementation",
             "ex3_unseen_check": "Use the fallback the docstring documents",
             "ex3_seed_check": "np.random.default_rng(seed)",
+            "ex4_speed_check": "one call of train_als(latest, **TIMED_RUN)",
         },
     ),
     dict(
