@@ -173,6 +173,31 @@ WRONG_ANSWERS = [
             "ex4_speed_check": "other than train",
         },
     ),
+    # The two below are caught only by the hidden check's record of what was timed (the Exercise 3 checks
+    # wrap train_als): two iterations still look 10x faster, and a re-timed prototype moves the baseline.
+    dict(
+        name="timed-two-iterations",
+        cell="ex4_speed",
+        source=replaced(
+            solution_source("ex4_speed"),
+            "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))",
+            "production_seconds = best_of(3, lambda: train_als(latest, rank=10, reg=10.0, iterations=2))",
+        ),
+        loses=["ex4_speed_check"],
+        says="never as train_als(latest, **TIMED_RUN)",
+    ),
+    dict(
+        name="re-times-the-prototype",
+        cell="ex4_speed",
+        source=replaced(
+            solution_source("ex4_speed"),
+            "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))",
+            "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))\n"
+            "prototype_seconds = best_of(1, lambda: research_mf.train(latest, **TIMED_RUN))",
+        ),
+        loses=["ex4_speed_check"],
+        says="prototype_seconds changed after section 3",
+    ),
     dict(
         name="fair-tie-fingerprint-test-timed-on-a-slice",
         cells={
