@@ -104,3 +104,11 @@ def test_student_copy_sets_up_and_passes_its_own_tests(tmp_path):
         f"`make test` failed in the student copy:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
     )
     assert " passed" in done.stdout and "solutions" not in {p.name for p in copy.iterdir()}
+
+
+def test_a_bare_exception_handler_is_not_an_answer():
+    from tools.answers import significant
+
+    assert not significant("except (TypeError, ValueError):")
+    assert not significant("except (KeyError, ValueError) as error:")
+    assert significant("except (TypeError, ValueError): return fallback_scores")

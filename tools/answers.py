@@ -22,8 +22,8 @@ MIN_LENGTH = 24
 TRIVIAL = re.compile(
     r"^(pass|return \w+|raise NotImplementedError\(\)|[\[\]\(\)\{\},:;\s]*|#.*"
     r"|(from|import) paper2prod.*|\"\"\".*|else:|try:|finally:|break|continue"
-    r"|except( \w+(\.\w+)*( as \w+)?)?:)$"
-)  # a bare handler line says nothing about the answer
+    r"|except( \(?\w+(\.\w+)*(, \w+(\.\w+)*)*\)?( as \w+)?)?:)$"
+)  # a bare handler line, one exception or a tuple of them, says nothing about the answer
 # Idioms that occur in answers but give nothing away (they appear in the course's own helpers too).
 COMMON_IDIOMS = {
     "target.parent.mkdir(parents=True, exist_ok=True)",
