@@ -17,10 +17,16 @@ def expect(condition: bool, message: str) -> None:
         raise AssertionError(message)
 
 
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
 def expect_type(value, kinds, name: str) -> None:
     kinds = kinds if isinstance(kinds, tuple) else (kinds,)
     wanted = " or ".join(k.__name__ for k in kinds)
-    expect(isinstance(value, kinds), f"{name} should be a {wanted}, but it is a {type(value).__name__}.")
+    got = type(value).__name__
+    advice = " Keep the float: do not round it." if float in kinds and type(value) is int else ""
+    expect(isinstance(value, kinds), f"{name} should be {_a(wanted)}, but it is {_a(got)}.{advice}")
 
 
 def expect_close(actual, expected, name: str, tol: float = 1e-6, hint: str = "") -> None:
