@@ -956,6 +956,8 @@ passed(f"{speedup:.0f} times faster" + ("" if speedup >= 20 else " (10 earns the
 ### BEGIN HIDDEN TESTS
 import time as _time  # the hidden tests' own clock: a student's `from time import time` must not break them
 
+from paper2prod.benchmark import best_seconds as _best_seconds
+
 # The answer comes from the profile taken in this notebook, so it holds whatever the machine's load.
 _hotspot = max((n for n in prototype_functions if n != "train"), key=prototype_functions.get)
 assert prototype_hotspot == _hotspot, f"the function with the largest cumulative time is {_hotspot}, " \
@@ -963,12 +965,7 @@ assert prototype_hotspot == _hotspot, f"the function with the largest cumulative
 _student_calls = list(globals().get("_recorded_calls", []))  # before the re-timing below adds its own
 # A call cannot take less wall time than the CPU time it needs, and CPU time hardly moves with the
 # machine's load (wall time does: under load the 60-user slice ran only 3x faster than latest).
-_full_cpu = []
-for _ in range(3):
-    _started = _time.thread_time()
-    train_als(latest, **TIMED_RUN)
-    _full_cpu.append(_time.thread_time() - _started)
-_full_cpu = min(_full_cpu)
+_full_cpu = _best_seconds(lambda: train_als(latest, **TIMED_RUN), repeats=3, clock=_time.thread_time)
 assert prototype_seconds / _full_cpu >= 5, f"re-timing train_als(latest, **TIMED_RUN) takes {_full_cpu:.3f} " \
     f"CPU seconds, a speed-up of only {prototype_seconds / _full_cpu:.1f}, far from your {speedup:.1f}"
 assert production_seconds >= 0.6 * _full_cpu, f"train_als(latest, **TIMED_RUN) needs {_full_cpu:.3f} s of " \

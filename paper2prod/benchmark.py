@@ -42,13 +42,17 @@ def floor_seconds(
     return als_flops(n_ratings, n_users, n_items, rank, iterations) / flops_per_second
 
 
-def best_seconds(work, repeats: int = 3) -> float:
-    """The fastest of `repeats` timed calls of work(): on a shared machine, the least disturbed one."""
+def best_seconds(work, repeats: int = 3, clock=None) -> float:
+    """The fastest of `repeats` timed calls of work(): on a shared machine, the least disturbed one.
+
+    `clock` is the wall clock by default; time.thread_time gives the CPU time the calls need, which
+    load hardly moves (lesson 02's hidden speed check)."""
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, not {repeats}")
+    clock = clock or time.perf_counter
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         work()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return min(times)

@@ -39,3 +39,10 @@ def test_best_seconds_is_the_fastest_run(monkeypatch):
     assert len(calls) == 3
     with pytest.raises(ValueError, match="at least 1"):
         benchmark.best_seconds(lambda: None, repeats=0)
+
+
+def test_best_seconds_reads_the_clock_it_is_given():
+    from paper2prod import benchmark
+
+    clock = iter([5.0, 5.5, 6.0, 6.25])
+    assert benchmark.best_seconds(lambda: None, repeats=2, clock=lambda: next(clock)) == 0.25
