@@ -8,6 +8,7 @@ WRONG_ANSWERS = [
         cell="ex1_counts",
         loses=["ex1_counts_check"],
         says="count each user once",
+        independent=True,  # no graded cell after ex1_counts_check reads the counts
         source="n_ratings = ratings.count()\nn_users = ratings.select('userId').count()\n"
         "n_films = ratings.select('movieId').distinct().count()",
     ),
@@ -16,6 +17,7 @@ WRONG_ANSWERS = [
         cell="ex2_histogram",
         loses=["ex2_histogram_check"],
         says="Did you sort by rating?",
+        independent=True,  # only the plot (not graded) reads the histogram
         source="def rating_histogram(frame):\n"
         "    counts = frame.groupBy('rating').count().toPandas()\n"
         "    return counts.sort_values('count').set_index('rating')['count']",
