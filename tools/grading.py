@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools.notebooks import ROOT, SOLUTIONS, nbgrader_env
+from tools.notebooks import ROOT, SOLUTIONS, nbgrader_api, nbgrader_env, succeeded
 
 
 @dataclass
@@ -46,10 +46,10 @@ class Course:
                 root / "solutions" / name,
                 ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
             )
-        course = cls(root)
+        api = nbgrader_api(root)
         for name in names:
-            course.nbgrader("generate_assignment", name, "--force")
-        return course
+            succeeded(api.generate_assignment(name, force=True, create=True), f"generate_assignment {name}")
+        return cls(root)
 
     def nbgrader(self, *args: str) -> str:
         done = subprocess.run(
@@ -77,22 +77,13 @@ class Course:
             nbformat.write(notebook, folder / file_name)
 
     def autograde(self, name: str, student: str | None = None) -> str:
-        """`nbgrader autograde` of every submission, or of one student's in this process: the same
-        Autograde app and course settings, without a new Python importing nbgrader (2 CPU seconds)
-        for each of the suite's fifty submissions."""
+        """`nbgrader autograde` of every submission, or of one student's in this process (the same
+        Autograde app and course settings) for each of the suite's fifty submissions."""
         if student is None:
             return self.nbgrader("autograde", name, "--force", "--create")
-        from nbgrader.apps import NbGraderAPI
-        from traitlets.config.loader import PyFileConfigLoader
-
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
-        result = NbGraderAPI(config=config).autograde(name, student, force=True, create=True)
-        if not result["success"]:
-            raise RuntimeError(
-                f"nbgrader autograde {name} of {student} failed:\n{result.get('log', '')[-3000:]}\n"
-                f"{result.get('error', '')[-3000:]}"
-            )
-        return result.get("log", "")
+        return succeeded(
+            nbgrader_api(self.root).autograde(name, student, force=True, create=True), f"autograde {name} of {student}"
+        )
 
     # -- what the gradebook says
     def scores(self, name: str, student: str) -> dict[str, Score]:
