@@ -34,10 +34,7 @@ ALWAYS = [
     ".gitignore",
     "docs/student-guide.md",
     "datasets/README.md",
-    "datasets/registry.json",
-    "tools/__init__.py",
-    "tools/spark_cluster.py",
-    "tests/conftest.py",
+    "conftest.py",
 ]
 DATA_CARDS = "datasets/*.md"
 # Tests a student can run that reveal no answer (the others need solutions/ or show answers).
@@ -55,7 +52,6 @@ STUDENT_TESTS = [
 ]
 # Files outside the package that a later lesson needs: path -> the lesson they are released with.
 RELEASE_TAGS = {
-    "datasets/messy_export.py": "05-data-cleaning",
     "tests/test_messy_export.py": "05-data-cleaning",
     "tests/test_ranking.py": "05-data-cleaning",
 }
@@ -89,11 +85,16 @@ def is_released(path: Path, released: list[str]) -> bool:
 def files_for(upto: str | None = None) -> list[Path]:
     """Every file of the student copy, as paths in this repository."""
     released = lessons_up_to(upto)
-    files = [ROOT / name for name in ALWAYS if (ROOT / name).exists()]
-    files += sorted((ROOT / "datasets").glob("*.md"))
+    listed = [ROOT / name for name in ALWAYS] + [ROOT / "tests" / name for name in STUDENT_TESTS]
+    listed += [ROOT / name for name in RELEASE_TAGS]
+    missing = [str(p.relative_to(ROOT)) for p in listed if not p.exists()]
+    if missing:  # a renamed or moved file must not silently drop out of the copy
+        raise FileNotFoundError(f"tools/student_copy.py lists files that do not exist: {missing}")
+    files = [ROOT / name for name in ALWAYS]
+    files += sorted(ROOT.glob(DATA_CARDS))
     files += [p for p in sorted((ROOT / "paper2prod").rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
-    files += [ROOT / "tests" / name for name in STUDENT_TESTS if (ROOT / "tests" / name).exists()]
-    files += [ROOT / name for name in RELEASE_TAGS if (ROOT / name).exists()]
+    files += [ROOT / "tests" / name for name in STUDENT_TESTS]
+    files += [ROOT / name for name in RELEASE_TAGS]
     for name in released:
         files += [
             p
