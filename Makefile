@@ -14,8 +14,9 @@ LOCKED ?= 1
 
 # Workers for `make test` (pytest-xdist). The suite is CPU-bound, and every extra worker's kernels and
 # JVMs fight over the same 2 cores. On clean clones of one commit, the same hour: 3 workers took 1600 CPU-s
-# (13:59 in all), 4 took 1800 (15:29), 5 took 1966 (16:46). Over two sessions, 3 workers took 13:58 to
-# 16:57 as the machine's load changed; 2 workers once matched 3 (14:18 against 14:16) with 8% less CPU.
+# (13:59 in all), 4 took 1800 (15:29), 5 took 1966 (16:46). Over three sessions, 3 workers took 12:35 to
+# 16:57 (1430 to 1940 CPU-s, one commit 18% apart) as the machine's load changed; 2 workers once matched
+# 3 (14:18 against 14:16) with 8% less CPU.
 # One more than the cores fills the waits (timeouts, subprocesses). Each worker may hold a Spark JVM (~1.5 GB).
 TEST_WORKERS ?= 3
 # Every cell of a notebook on one worker, heaviest work queued first (conftest.py).
