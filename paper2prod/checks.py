@@ -18,7 +18,7 @@ def expect(condition: bool, message: str) -> None:
 
 
 def _a(noun: str) -> str:
-    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def expect_type(value, kinds, name: str) -> None:

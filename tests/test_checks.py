@@ -19,6 +19,10 @@ def test_expect_type_names_both_types_and_says_not_to_round():
         expect_type(29, float, "speedup")
     with pytest.raises(AssertionError, match=r"n should be an int, but it is a str\.$"):
         expect_type("3", int, "n")
+    import pandas as pd
+
+    with pytest.raises(AssertionError, match=r"but it is an Index\."):
+        expect_type(pd.Index([1]), pd.Series, "counts")
 
 
 def test_functions_run_sees_a_module_called_through_any_import():

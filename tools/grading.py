@@ -77,8 +77,8 @@ class Course:
             nbformat.write(notebook, folder / file_name)
 
     def autograde(self, name: str, student: str | None = None) -> str:
-        """`nbgrader autograde` of every submission, or of one student's in this process (the same
-        Autograde app and course settings) for each of the suite's fifty submissions."""
+        """`nbgrader autograde` of every submission (the command), or of one student's in this process
+        (`nbgrader_api`: the same Autograde app and settings, without a new Python per submission)."""
         if student is None:
             return self.nbgrader("autograde", name, "--force", "--create")
         return succeeded(

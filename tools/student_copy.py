@@ -85,16 +85,12 @@ def is_released(path: Path, released: list[str]) -> bool:
 def files_for(upto: str | None = None) -> list[Path]:
     """Every file of the student copy, as paths in this repository."""
     released = lessons_up_to(upto)
-    listed = [ROOT / name for name in ALWAYS] + [ROOT / "tests" / name for name in STUDENT_TESTS]
-    listed += [ROOT / name for name in RELEASE_TAGS]
-    missing = [str(p.relative_to(ROOT)) for p in listed if not p.exists()]
+    files = [ROOT / name for name in [*ALWAYS, *RELEASE_TAGS]] + [ROOT / "tests" / name for name in STUDENT_TESTS]
+    missing = [str(p.relative_to(ROOT)) for p in files if not p.exists()]
     if missing:  # a renamed or moved file must not silently drop out of the copy
         raise FileNotFoundError(f"tools/student_copy.py lists files that do not exist: {missing}")
-    files = [ROOT / name for name in ALWAYS]
     files += sorted(ROOT.glob(DATA_CARDS))
     files += [p for p in sorted((ROOT / "paper2prod").rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
-    files += [ROOT / "tests" / name for name in STUDENT_TESTS]
-    files += [ROOT / name for name in RELEASE_TAGS]
     for name in released:
         files += [
             p
