@@ -98,6 +98,7 @@ def work_unit(nodeid: str) -> str:
     return nodeid if f"{path}::{rest.split('[')[0]}" in OWN_UNIT else path
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest -p no:xdist still works
 def pytest_xdist_make_scheduler(config, log):
     """`--dist loadscope` with work_unit as the scope. (xdist's own loadgroup cannot tag node ids
     under pytest 9, and the scheduler sees only node ids, never markers.)"""

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import hashlib
 import re
 import shutil
 import sys
@@ -161,6 +162,24 @@ def new_cell(cell: nbformat.NotebookNode, cell_id: str, where: str) -> nbformat.
     return new
 
 
+def stable_id(cell: nbformat.NotebookNode, prefix: str, seen: set[str], grade_id: str | None = None) -> str:
+    """A cell id that does not move when another cell is inserted: a graded cell's grade_id, else a
+    short hash of the cell's type and text (with -2, -3 ... for repeated text). Inserting a cell then
+    changes only the lines it adds, and editing one changes only that cell's id."""
+    if grade_id is not None:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", grade_id):
+            raise ValueError(f"grade_id={grade_id!r}: use letters, digits, - and _ (at most 64)")
+        cell_id = grade_id
+    else:
+        digest = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:8]
+        cell_id, repeat = f"{prefix}{digest}", 1
+        while cell_id in seen:
+            repeat += 1
+            cell_id = f"{prefix}{digest}-{repeat}"
+    seen.add(cell_id)
+    return cell_id
+
+
 def stamp(notebook: nbformat.NotebookNode, source: Path, build_command: str, **metadata) -> None:
     """The kernel, and the note every generated notebook carries: which file to edit, how to rebuild."""
     notebook.metadata = {
@@ -212,9 +231,10 @@ def build_notebook(source: Path) -> nbformat.NotebookNode:
     """The instructor notebook of a lesson source: nbgrader metadata on its graded cells."""
     cells, where = read_source(source)
     notebook = nbformat.v4.new_notebook()
-    seen = set()
-    for index, (cell, place) in enumerate(zip(cells.cells, where)):
-        new = new_cell(cell, f"c{index:03d}", place)
+    seen, ids = set(), set()
+    for cell, place in zip(cells.cells, where):
+        grade_id = cell.metadata.get("grade_id") if set(cell.metadata.get("tags", [])) & set(ROLES) else None
+        new = new_cell(cell, stable_id(cell, "c", ids, grade_id), place)
         if DEMO in cell.metadata.get("tags", []):
             if cell.cell_type != "code" or set(cell.metadata["tags"]) & set(ROLES):
                 raise ValueError(f"{place}: a demo cell is ordinary code, not a solution, tests or answer")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools.notebooks import ROLES, new_cell, read_source, stamp
+from tools.notebooks import ROLES, new_cell, read_source, stable_id, stamp
 
 ROOT = Path(__file__).resolve().parents[2]
 SLIDES = ROOT / "slides"
@@ -43,6 +43,7 @@ def build_deck_notebook(source: Path) -> nbformat.NotebookNode:
     cells, where = read_source(source)
     notebook = nbformat.v4.new_notebook()
     title = ""
+    ids: set[str] = set()
     for index, (cell, place) in enumerate(zip(cells.cells, where)):
         metadata = dict(cell.metadata)
         tags = metadata.pop("tags", [])
@@ -59,7 +60,7 @@ def build_deck_notebook(source: Path) -> nbformat.NotebookNode:
             raise ValueError(
                 f'{place}: the first cell of a deck must start a slide (slideshow={{"slide_type": "slide"}})'
             )
-        new = new_cell(cell, f"s{index:03d}", place)
+        new = new_cell(cell, stable_id(cell, "s", ids), place)
         if cell.cell_type == "markdown":
             title = title or _first_heading(new.source)
         new.metadata["slideshow"] = {"slide_type": slide_type}
