@@ -125,7 +125,21 @@ def test_graded_cells_get_nbgrader_metadata(tmp_path):
     assert answer["solution"] and answer["grade"] and answer["points"] == 1.5
     assert notebook.cells[3].cell_type == "markdown" and notebook.cells[3].source == "Because."
     assert "nbgrader" not in notebook.cells[0].metadata
-    assert [cell.id for cell in notebook.cells] == ["c000", "c001", "c002", "c003"]
+    assert [cell.id for cell in notebook.cells][1:4] == ["ex1", "ex1_check", "why"]
+
+
+def test_inserting_a_cell_changes_no_other_id(tmp_path):
+    text = NEW.split("# %% [markdown] slideshow")[0]
+    before = [cell.id for cell in build_notebook(_lesson(tmp_path, text)).cells]
+    inserted = text.replace("# %% [markdown]", "# %% [markdown]\n# A new cell.\n\n# %% [markdown]", 1)
+    after = [cell.id for cell in build_notebook(_lesson(tmp_path, inserted)).cells]
+    assert len(after) == len(before) + 1 and set(before) < set(after)
+
+
+def test_repeated_text_gets_distinct_ids(tmp_path):
+    text = "# %%\nx = 1\n\n# %%\nx = 1\n"
+    ids = [cell.id for cell in build_notebook(_lesson(tmp_path, text)).cells]
+    assert len(set(ids)) == 2 and ids[1] == f"{ids[0]}-2"
 
 
 @pytest.mark.parametrize(
