@@ -22,7 +22,16 @@ preference p = 1 when r > 0 and the confidence c = 1 + alpha * r):
 * "ratings at or above the floor": r = 1 for ratings >= rating_floor; lower ratings
   are left out of training (they still count as seen: nobody is offered them);
 * "confidence from the rating": r = the stars, so c = 1 + alpha * stars (what Spark's
-  implicit ALS does when it is handed the ratings as they are).
+  implicit ALS does when it is handed the ratings as they are);
+* "low ratings as negative": r = 1 for ratings >= rating_floor and r = -1 below it.
+  This is Spark's extension of the paper (ml/recommendation/ALS.scala, computeFactors):
+  a rating r <= 0 gives p = 0 with confidence c = 1 + alpha * |r|, so a disliked film
+  is a confident "not interested" instead of being left out.
+
+What Spark minimises differs from the paper in one more way: in implicit mode, as in
+explicit, it solves each user's (film's) least squares with lambda = regParam times
+that user's (film's) number of ratings r > 0 (`numExplicits * regParam`, "based on
+the ALS-WR paper"), not the paper's one constant lambda.
 """
 
 from __future__ import annotations
@@ -32,7 +41,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 FALLBACKS = ("most-rated liked eligible films",)
-SIGNALS = ("every rating", "ratings at or above the floor", "confidence from the rating")
+SIGNALS = ("every rating", "ratings at or above the floor", "confidence from the rating", "low ratings as negative")
+FLOOR_SIGNALS = (SIGNALS[1], SIGNALS[3])  # the signals that need a rating_floor
 
 
 def implicit_signal(ratings, signal: str, rating_floor: float | None = None):
@@ -42,20 +52,27 @@ def implicit_signal(ratings, signal: str, rating_floor: float | None = None):
     """
     if signal not in SIGNALS:
         raise DecisionError(f"signal must be one of {SIGNALS}, got {signal!r}")
-    if (signal == SIGNALS[1]) != (rating_floor is not None):
-        raise DecisionError("rating_floor is set exactly when the signal is 'ratings at or above the floor'")
+    if (signal in FLOOR_SIGNALS) != (rating_floor is not None):
+        raise DecisionError(f"rating_floor is set exactly when the signal is one of {FLOOR_SIGNALS}")
     columns = ["userId", "movieId", "rating"]
     if hasattr(ratings, "loc"):  # pandas
         frame = ratings[columns]
         if signal == SIGNALS[1]:
             frame = frame[frame["rating"] >= rating_floor]
-        return frame.assign(rating=1.0) if signal != SIGNALS[2] else frame.astype({"rating": float})
+        if signal == SIGNALS[2]:
+            return frame.astype({"rating": float})
+        if signal == SIGNALS[3]:
+            return frame.assign(rating=(frame["rating"] >= rating_floor).map({True: 1.0, False: -1.0}).astype(float))
+        return frame.assign(rating=1.0)
     from pyspark.sql import functions as F
 
     frame = ratings.select(*columns)
     if signal == SIGNALS[1]:
         frame = frame.where(F.col("rating") >= rating_floor)
-    strength = F.lit(1.0) if signal != SIGNALS[2] else F.col("rating").cast("double")
+    strength = {
+        SIGNALS[2]: F.col("rating").cast("double"),
+        SIGNALS[3]: F.when(F.col("rating") >= rating_floor, 1.0).otherwise(-1.0),
+    }.get(signal, F.lit(1.0))
     return frame.withColumn("rating", strength)
 
 
@@ -93,8 +110,8 @@ class Decision:
             problems.append("reg_param and alpha cannot be negative")
         if self.signal not in SIGNALS:
             problems.append(f"signal must be one of {SIGNALS}, got {self.signal!r}")
-        if (self.signal == SIGNALS[1]) != (self.rating_floor is not None):
-            problems.append("rating_floor is set exactly when the signal is 'ratings at or above the floor'")
+        if (self.signal in FLOOR_SIGNALS) != (self.rating_floor is not None):
+            problems.append(f"rating_floor is set exactly when the signal is one of {FLOOR_SIGNALS}")
         if self.fallback not in FALLBACKS:
             problems.append(f"fallback must be one of {FALLBACKS}, got {self.fallback!r}")
         if problems:

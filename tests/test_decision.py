@@ -53,3 +53,34 @@ def test_the_implicit_signal_follows_the_decision():
     assert list(implicit_signal(ratings, "confidence from the rating")["rating"]) == [0.5, 4.0, 3.5]
     with pytest.raises(DecisionError, match="rating_floor"):
         implicit_signal(ratings, "every rating", 3.0)
+
+
+def test_low_ratings_as_negative_is_sparks_p0_confidence_signal():
+    import pandas as pd
+
+    from paper2prod.decision import implicit_signal
+
+    ratings = pd.DataFrame({"userId": [1, 1, 2], "movieId": [10, 11, 10], "rating": [0.5, 4.0, 3.5]})
+    negative = implicit_signal(ratings, "low ratings as negative", 3.5)
+    assert list(negative["movieId"]) == [10, 11, 10], "nothing is left out"
+    assert list(negative["rating"]) == [-1.0, 1.0, 1.0], "below the floor -1 (p = 0, c = 1 + alpha), else +1"
+    assert negative["rating"].dtype == float
+    with pytest.raises(DecisionError, match="rating_floor"):
+        implicit_signal(ratings, "low ratings as negative")
+    decision = Decision(signal="low ratings as negative", rating_floor=3.0)
+    assert decision.rating_floor == 3.0
+
+
+def test_the_signals_agree_on_pandas_and_spark():
+    import pandas as pd
+
+    from paper2prod.decision import SIGNALS, implicit_signal
+    from paper2prod.spark import get_spark
+
+    spark = get_spark("test-decision")
+    ratings = pd.DataFrame({"userId": [1, 1, 2, 3], "movieId": [10, 11, 10, 12], "rating": [0.5, 4.0, 3.5, 3.0]})
+    for signal in SIGNALS:
+        floor = 3.5 if signal in ("ratings at or above the floor", "low ratings as negative") else None
+        local = implicit_signal(ratings, signal, floor).reset_index(drop=True)
+        distributed = implicit_signal(spark.createDataFrame(ratings), signal, floor).toPandas()
+        pd.testing.assert_frame_equal(local, distributed.astype(local.dtypes.to_dict()), check_dtype=False)
