@@ -22,7 +22,7 @@ TEST_WORKERS ?= 3
 # Every cell of a notebook on one worker, heaviest work queued first (conftest.py).
 XDIST := -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
-.PHONY: lab test test-fast setup install preflight grading grade student-copy data kernel release bench slides slides-check browser lock clean help
+.PHONY: lab test test-lesson test-fast setup install preflight grading grade student-copy data kernel release bench slides slides-check browser lock clean help
 
 # `make help` lists every target that has a `## what it does` comment on its line.
 help: ## list the targets
@@ -36,6 +36,18 @@ test: setup ## set up (first time) and run every test (what CI runs)
 	@# archived alongside the first tests: a JVM that starts before the archive is there runs without it.
 	PAPER2PROD_TEST=1 $(BIN)/python -m paper2prod.spark archive & \
 	PAPER2PROD_TEST=1 $(BIN)/python -m pytest $(XDIST); status=$$?; wait; exit $$status
+
+# One lesson, after rebuilding it from its source: its solution notebook (nbval), its grading round trip,
+# its release sync and deck, and the static checks of its wrong answers and notes (conftest.py --lesson).
+LESSON_TESTS := tests/test_grading.py tests/test_release.py tests/test_notebooks.py tests/test_slides.py tests/test_authoring_checks.py
+test-lesson: setup ## one lesson's notebook, round trip, release sync and deck: make test-lesson LESSON=03
+	@test -n "$(LESSON)" || (echo "usage: make test-lesson LESSON=03" && false)
+	@ls -d solutions/$(LESSON)-*/ > /dev/null 2>&1 || (echo "no lesson $(LESSON): the lessons are $$(ls solutions)" && false)
+	$(BIN)/python -m tools.notebooks build $(patsubst authoring/%.py,%,$(wildcard authoring/$(LESSON)-*.py))
+	$(BIN)/python -m tools.notebooks release $(patsubst authoring/%.py,%,$(wildcard authoring/$(LESSON)-*.py))
+	$(BIN)/python -m tools.slides notebooks $(patsubst authoring/%.py,%,$(wildcard authoring/$(LESSON)-*.py))
+	PAPER2PROD_TEST=1 $(BIN)/python -m paper2prod.spark archive
+	PAPER2PROD_TEST=1 $(BIN)/python -m pytest $(XDIST) --lesson $(LESSON) $(wildcard solutions/$(LESSON)-*/) $(LESSON_TESTS)
 
 # The fast tier: no notebooks, Spark, browser or cluster (markers: conftest.py).
 test-fast: setup ## package, data, release sync, student copy, lint: about a minute
@@ -74,7 +86,8 @@ kernel: install ## register the "Python 3 (paper2prod)" Jupyter kernel
 # and the instructor's JupyterLab panels hidden (the instructor guide says how to show them).
 grading: $(VENV)/etc/jupyter/nbgrader_config.py ## the course's grading settings for every nbgrader command in this environment
 
-$(VENV)/etc/jupyter/nbgrader_config.py: install paper2prod/autograde.py
+# Order-only on install: rewritten when autograde.py changes, not on every make test-fast.
+$(VENV)/etc/jupyter/nbgrader_config.py: paper2prod/autograde.py | install
 	$(BIN)/python -m paper2prod.autograde install
 
 grade: setup ## grade your notebook: make grade LESSON=04 [NOTEBOOK=path]; feedback in feedback/

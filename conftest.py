@@ -24,6 +24,7 @@ long runs start early and short ones fill the gaps at the end.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -53,11 +54,23 @@ QUEUE = {"round_trip": 1, "notebooks": 2, "cluster": 3, "browser": 4, "spark": 5
 
 
 def pytest_addoption(parser):
+    _add_lesson_option(parser)
     parser.addoption(
         "--require",
         default=None,
         help="comma-separated markers (browser, cluster) whose tests must run: a skip becomes a failure. "
         "Default: both when the environment variable CI is true or 1, else none.",
+    )
+
+
+LESSON_IN_ID = re.compile(r"\b(\d\d)-[a-z][a-z-]*[a-z]")
+
+
+def _add_lesson_option(parser):
+    parser.addoption(
+        "--lesson",
+        default=None,
+        help="NN: keep only this lesson's cases of tests parametrized by lesson (make test-lesson LESSON=NN)",
     )
 
 
@@ -88,7 +101,19 @@ def pytest_itemcollected(item):
 
 
 def pytest_collection_modifyitems(config, items):
+    lesson = config.getoption("--lesson")
+    if lesson:
+        other = [item for item in items if _other_lesson(item.nodeid, lesson)]
+        if other:
+            config.hook.pytest_deselected(items=other)
+            items[:] = [item for item in items if not _other_lesson(item.nodeid, lesson)]
     items.sort(key=_queue_rank)  # stable: a notebook's cells keep their order
+
+
+def _other_lesson(nodeid: str, lesson: str) -> bool:
+    """True when the test id names lessons and none is `lesson` (NN): another lesson's case."""
+    named = {match.group(1) for match in LESSON_IN_ID.finditer(nodeid)}
+    return bool(named) and lesson.zfill(2)[:2] not in named
 
 
 def work_unit(nodeid: str) -> str:

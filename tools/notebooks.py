@@ -28,9 +28,9 @@ notebook its kernel and the note that says which file to edit. docs/design.md ex
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import hashlib
 import re
 import shutil
 import sys
