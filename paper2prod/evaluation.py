@@ -12,9 +12,16 @@ on, every product decision is measured the same way:
 The split is "rank what each user rates next": for every user with enough
 history, the latest `test_fraction` of their ratings (by timestamp, ties broken
 by film id so the split is the same on every machine) are held out and the rest
-train the model. Other users' later ratings stay in training: on MovieLens most
-people rate in one burst, so a single global cut-off date would leave almost no
-one to test on. Users with too little history stay wholly in training.
+train the model. Users with too little history stay wholly in training.
+
+That per-user split is forward in time for each user, not for the data as a
+whole: other users' later ratings stay in training, so a film's count, mean and
+factors can include ratings made after the test rating they are scored against
+(`future_share` measures how much). `global_cutoff_split` is the strict
+alternative: train on everything before one time T, test on what came after.
+On MovieLens most people rate in one burst, so most test-period ratings then come
+from users the model never saw; the split reports them (`CutoffSplit.cold`)
+rather than dropping them, and a decision should be checked on both splits.
 
 Intervals resample users with replacement (users are the unit a product serves),
 so they answer "would this hold for another sample of users like these?".
@@ -23,6 +30,8 @@ The metric functions themselves are not here: lesson 04 has you write them.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -89,6 +98,141 @@ def _split_spark(ratings, test_fraction, min_train, user, item, time):
     train = marked.where(~F.col("_test")).drop("_test")
     test = marked.where(F.col("_test")).drop("_test")
     return train, test
+
+
+def _check_cutoff(cutoff) -> None:
+    if isinstance(cutoff, pd.Timestamp):
+        return
+    if isinstance(cutoff, bool) or not isinstance(cutoff, numbers.Real) or math.isnan(cutoff):
+        raise ValueError(
+            f"the cut-off must be a time (a number like the time column, or a pandas Timestamp), got {cutoff!r}"
+        )
+
+
+def cutoff_for_share(ratings, test_fraction: float = 0.2, time: str = "timestamp"):
+    """The time T at which about the latest `test_fraction` of all ratings start.
+
+    T is the time of the rating at position floor(n * (1 - test_fraction)) in time
+    order, so at least that share of the ratings is at or after T (more when
+    several ratings share T's time). Pandas or Spark, same answer.
+    """
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
+    _check_columns(ratings, [time])
+    if isinstance(ratings, pd.DataFrame):
+        n = len(ratings)
+        if n == 0:
+            raise ValueError("no ratings to choose a cut-off from")
+        value = np.sort(ratings[time].to_numpy())[int(math.floor(n * (1 - test_fraction)))]
+        return value.item() if hasattr(value, "item") else value
+    n = ratings.count()
+    if n == 0:
+        raise ValueError("no ratings to choose a cut-off from")
+    position = int(math.floor(n * (1 - test_fraction)))
+    return ratings.select(time).orderBy(time).offset(position).limit(1).first()[0]
+
+
+@dataclass(frozen=True)
+class CutoffSplit:
+    """A global cut-off at time `cutoff`: what the model may learn from, and what it is tested on.
+
+    train: every rating strictly before the cut-off.
+    test:  ratings at or after the cut-off whose user and film both have a training rating.
+    cold:  the other ratings at or after the cut-off (a user or a film first seen at or after
+           the cut-off: cold start), with boolean columns `cold_user` and `cold_item`.
+    All three are the same kind of frame as the input (pandas or Spark).
+    """
+
+    cutoff: object
+    train: object
+    test: object
+    cold: object
+    user: str = "userId"
+    item: str = "movieId"
+
+    def counts(self) -> dict:
+        """Ratings in each part, and the distinct cold-start users and films (Spark: runs jobs)."""
+        cold = self.cold if isinstance(self.cold, pd.DataFrame) else self.cold.toPandas()
+        user, item = self.user, self.item
+        size = len if isinstance(self.train, pd.DataFrame) else (lambda frame: frame.count())
+        return {
+            "train ratings": int(size(self.train)),
+            "test ratings": int(size(self.test)),
+            "cold ratings": int(len(cold)),
+            "cold users": int(cold.loc[cold["cold_user"], user].nunique()),
+            "cold films": int(cold.loc[cold["cold_item"], item].nunique()),
+        }
+
+
+def global_cutoff_split(ratings, cutoff, user: str = "userId", item: str = "movieId", time: str = "timestamp"):
+    """Split all ratings at one time: train strictly before `cutoff`, test at or after it.
+
+    Unlike `chronological_split`, nothing the model learns from (a film's count, its
+    mean, its factors) was made at or after any test rating. Test-period ratings by
+    users or of films with no training rating cannot be scored by a model trained on
+    `train`: they come back in `cold`, flagged, so the caller reports them. Works on a
+    pandas or a Spark DataFrame (the result has the same kind); either side may be
+    empty when the cut-off is before the first or after the last rating.
+    """
+    _check_columns(ratings, [user, item, time])
+    _check_cutoff(cutoff)
+    if isinstance(ratings, pd.DataFrame):
+        train = ratings[ratings[time] < cutoff]
+        after = ratings[ratings[time] >= cutoff]
+        cold_user = ~after[user].isin(train[user].unique())
+        cold_item = ~after[item].isin(train[item].unique())
+        cold = after[cold_user | cold_item].assign(cold_user=cold_user, cold_item=cold_item)
+        return CutoffSplit(cutoff, train, after[~(cold_user | cold_item)], cold, user, item)
+    return _cutoff_spark(ratings, cutoff, user, item, time)
+
+
+def _cutoff_spark(ratings, cutoff, user, item, time):
+    from pyspark.sql import functions as F
+
+    columns = ratings.columns
+    train = ratings.where(F.col(time) < F.lit(cutoff))
+    after = ratings.where(F.col(time) >= F.lit(cutoff))
+    known_users = train.select(user).distinct().withColumn("_known_user", F.lit(True))
+    known_items = train.select(item).distinct().withColumn("_known_item", F.lit(True))
+    marked = (
+        after.join(known_users, on=user, how="left")
+        .join(known_items, on=item, how="left")
+        .withColumn("cold_user", F.col("_known_user").isNull())
+        .withColumn("cold_item", F.col("_known_item").isNull())
+    )
+    cold_start = F.col("cold_user") | F.col("cold_item")
+    test = marked.where(~cold_start).select(*columns)
+    cold = marked.where(cold_start).select(*columns, "cold_user", "cold_item")
+    return CutoffSplit(cutoff, train, test, cold, user, item)
+
+
+def future_share(train: pd.DataFrame, test: pd.DataFrame, item: str = "movieId", time: str = "timestamp") -> pd.Series:
+    """For each test rating, the share of its film's training ratings made after it (pandas).
+
+    This is what a split leaks from the future into what is learned about a film:
+    0 for every rating under `global_cutoff_split`; under `chronological_split` other
+    users' later ratings stay in training. NaN where the film has no training rating.
+    Indexed like `test`.
+    """
+    if not (isinstance(train, pd.DataFrame) and isinstance(test, pd.DataFrame)):
+        raise TypeError("future_share takes pandas DataFrames: call .toPandas() on a Spark split first")
+    _check_columns(train, [item, time])
+    _check_columns(test, [item, time])
+    # Encode (film, time) as one sortable integer, so one searchsorted counts, for every test
+    # rating at once, its film's training ratings at or before its time.
+    films, film_codes = np.unique(np.concatenate([train[item].to_numpy(), test[item].to_numpy()]), return_inverse=True)
+    _, time_codes = np.unique(np.concatenate([train[time].to_numpy(), test[time].to_numpy()]), return_inverse=True)
+    stride = int(time_codes.max()) + 2 if time_codes.size else 1
+    keys = film_codes.astype(np.int64) * stride + time_codes
+    train_keys, test_keys = np.sort(keys[: len(train)]), keys[len(train) :]
+    test_films = film_codes[len(train) :].astype(np.int64)
+    film_start = np.searchsorted(train_keys, test_films * stride, side="left")
+    film_end = np.searchsorted(train_keys, (test_films + 1) * stride, side="left")
+    not_after = np.searchsorted(train_keys, test_keys, side="right")
+    in_train = film_end - film_start
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(in_train > 0, (film_end - not_after) / np.maximum(in_train, 1), np.nan)
+    return pd.Series(share, index=test.index, name="future share")
 
 
 def held_out_items(

@@ -4,7 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from paper2prod.evaluation import bootstrap_interval, chronological_split, compare, held_out_items, summarise
+from paper2prod.evaluation import (
+    bootstrap_interval,
+    chronological_split,
+    compare,
+    cutoff_for_share,
+    future_share,
+    global_cutoff_split,
+    held_out_items,
+    summarise,
+)
 from paper2prod.synthetic import make_ratings
 
 
@@ -97,6 +106,139 @@ key = ["userId", "movieId"]
 got = got.toPandas().sort_values(key).reset_index(drop=True)[key]
 assert got.equals(want.sort_values(key).reset_index(drop=True)[key]), (len(got), len(want))
 print("same", len(got))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[0] == "same"
+
+
+def rows(*triples):
+    """(user, film, time) triples as ratings, in the order given."""
+    users, films, times = zip(*triples)
+    return pd.DataFrame({"userId": users, "movieId": films, "rating": 3.5, "timestamp": times})
+
+
+# Users 1 and 2 rate before and after T = 10; user 3 only after (cold); film 30 is first rated at T
+# (a tie at T goes to test, and the film is cold); film 40 only after T by a known user.
+CUTOFF_CASE = rows(
+    (1, 10, 1),
+    (1, 20, 9),
+    (2, 10, 5),
+    (1, 30, 10),
+    (2, 20, 10),
+    (2, 10, 12),
+    (3, 10, 11),
+    (3, 20, 15),
+    (1, 40, 20),
+    (7, 20, 3),
+)
+
+
+def test_global_cutoff_trains_strictly_before_and_reports_cold_start():
+    split = global_cutoff_split(CUTOFF_CASE, 10)
+    assert sorted(split.train.timestamp) == [1, 3, 5, 9], "strictly before T"
+    assert sorted(zip(split.test.userId, split.test.movieId)) == [(2, 10), (2, 20)], "known user and known film"
+    cold = split.cold.set_index(["userId", "movieId"])
+    assert sorted(cold.index) == [(1, 30), (1, 40), (3, 10), (3, 20)]
+    assert cold.loc[(1, 30), "cold_item"] and not cold.loc[(1, 30), "cold_user"], "first rated at T: cold"
+    assert cold.loc[(3, 10), "cold_user"] and not cold.loc[(3, 10), "cold_item"]
+    assert split.counts() == {
+        "train ratings": 4,
+        "test ratings": 2,
+        "cold ratings": 4,
+        "cold users": 1,
+        "cold films": 2,
+    }
+    assert len(split.train) + len(split.test) + len(split.cold) == len(CUTOFF_CASE), "no rating dropped"
+    assert list(split.test.columns) == list(CUTOFF_CASE.columns)
+    assert split.train.index.isin(CUTOFF_CASE.index).all(), "rows keep their index"
+
+
+def test_global_cutoff_with_an_empty_side():
+    before_all = global_cutoff_split(CUTOFF_CASE, 0)
+    assert before_all.train.empty and before_all.test.empty and len(before_all.cold) == len(CUTOFF_CASE)
+    assert before_all.cold.cold_user.all() and before_all.cold.cold_item.all()
+    after_all = global_cutoff_split(CUTOFF_CASE, 100)
+    assert len(after_all.train) == len(CUTOFF_CASE) and after_all.test.empty and after_all.cold.empty
+    assert after_all.counts()["cold users"] == 0
+    empty = global_cutoff_split(CUTOFF_CASE.iloc[:0], 5)
+    assert empty.train.empty and empty.test.empty and empty.cold.empty
+
+
+def test_global_cutoff_other_column_names_and_times():
+    renamed = CUTOFF_CASE.rename(columns={"userId": "u", "movieId": "i", "timestamp": "t"})
+    split = global_cutoff_split(renamed, 10, user="u", item="i", time="t")
+    assert split.counts()["cold films"] == 2 and len(split.test) == 2
+    dated = CUTOFF_CASE.assign(timestamp=pd.to_datetime(CUTOFF_CASE.timestamp, unit="D"))
+    assert len(global_cutoff_split(dated, pd.Timestamp(10, unit="D")).train) == 4
+
+
+def test_global_cutoff_bad_input_says_what_is_wrong():
+    with pytest.raises(ValueError, match="timestamp"):
+        global_cutoff_split(CUTOFF_CASE.drop(columns="timestamp"), 10)
+    for bad in (None, "2016", float("nan"), True):
+        with pytest.raises(ValueError, match="cut-off must be a time"):
+            global_cutoff_split(CUTOFF_CASE, bad)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        cutoff_for_share(CUTOFF_CASE, 0)
+    with pytest.raises(ValueError, match="no ratings"):
+        cutoff_for_share(CUTOFF_CASE.iloc[:0])
+    with pytest.raises(TypeError, match="pandas"):
+        future_share(object(), CUTOFF_CASE)
+
+
+def test_cutoff_for_share_holds_out_at_least_that_share():
+    # Times 1..10 and a tie: the 20% latest of 10 ratings start at the 9th in time order.
+    assert cutoff_for_share(rows(*[(1, i, t) for i, t in enumerate([5, 1, 9, 3, 7, 2, 8, 4, 6, 10])]), 0.2) == 9
+    tied = rows(*[(1, i, t) for i, t in enumerate([1, 2, 3, 4, 5, 6, 7, 8, 8, 8])])
+    cutoff = cutoff_for_share(tied, 0.2)
+    assert cutoff == 8 and (tied.timestamp >= cutoff).mean() >= 0.2
+
+
+def test_future_share_counts_the_films_later_training_ratings():
+    train = rows((1, 10, 1), (2, 10, 5), (3, 10, 9), (4, 10, 9), (1, 20, 2))
+    test = rows((5, 10, 5), (6, 20, 1), (7, 20, 8), (8, 99, 4), (9, 10, 100)).set_index(pd.Index([7, 3, 11, 2, 5]))
+    share = future_share(train, test)
+    # Film 10 has training times 1, 5, 9, 9: two of four are after 5 (a tie at 5 is not after).
+    assert share.loc[7] == pytest.approx(0.5)
+    assert share.loc[3] == pytest.approx(1.0) and share.loc[11] == 0.0 and share.loc[5] == 0.0
+    assert np.isnan(share.loc[2]), "a film with no training rating has nothing to leak"
+    assert list(share.index) == [7, 3, 11, 2, 5]
+
+
+def test_future_share_is_zero_on_a_global_cutoff_and_not_on_the_per_user_split():
+    ratings = make_ratings(n_ratings=3000, n_users=60, n_items=150, seed=5)
+    split = global_cutoff_split(ratings, cutoff_for_share(ratings, 0.3))
+    assert future_share(split.train, split.test).max() == 0
+    train, test = chronological_split(ratings)
+    brute = [(train.timestamp[train.movieId == film] > when).mean() for film, when in zip(test.movieId, test.timestamp)]
+    assert np.allclose(future_share(train, test).to_numpy(), brute, equal_nan=True)
+
+
+def test_spark_and_pandas_cut_at_the_same_time():
+    import subprocess
+    import sys
+
+    code = """
+import pandas as pd
+from paper2prod.evaluation import cutoff_for_share, global_cutoff_split
+from paper2prod.spark import get_spark
+from paper2prod.synthetic import make_ratings
+ratings = make_ratings(n_ratings=2000, n_users=40, n_items=200, seed=4)
+ratings["timestamp"] = ratings["timestamp"] // 1000  # ties in time, at the cut-off too
+frame = get_spark("t").createDataFrame(ratings)
+cutoff = cutoff_for_share(ratings, 0.3)
+assert cutoff_for_share(frame, 0.3) == cutoff, (cutoff_for_share(frame, 0.3), cutoff)
+want, got = global_cutoff_split(ratings, cutoff), global_cutoff_split(frame, cutoff)
+assert got.counts() == want.counts(), (got.counts(), want.counts())
+assert got.test.columns == list(ratings.columns)
+assert got.cold.columns == list(ratings.columns) + ["cold_user", "cold_item"]
+key = ["userId", "movieId", "timestamp", "cold_user", "cold_item"]
+for part, more in (("train", []), ("test", []), ("cold", ["cold_user", "cold_item"])):
+    a = getattr(got, part).toPandas()[key[:3] + more].sort_values(key[:3]).reset_index(drop=True)
+    b = getattr(want, part)[key[:3] + more].sort_values(key[:3]).reset_index(drop=True)
+    assert a.astype(b.dtypes.to_dict()).equals(b), part
+print("same", want.counts())
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
