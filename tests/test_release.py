@@ -14,8 +14,8 @@ def test_solutions_match_their_sources():
 
 
 def test_lessons_match_a_fresh_release():
-    fresh = fresh_release()
-    problems = tree_differences(fresh, LESSONS)
+    with fresh_release() as fresh:
+        problems = tree_differences(fresh, LESSONS)
     assert not problems, "lessons/ differs from a fresh release (run `make release`):\n" + "\n".join(problems)
 
 

@@ -28,6 +28,7 @@ notebook its kernel and the note that says which file to edit. docs/design.md ex
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -35,6 +36,7 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import jupytext
@@ -315,10 +317,14 @@ def release_into(course: Path, names: list[str]) -> None:
         succeeded(api.generate_assignment(name, force=True, create=False), f"generate_assignment {name}")
 
 
-def fresh_release(names: list[str] | None = None) -> Path:
-    """Generate the release in a scratch copy of the course; return its lessons/ folder."""
-    names = names or assignments()
-    course = Path(tempfile.mkdtemp(prefix="paper2prod-release-"))
+@contextlib.contextmanager
+def fresh_release(names: list[str] | None = None) -> Iterator[Path]:
+    """Generate the release in a scratch copy of the course; yield its lessons/ folder, then remove it."""
+    with tempfile.TemporaryDirectory(prefix="paper2prod-release-") as scratch:
+        yield _release_in(Path(scratch), names or assignments())
+
+
+def _release_in(course: Path, names: list[str]) -> Path:
     shutil.copy(ROOT / "nbgrader_config.py", course)
     for name in names:
         shutil.copytree(
@@ -333,14 +339,13 @@ def fresh_release(names: list[str] | None = None) -> Path:
 
 def release(names: list[str] | None = None) -> None:
     names = names or assignments()
-    fresh = fresh_release(names)
-    for name in names:
-        shutil.rmtree(LESSONS / name, ignore_errors=True)
-        shutil.copytree(fresh / name, LESSONS / name)
+    with fresh_release(names) as fresh:
+        for name in names:
+            shutil.rmtree(LESSONS / name, ignore_errors=True)
+            shutil.copytree(fresh / name, LESSONS / name)
     for stale in LESSONS.iterdir() if LESSONS.exists() else []:
         if stale.is_dir() and stale.name not in assignments():
             shutil.rmtree(stale)
-    shutil.rmtree(fresh.parent, ignore_errors=True)
 
 
 def tree_differences(expected: Path, actual: Path) -> list[str]:
@@ -385,8 +390,8 @@ def main(argv: list[str]) -> int:
             for s in sorted(AUTHORING.glob("[0-9][0-9]-*.py"))
             if not target_for(s).exists() or target_for(s).read_text() != rendered(s)
         ]
-        fresh = fresh_release()
-        stale += [f"lessons/{p}" for p in tree_differences(fresh, LESSONS)]
+        with fresh_release() as fresh:
+            stale += [f"lessons/{p}" for p in tree_differences(fresh, LESSONS)]
         for line in stale:
             print(f"out of date: {line}")
         print("run `make release` and commit solutions/ and lessons/ together" if stale else "in sync")
