@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
 import ipaddress
 import json
 import os
@@ -41,7 +40,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -51,6 +49,7 @@ from pathlib import Path
 import psutil
 
 from paper2prod.processes import alive
+from paper2prod.scratch import user_temp_folder
 from paper2prod.spark import LOOPBACK, SHORT_LIVED_JVM  # LOOPBACK: the only address any daemon may bind to
 
 MARKER = "PAPER2PROD_CLUSTER_STATE"  # environment variable (= the state folder) on every process of a cluster
@@ -99,7 +98,7 @@ def default_state_dir() -> Path:
     chosen = os.environ.get("PAPER2PROD_CLUSTER_DIR")
     if chosen:
         return Path(chosen).expanduser().resolve()
-    return Path(tempfile.gettempdir()) / f"paper2prod-spark-cluster-{getpass.getuser()}"
+    return user_temp_folder("spark-cluster", create=False)
 
 
 def free_port() -> int:

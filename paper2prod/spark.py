@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import getpass
 import hashlib
 import os
 import re
@@ -31,6 +30,7 @@ from pathlib import Path
 
 from paper2prod import preflight
 from paper2prod.processes import alive
+from paper2prod.scratch import user_temp_folder
 
 LOOPBACK = "127.0.0.1"  # Spark binds to, and advertises, this address only
 
@@ -123,9 +123,7 @@ def _prepare_environment() -> None:
 
 def session_folder() -> Path:
     """<temp>/paper2prod-spark-USER: every kernel's JVM log and checkpoints, in one place."""
-    folder = Path(tempfile.gettempdir()) / f"paper2prod-spark-{getpass.getuser()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
+    return user_temp_folder("spark")
 
 
 def spark_log_path() -> Path:
