@@ -1,9 +1,12 @@
 """The messy export generator of lesson 05 (paper2prod/messy_export.py): determinism, every fault kind
-present, the manifest true to the files (and complete), and the scorer that grades a cleaning."""
+present, the manifest true to the files (and complete), the answer key never readable as text, and the
+scorer that grades a cleaning."""
 
 import calendar
 import csv
 import io
+import pathlib
+import re
 import time
 from collections import Counter, defaultdict
 
@@ -66,7 +69,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path, export):
     again = mx.generate(seed=0)
     again.write(tmp_path / "b")
     export.write(tmp_path / "c")
-    for name in ("ratings.csv", "movies.csv", "manifest.csv"):
+    for name in ("ratings.csv", "movies.csv", "manifest.sealed"):
         first = (tmp_path / "a" / name).read_bytes()
         assert first == (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name).read_bytes(), name
 
@@ -79,7 +82,7 @@ def test_another_seed_gives_another_export(export):
 
 def test_rates_are_parameters():
     small = mx.generate(
-        seed=3, max_users=50, rates={"bot_ratings": 1200, "test_accounts": 1, "export_parts": 3, "timestamp_iso": 0.0}
+        seed=3, max_users=50, rates={"bot_ratings": 1200, "qa_accounts": 1, "export_parts": 3, "timestamp_iso": 0.0}
     )
     kinds = small.manifest["kind"].value_counts()
     assert kinds["bot_account"] == 1200 and kinds["repeated_header"] == 2 and "timestamp_iso" not in kinds
@@ -88,11 +91,57 @@ def test_rates_are_parameters():
         mx.generate(seed=0, rates={"typo": 1})
 
 
-def test_manifest_round_trips_through_csv(tmp_path, export):
-    export.write(tmp_path)
+@pytest.mark.parametrize("form", ["sealed", "plain"])
+def test_manifest_round_trips_through_its_file(tmp_path, export, form):
+    paths = export.write(tmp_path, manifest=form)
+    assert paths["manifest"].name == mx.MANIFEST_FILES[form]
     loaded = mx.load(tmp_path)
     assert loaded.ratings_csv == export.ratings_csv and loaded.movies_csv == export.movies_csv
     assert mx.manifest_csv(loaded.manifest) == mx.manifest_csv(export.manifest)
+
+
+def test_an_export_without_manifest_cannot_be_scored(tmp_path, export):
+    assert sorted(export.write(tmp_path, manifest=None)) == ["movies", "ratings"]
+    with pytest.raises(FileNotFoundError, match="holds no manifest"):
+        mx.load(tmp_path)
+    with pytest.raises(ValueError, match="manifest must be one of"):
+        export.write(tmp_path, manifest=True)
+
+
+# ---------------------------------------------------------------- the answer key is never text
+
+
+def answer_key_words():
+    """Every fault kind and quarantine reason: the words of lesson 05's answer key."""
+    return set(mx.FAULTS) | set(mx.QUARANTINE_REASONS)
+
+
+def test_the_package_holds_no_answer_key_as_text():
+    """A student copy ships paper2prod: no file of it may name a fault kind or its handling."""
+    package = pathlib.Path(mx.__file__).parent
+    files = [p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    found = {
+        str(p.relative_to(package)): sorted(w for w in answer_key_words() if w in p.read_text(errors="replace"))
+        for p in files
+    }
+    assert len(answer_key_words()) == 24 and len(mx.QUARANTINE_REASONS) == 11
+    assert not {name: words for name, words in found.items() if words}
+
+
+def test_the_sealed_key_is_the_key():
+    sealed = mx.encode_key(mx._read_key())
+    assert sealed == mx._SEALED_KEY and re.fullmatch(r"[A-Za-z0-9+/=]+", sealed)
+    assert set(mx.DEFAULT_RATES) >= set(mx.ROW_FAULTS) and len(mx.FAULTS) == 21
+
+
+def test_a_written_export_holds_no_answer_key_as_text(tmp_path, export):
+    """The cached export lives in the student's data folder: its manifest is sealed, not readable."""
+    written = export.write(tmp_path)
+    for name, path in written.items():
+        text = path.read_bytes().decode("latin-1")
+        assert not [w for w in answer_key_words() if w in text], name
+    plain = export.write(tmp_path / "instructor", manifest="plain")["manifest"].read_text()
+    assert all(reason in plain for reason in mx.QUARANTINE_REASONS)
 
 
 def test_cached_export_is_written_once(tmp_path, monkeypatch):
