@@ -4,32 +4,23 @@
     course.submit("00-setup", "alice", course.solution_notebooks("00-setup"))
     course.submit("00-setup", "bob", course.release_notebooks("00-setup"))
     course.autograde("00-setup")
-    course.scores("00-setup", "alice")   # {grade_id: Score}
+    course.scores("00-setup", "alice")   # {grade_id: Grade} (paper2prod.gradebook)
 
-Scores are read from the gradebook, never from exit codes: `nbgrader validate`
-and friends exit 0 even when tests fail.
+Scores are read from the gradebook (paper2prod.gradebook), never from exit codes.
 """
 
 from __future__ import annotations
 
 import copy
 import shutil
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from tools.notebooks import ROOT, SOLUTIONS, nbgrader_api, nbgrader_env, succeeded
-
-
-@dataclass
-class Score:
-    score: float | None
-    max_score: float
-    autograded: bool
+from paper2prod.gradebook import Grade, graded_outputs, grades, output_text, run_nbgrader
+from tools.notebooks import ROOT, SOLUTIONS, nbgrader_api, succeeded
 
 
 @dataclass
@@ -52,12 +43,7 @@ class Course:
         return cls(root)
 
     def nbgrader(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "nbgrader", *args], cwd=self.root, env=nbgrader_env(), capture_output=True, text=True
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-        return done.stdout + done.stderr
+        return run_nbgrader(self.root, *args)
 
     # -- what a student hands in
     def _notebooks(self, folder: Path) -> dict[str, nbformat.NotebookNode]:
@@ -86,32 +72,15 @@ class Course:
         )
 
     # -- what the gradebook says
-    def scores(self, name: str, student: str) -> dict[str, Score]:
-        from nbgrader.api import Gradebook
-
-        result = {}
-        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
-            submission = gradebook.find_submission(name, student)
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    result[grade.name] = Score(grade.score, grade.max_score, grade.cell.cell_type == "code")
-        return result
+    def scores(self, name: str, student: str) -> dict[str, Grade]:
+        return {grade.grade_id: grade for grade in grades(self.root, name, student)}
 
     def cell_output(self, name: str, student: str, grade_id: str) -> str:
         """Everything a graded cell printed or raised in the autograded copy."""
-        for path in sorted((self.root / "autograded" / student / name).glob("*.ipynb")):
-            for cell in nbformat.read(path, as_version=4).cells:
-                if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-                    return "\n".join(_output_text(o) for o in cell.get("outputs", []))
-        raise KeyError(f"no cell {grade_id} in {student}'s autograded {name}")
-
-
-def _output_text(output: dict) -> str:
-    if output.get("output_type") == "error":
-        return f"{output.get('ename')}: {output.get('evalue')}"
-    if output.get("output_type") == "stream":
-        return output.get("text", "")
-    return str(output.get("data", {}).get("text/plain", ""))
+        outputs = graded_outputs(self.root / "autograded" / student / name)
+        if grade_id not in outputs:
+            raise KeyError(f"no cell {grade_id} in {student}'s autograded {name}")
+        return "\n".join(output_text(output) for output in outputs[grade_id])
 
 
 def replace_cell(

@@ -42,6 +42,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from paper2prod.gradebook import nbgrader_env
+
 ROOT = Path(__file__).resolve().parents[1]
 AUTHORING = ROOT / "authoring"
 SOLUTIONS = ROOT / "solutions"
@@ -276,15 +278,6 @@ def build(names: list[str] | None = None) -> list[Path]:
 
 def assignments() -> list[str]:
     return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and re.match(r"\d\d-", p.name))
-
-
-def nbgrader_env() -> dict:
-    """This environment, with its bin/ first on PATH: nbgrader shells out to `jupyter` and `alembic`."""
-    env = dict(os.environ)
-    bin_dir = str(Path(sys.executable).parent)
-    if env.get("PATH", "").split(os.pathsep)[0] != bin_dir:
-        env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-    return env
 
 
 def nbgrader_api(course: Path, **settings: dict):
