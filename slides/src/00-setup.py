@@ -92,7 +92,7 @@ print(preflight.check_java())
 #
 # *Hint:* `count()` counts rows; `select(column).distinct()` keeps one row per value.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["debrief"]
 # ## What you should find
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
@@ -117,7 +117,7 @@ say(f"""
 #
 # *Hint:* `groupBy("rating").count()`, then `toPandas()`. Spark promises no order unless you ask.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["debrief"]
 # ## How people rate
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
@@ -142,7 +142,7 @@ plt.show()
 #
 # *Hint:* count ratings per film first; divide by the number of rated films, not of ratings.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["debrief"]
 # ## A third of the films were rated once
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}

@@ -75,7 +75,7 @@ film_table(pd.concat([by_rating.head(6), by_rating.tail(4)]), columns=("title", 
 # The ready persona, `profile.PERSONA` (10 of its films shown): loves animation and family films, dislikes horror.
 # `profile.resolve` finds titles as people type them, and reports every unknown one at once.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["debrief"]
 # ## Exercise 1 — the top 10 it gives you
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}

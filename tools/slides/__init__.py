@@ -1,7 +1,10 @@
 """Workshop slide decks: one per lesson, presented live in JupyterLab or as static HTML.
 
-    python -m tools.slides build [NN-x ...]   write the deck notebooks, run them, export static
-                                              HTML decks into slides/build/ (works offline)
+    python -m tools.slides build [--no-debrief] [NN-x ...]
+                                              write the deck notebooks, run them, export static
+                                              HTML decks into slides/build/ (works offline); with
+                                              --no-debrief, into slides/build/room/ without the
+                                              slides tagged "debrief" (they show answers)
     python -m tools.slides notebooks [NN-x ...]  only write slides/NN-x.ipynb from slides/src/NN-x.py
     python -m tools.slides check [--every-slide] [NN-x ...]
                                               open each built deck in headless Chromium: slide
@@ -30,6 +33,7 @@ from tools.slides.assets import ASSETS, NODE_MODULES, _assets_current, copy_asse
 from tools.slides.browser import DeckReport, check, event_problems, find_chromium, problems
 from tools.slides.decks import (
     BUILD,
+    DEBRIEF,
     DECK_SIZE,
     HEIGHT,
     ROOT,
@@ -45,17 +49,20 @@ from tools.slides.decks import (
     rendered_deck,
     select,
     stale_deck_notebooks,
+    without_debrief,
     write_deck_notebooks,
 )
-from tools.slides.export import REMOTE_LOAD, build, built_deck_path, execute, export_html, write_index
+from tools.slides.export import REMOTE_LOAD, ROOM, build, built_deck_path, execute, export_html, write_index
 
 __all__ = [
     "ASSETS",
     "BUILD",
+    "DEBRIEF",
     "DECK_SIZE",
     "HEIGHT",
     "NODE_MODULES",
     "REMOTE_LOAD",
+    "ROOM",
     "ROOT",
     "SCREENSHOTS",
     "SLIDES",
@@ -81,6 +88,7 @@ __all__ = [
     "rendered_deck",
     "select",
     "stale_deck_notebooks",
+    "without_debrief",
     "write_deck_notebooks",
     "write_index",
 ]

@@ -9,6 +9,7 @@ import nbformat
 import tools.slides
 from tools.slides import (
     BUILD,
+    ROOM,
     ROOT,
     SLIDES,
     SlidesError,
@@ -25,8 +26,10 @@ def main(argv: list[str]) -> int:
     command, names = (argv[0] if argv else "help"), [a for a in argv[1:] if not a.startswith("--")]
     try:
         if command == "build":
-            build(names or None)
-            print(f"open {BUILD.relative_to(ROOT)}/index.html in a browser (works offline)")
+            debrief = "--no-debrief" not in argv
+            build(names or None, debrief=debrief)
+            where = BUILD if debrief else ROOM
+            print(f"open {where.relative_to(ROOT)}/index.html in a browser (works offline)")
             return 0
         if command == "check":
             failed = 0

@@ -17,6 +17,9 @@ SCREENSHOTS = BUILD / "screenshots"
 
 SLIDE_TYPES = {"slide", "subslide", "fragment", "notes", "skip", "-"}
 NEW_SLIDE = {"slide", "subslide"}  # the types that start a slide reveal.js counts
+# A slide that shows an exercise's answer (or the result the room is asked to predict) carries this tag
+# on its first cell; `python -m tools.slides build --no-debrief` leaves such slides out.
+DEBRIEF = "debrief"
 DECK_SIZE = range(10, 21)  # "the lesson's story in 10-20 slides"
 WIDTH, HEIGHT = 1280, 720  # 16:9, what most projectors show
 
@@ -38,7 +41,8 @@ def build_deck_notebook(source: Path) -> nbformat.NotebookNode:
 
     A cell's `slideshow={"slide_type": ...}` sets its Jupyter slideshow type (cells without it continue
     the current slide); `tags=["hide-input"] jupyter={"source_hidden": true}` shows only a code cell's
-    output in the static deck (nbconvert removes the input) and collapses its code in JupyterLab.
+    output in the static deck (nbconvert removes the input) and collapses its code in JupyterLab;
+    `tags=["debrief"]` on the cell that starts a slide marks the slide as showing an answer.
     """
     cells, where = read_source(source)
     notebook = nbformat.v4.new_notebook()
@@ -51,6 +55,13 @@ def build_deck_notebook(source: Path) -> nbformat.NotebookNode:
         if roles or "grade_id" in metadata:
             raise ValueError(f"{place}: decks have only code and [markdown] cells, not {roles or 'graded'} cells")
         slide_type = metadata.pop("slideshow", {}).get("slide_type", "-")
+        debrief = DEBRIEF in tags
+        tags = [tag for tag in tags if tag != DEBRIEF]
+        if debrief and slide_type not in NEW_SLIDE:
+            raise ValueError(
+                f'{place}: tags=["{DEBRIEF}"] marks a whole slide: put it on the cell that starts the slide '
+                f'(slideshow={{"slide_type": "slide"}})'
+            )
         hidden = metadata.pop("jupyter", {}).get("source_hidden", False)
         if metadata:
             raise ValueError(f"{place}: unknown attribute(s) {', '.join(sorted(metadata))}")
@@ -72,6 +83,8 @@ def build_deck_notebook(source: Path) -> nbformat.NotebookNode:
                 )
             new.metadata["tags"] = ["hide-input"]  # removed by nbconvert in the static deck
             new.metadata["jupyter"] = {"source_hidden": True}  # collapsed in JupyterLab
+        if debrief:
+            new.metadata["tags"] = [DEBRIEF]
         notebook.cells.append(new)
     stamp(
         notebook,
@@ -89,6 +102,20 @@ def build_deck_notebook(source: Path) -> nbformat.NotebookNode:
         },
     )
     return notebook
+
+
+def without_debrief(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The deck for the room before an exercise: every slide tagged "debrief" (it shows the answer)
+    left out, from its first cell to the cell that starts the next slide."""
+    kept, leaving_out = [], False
+    for cell in notebook.cells:
+        if cell.metadata.get("slideshow", {}).get("slide_type") in NEW_SLIDE:
+            leaving_out = DEBRIEF in cell.metadata.get("tags", [])
+        if not leaving_out:
+            kept.append(cell)
+    room = nbformat.from_dict(notebook)
+    room.cells = [nbformat.from_dict(cell) for cell in kept]
+    return room
 
 
 def _first_heading(markdown: str) -> str:

@@ -20,8 +20,11 @@ from tools.slides.decks import (
     deck_sources,
     expected_slides,
     select,
+    without_debrief,
     write_deck_notebooks,
 )
+
+ROOM = BUILD / "room"  # decks without their debrief slides, to show before the exercises
 
 TEMPLATES = SLIDES / "template"
 EXECUTE_TIMEOUT = 120  # seconds per cell; decks use pandas and NumPy, not Spark
@@ -85,8 +88,10 @@ def built_deck_path(name: str, build: Path = BUILD) -> Path:
     return build / f"{name}.slides.html"
 
 
-def build(names: list[str] | None = None, build_dir: Path = BUILD) -> list[Path]:
-    """Write, run and export the selected decks; return the HTML files."""
+def build(names: list[str] | None = None, build_dir: Path | None = None, debrief: bool = True) -> list[Path]:
+    """Write, run and export the selected decks; return the HTML files. Without `debrief`, the slides
+    that show answers are left out and the decks go to slides/build/room/."""
+    build_dir = build_dir or (BUILD if debrief else ROOM)
     install_assets()
     write_deck_notebooks(names)
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -94,7 +99,8 @@ def build(names: list[str] | None = None, build_dir: Path = BUILD) -> list[Path]
     built = []
     for source in select(names):
         started = time.perf_counter()
-        notebook = execute(nbformat.read(deck_notebook_path(source), as_version=4), source.stem)
+        notebook = nbformat.read(deck_notebook_path(source), as_version=4)
+        notebook = execute(notebook if debrief else without_debrief(notebook), source.stem)
         target = built_deck_path(source.stem, build_dir)
         target.write_text(export_html(notebook))
         built.append(target)
@@ -103,25 +109,34 @@ def build(names: list[str] | None = None, build_dir: Path = BUILD) -> list[Path]
             f"{expected_slides(notebook)} slides in {time.perf_counter() - started:.1f} s",
             flush=True,
         )
-    write_index(build_dir)
+    write_index(build_dir, debrief)
     return built
 
 
-def write_index(build_dir: Path = BUILD) -> None:
+def write_index(build_dir: Path = BUILD, debrief: bool = True) -> None:
     """A start page that links every built deck, for the host's browser."""
     rows = []
     for source in deck_sources():
         if built_deck_path(source.stem, build_dir).exists():
             notebook = nbformat.read(deck_notebook_path(source), as_version=4)
+            notebook = notebook if debrief else without_debrief(notebook)
             rows.append(
                 f'<li><a href="{source.stem}.slides.html">{notebook.metadata.get("title", source.stem)}'
                 f"</a> ({expected_slides(notebook)} slides)</li>"
             )
+    which = (
+        ""
+        if debrief
+        else "<p>These decks leave out the debrief slides (an exercise's answers, a result the room predicts "
+        "first); the full decks are in the folder above.</p>\n"
+    )
     (build_dir / "index.html").write_text(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Paper to Production: slides'
         '</title></head>\n<body style="font-family: sans-serif; max-width: 50em; margin: 2em auto">\n'
         "<h1>Paper to Production: workshop decks</h1>\n<p>Arrow keys move, <kbd>S</kbd> opens the speaker "
-        "view with notes, <kbd>F</kbd> is full screen, <kbd>Esc</kbd> shows every slide.</p>\n<ul>\n"
+        "view with notes, <kbd>F</kbd> is full screen, <kbd>Esc</kbd> shows every slide.</p>\n"
+        + which
+        + "<ul>\n"
         + "\n".join(rows)
         + "\n</ul>\n</body></html>\n"
     )
