@@ -12,24 +12,25 @@ DATASETS := ml-latest-small ml-100k
 # LOCKED=0 installs from the ranges in pyproject.toml instead of the Linux lock file.
 LOCKED ?= 1
 
-# Workers for `make test` (pytest-xdist). The suite is CPU-bound, and every extra worker's kernels and
-# JVMs fight over the same 2 cores. On clean clones of one commit, the same hour: 3 workers took 1600 CPU-s
-# (13:59 in all), 4 took 1800 (15:29), 5 took 1966 (16:46). Over three sessions, 3 workers took 12:35 to
-# 16:57 (1430 to 1940 CPU-s, one commit 18% apart) as the machine's load changed; 2 workers once matched
-# 3 (14:18 against 14:16) with 8% less CPU.
-# One more than the cores fills the waits (timeouts, subprocesses). Each worker may hold a Spark JVM (~1.5 GB).
+# Workers for `make test` (pytest-xdist). The suite is CPU-bound: one more worker than the 2 cores fills
+# the waits (timeouts, subprocesses); more make the kernels and JVMs fight for the cores and cost CPU
+# (`make bench` prints each tier's CPU seconds; the measurements are in the commit history). Each
+# worker may hold a Spark JVM (~1.5 GB).
 TEST_WORKERS ?= 3
 # Every cell of a notebook on one worker, heaviest work queued first (conftest.py).
 XDIST := -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
-.PHONY: lab test test-lesson test-fast setup install preflight grading grade student-copy data kernel release bench slides slides-check browser lock clean help
+.PHONY: lab test test-lesson test-fast setup install preflight grading grade student-copy data kernel release bench slides slides-check check-room browser lock clean help
 
 # `make help` lists every target that has a `## what it does` comment on its line.
 help: ## list the targets
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:.*## / {printf "make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# Jupyter refuses to run as root unless told; containers (Docker, some hubs) often run as root.
+AS_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
 lab: setup ## set up (first time) and open JupyterLab on lessons/
-	$(BIN)/jupyter lab --notebook-dir=lessons
+	$(BIN)/jupyter lab --notebook-dir=lessons $(AS_ROOT)
 
 test: setup ## set up (first time) and run every test (what CI runs)
 	@# Spark's classes, loaded and verified once for the suite's ~80 Spark starts (paper2prod/spark.py),
@@ -106,9 +107,20 @@ bench: setup ## time every solution notebook and the ALS benchmark
 	PAPER2PROD_TEST=1 $(BIN)/python -m tools.bench
 	$(BIN)/python -m tools.bench_als
 
-slides: install data kernel ## build the static HTML decks into slides/build/ (open slides/build/index.html)
-	$(BIN)/python -m tools.slides build
-	@echo "open slides/build/index.html (works offline); check the decks with: make slides-check"
+# The first build runs `npm ci` (Node.js and the npm registry needed once; see docs/workshop-guide.md).
+# DEBRIEF=0 leaves out the slides that show an exercise's answer, into slides/build/room/.
+DEBRIEF ?= 1
+slides: install data kernel ## build the static HTML decks into slides/build/ (DEBRIEF=0: without answers, slides/build/room/)
+	$(BIN)/python -m tools.slides build $(if $(filter 0,$(DEBRIEF)),--no-debrief)
+	@echo "open slides/build/$(if $(filter 0,$(DEBRIEF)),room/)index.html (works offline); check the decks with: make slides-check"
+
+# Before a workshop, on each machine: minutes, not a full `make test`.
+check-room: setup ## pre-workshop check, a few minutes: Java, the data's checksums, lesson 00 run and validated
+	$(BIN)/python -m paper2prod.data verify $(DATASETS)
+	@$(BIN)/nbgrader validate solutions/00-setup/00-setup.ipynb 2>&1 | tee $(VENV)/check-room.log | tail -3; \
+		grep -q "Success! Your notebook passes all the tests." $(VENV)/check-room.log \
+		&& echo "check-room: this machine is ready (Java, Spark, data, grading)" \
+		|| { echo "check-room: lesson 00 did not pass; the whole output is in $(VENV)/check-room.log"; false; }
 
 slides-check: slides ## open every built deck in headless Chromium and report problems
 	$(BIN)/python -m tools.slides check
@@ -117,8 +129,10 @@ slides-check: slides ## open every built deck in headless Chromium and report pr
 browser: ## install Chromium, which the slide check uses (Debian/Ubuntu, as root)
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+# --allow-unsafe pins pip and setuptools too: an offline install (wheels downloaded from this lock, the
+# workshop guide) needs setuptools to build the course package.
 lock: install ## re-pin requirements.lock from pyproject.toml (every group)
-	$(BIN)/pip-compile --quiet --all-extras --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --all-extras --strip-extras --no-header --no-emit-index-url --no-emit-find-links --allow-unsafe -o requirements.lock pyproject.toml
 
 clean: ## remove the environment and nbgrader working files
 	rm -rf $(VENV) gradebook.db submitted autograded feedback
