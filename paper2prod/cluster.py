@@ -305,12 +305,7 @@ def start(
 
 
 def _start_once(state: Path, workers: int, timeout: float) -> Cluster:
-    for folder in ("local", "work"):
-        shutil.rmtree(state / folder, ignore_errors=True)
-    for folder in ("logs", "local", "work"):
-        (state / folder).mkdir(parents=True, exist_ok=True)
-    for old_log in (state / "logs").glob("*.log"):
-        old_log.unlink()
+    _fresh_state_folders(state)
     env = _daemon_env(state)
     master_port, ui_port = free_port(), free_port()
     cluster = Cluster(
@@ -322,54 +317,26 @@ def _start_once(state: Path, workers: int, timeout: float) -> Cluster:
     )
     processes: dict[str, subprocess.Popen] = {}
     deadline = time.monotonic() + timeout
-    try:
-        processes["master"] = _launch(
-            MASTER_CLASS,
-            ["--host", LOOPBACK, "--port", str(master_port), "--webui-port", str(ui_port)],
-            env,
-            state / "logs" / "master.log",
-        )
-        cluster.pids["master"] = processes["master"].pid
+
+    def launch(name: str, main_class: str, arguments: list[str]) -> None:
+        processes[name] = _launch(main_class, arguments, env, state / "logs" / f"{name}.log")
+        cluster.pids[name] = processes[name].pid
         _write_state(cluster)  # recorded at once, so `stop` can clean up even a failed start
+
+    def wait_for(what: str, ready) -> None:
+        _wait_for(what, ready, processes, state, deadline)
+
+    try:
+        launch("master", MASTER_CLASS, ["--host", LOOPBACK, "--port", str(master_port), "--webui-port", str(ui_port)])
         # Workers retry registration for a while, so they can start as soon as the master listens.
-        _wait_for("the master to listen", lambda: _listening(master_port), processes, state, deadline)
+        wait_for("the master to listen", lambda: _listening(master_port))
         for number in range(1, workers + 1):
             name = f"worker-{number}"
-            processes[name] = _launch(
-                WORKER_CLASS,
-                [
-                    "--host",
-                    LOOPBACK,
-                    "--port",
-                    "0",
-                    "--webui-port",
-                    "0",  # 0: any free port
-                    "--cores",
-                    str(CORES_PER_WORKER),
-                    "--memory",
-                    MEMORY_PER_WORKER,
-                    "--work-dir",
-                    str(state / "work" / name),
-                    cluster.master_url,
-                ],
-                env,
-                state / "logs" / f"{name}.log",
-            )
-            cluster.pids[name] = processes[name].pid
-            _write_state(cluster)
-        _wait_for(
-            "the master",
-            lambda: (master_json(cluster.web_ui) or {}).get("status") == "ALIVE",
-            processes,
-            state,
-            deadline,
-        )
-        _wait_for(
+            launch(name, WORKER_CLASS, _worker_arguments(state / "work" / name, cluster.master_url))
+        wait_for("the master", lambda: (master_json(cluster.web_ui) or {}).get("status") == "ALIVE")
+        wait_for(
             f"{workers} workers to register",
             lambda: int((master_json(cluster.web_ui) or {}).get("aliveworkers", 0)) >= workers,
-            processes,
-            state,
-            deadline,
         )
     except BaseException:  # including KeyboardInterrupt: never leave half a cluster behind
         stop(state)
@@ -377,6 +344,25 @@ def _start_once(state: Path, workers: int, timeout: float) -> Cluster:
     cluster.started = time.time()
     _write_state(cluster)
     return cluster
+
+
+def _fresh_state_folders(state: Path) -> None:
+    """Empty local/ and work/ (a previous run's shuffle files and jobs), keep logs/ but not its logs."""
+    for folder in ("local", "work"):
+        shutil.rmtree(state / folder, ignore_errors=True)
+    for folder in ("logs", "local", "work"):
+        (state / folder).mkdir(parents=True, exist_ok=True)
+    for old_log in (state / "logs").glob("*.log"):
+        old_log.unlink()
+
+
+def _worker_arguments(work_dir: Path, master_url: str) -> list[str]:
+    """A worker on loopback, on any free ports (0), with the course's cores and memory."""
+    return [
+        "--host", LOOPBACK, "--port", "0", "--webui-port", "0",
+        "--cores", str(CORES_PER_WORKER), "--memory", MEMORY_PER_WORKER,
+        "--work-dir", str(work_dir), master_url,
+    ]  # fmt: skip
 
 
 def stop(state_dir: Path | str | None = None, timeout: float = STOP_TIMEOUT) -> list[int]:
