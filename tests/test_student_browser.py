@@ -1,0 +1,176 @@
+"""A class student's path in a real browser: JupyterLab on a student copy, lesson 00 run and validated.
+
+A copy at UPTO=00 is built into a temporary folder outside the repository; `make lab` starts JupyterLab
+there (this environment, no second install; no token, a free port, set in a Jupyter config folder of
+the test's own); headless Chromium (Debian's, driven by Playwright through `executable_path`) opens
+lesson 00 with a student's answers in place, runs all cells from the Run menu, presses the notebook's
+Validate button and reads the dialog. Lesson 00 is the smallest lesson: about a Spark start and a few
+counts, twice (the browser's run, then validate's).
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tools import student_copy
+from tools.grading import replace_cell
+from tools.notebooks import SOLUTIONS
+from tools.slides.browser import CHROMIUM_FLAGS, find_chromium
+
+pytestmark = pytest.mark.browser
+
+LESSON = "00-setup"
+SUCCESS = "Success! Your notebook passes all the tests."
+START_SECONDS = 120  # JupyterLab's start on a loaded machine
+RUN_SECONDS = 600  # a run of lesson 00 (a cold Spark start included), at most nbgrader's cell timeout
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(url: str):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _solved(release: Path) -> None:
+    """A student's answers in the release notebook: the solutions' code (without nbgrader's markers)
+    and written answers."""
+    notebook = nbformat.read(release, as_version=4)
+    solution = nbformat.read(SOLUTIONS / LESSON / release.name, as_version=4)
+    notebooks = {release.name: notebook}
+    for cell in solution.cells:
+        grading = cell.metadata.get("nbgrader", {})
+        if grading.get("solution"):
+            code = "\n".join(line for line in cell.source.splitlines() if "### " not in line)
+            notebooks = replace_cell(notebooks, grading["grade_id"], code)
+    nbformat.write(notebooks[release.name], release)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab started by `make lab` in a student copy; its URL. Stopped (its process group) after."""
+    if find_chromium() is None:
+        pytest.skip("Chromium is not installed; on Debian or Ubuntu: make browser (apt-get install -y chromium)")
+    pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (make setup installs it)")
+    copy = tmp_path_factory.mktemp("student") / "paper2prod-class"
+    student_copy.build(copy, LESSON[:2])
+    assert student_copy.ROOT not in copy.parents, "the copy must live outside the course repository"
+    _solved(copy / "lessons" / LESSON / f"{LESSON}.ipynb")
+
+    port, config = _free_port(), tmp_path_factory.mktemp("jupyter-config")
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "ServerApp": {"ip": "127.0.0.1", "port": port, "port_retries": 0, "open_browser": False},
+                "IdentityProvider": {"token": ""},
+                "PasswordIdentityProvider": {"hashed_password": ""},
+            }
+        )
+    )
+    from paper2prod import data
+
+    venv = Path(sys.prefix)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS", "JUPYTER"))},
+        "JUPYTER_CONFIG_DIR": str(config),
+        "JUPYTER_RUNTIME_DIR": str(config / "runtime"),
+        # The kernel imports the copy's package, and reads the data this environment already has.
+        "PYTHONPATH": str(copy),
+        "PAPER2PROD_DATA_HOME": str(data.data_home()),
+    }
+    log = (config / "lab.log").open("w")
+    # -o setup: this environment is set up already; make must not install the copy into it.
+    server = subprocess.Popen(
+        ["make", "lab", f"VENV={venv}", "-o", "setup"],
+        cwd=copy,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            try:
+                _get(f"{url}/api/status")
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"`make lab` did not start JupyterLab:\n{(config / 'lab.log').read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield url, copy
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)  # make, jupyter lab and its kernels: the group started here
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+        log.close()
+
+
+def _wait_until_idle(url: str, seconds: float) -> None:
+    """Until every kernel of the server has been idle for two polls in a row."""
+    deadline, idle = time.monotonic() + seconds, 0
+    while idle < 2:
+        states = [kernel["execution_state"] for kernel in _get(f"{url}/api/kernels")]
+        idle = idle + 1 if states and all(state == "idle" for state in states) else 0
+        assert time.monotonic() < deadline, f"the kernel is still {states} after {seconds} s"
+        time.sleep(1)
+
+
+def test_a_student_runs_and_validates_lesson_00_in_jupyterlab(lab):
+    from playwright.sync_api import sync_playwright
+
+    url, copy = lab
+    notebook_path = copy / "lessons" / LESSON / f"{LESSON}.ipynb"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(1000 * START_SECONDS)
+            page.goto(f"{url}/lab/tree/{LESSON}/{LESSON}.ipynb")
+            validate = page.locator(".jp-NotebookPanel .validate-button").first
+            validate.wait_for(state="visible")
+            _wait_until_idle(url, START_SECONDS)
+
+            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+            # Run All queues every cell; the kernel is busy until the last one has run.
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))",
+                timeout=30_000,
+            )
+            _wait_until_idle(url, RUN_SECONDS)
+
+            validate.click()  # saves the notebook, then runs nbgrader validate on the server
+            dialog = page.locator(".jp-Dialog").filter(has=page.locator(".validation-success, .validation-failed"))
+            dialog.wait_for(state="visible", timeout=1000 * RUN_SECONDS)
+            message = dialog.inner_text()
+        finally:
+            browser.close()
+
+    assert SUCCESS in message, f"Validate in JupyterLab did not succeed; the dialog says:\n{message}"
+    saved = nbformat.read(notebook_path, as_version=4)
+    code = [cell for cell in saved.cells if cell.cell_type == "code"]
+    errors = [o for cell in code for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, f"the run in the browser raised: {[(e['ename'], e['evalue']) for e in errors]}"
+    assert all(cell.execution_count for cell in code), "Run All Cells left cells unrun"
+    passed = [cell for cell in code if "Looks good" in json.dumps(cell.get("outputs", []))]
+    assert passed, "no visible check said 'Looks good' in the browser's run"
