@@ -250,21 +250,27 @@ NOT_IN_A_COPY = re.compile(
 )
 
 
-def _slug(heading: str) -> str:
-    """GitHub's anchor for a heading."""
-    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's anchors for a page's headings."""
+    headings = re.findall(r"^#+ (.*)$", markdown, re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in headings}
 
 
-def _markdown(copy: Path) -> list[Path]:
-    return sorted(copy.rglob("*.md"))
+def _pages(copy: Path) -> dict[Path, str]:
+    """Every page a student reads in the copy: Markdown files, and the Markdown cells of the lessons."""
+    pages = {page: page.read_text() for page in sorted(copy.rglob("*.md"))}
+    for notebook in sorted(copy.glob("lessons/*/*.ipynb")):
+        cells = nbformat.read(notebook, as_version=4).cells
+        pages[notebook] = "\n\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    return pages
 
 
 @pytest.mark.parametrize("upto", RELEASE_POINTS)
 def test_every_link_of_the_copy_resolves_in_it(upto, copies):
     copy, _ = copies[upto]
     dead, mentions = [], []
-    for page in _markdown(copy):
-        text = page.read_text()
+    pages = _pages(copy)
+    for page, text in pages.items():
         name = page.relative_to(copy).as_posix()
         mentions += [f"{name}: {m.group(0)!r}" for m in NOT_IN_A_COPY.finditer(text)]
         for target in LINK.findall(text):
@@ -274,7 +280,7 @@ def test_every_link_of_the_copy_resolves_in_it(upto, copies):
             resolved = (page.parent / path).resolve() if path else page
             if not resolved.exists() or copy.resolve() not in [resolved, *resolved.parents]:
                 dead.append(f"{name}: ({target}) is not in the copy")
-            elif anchor and anchor not in {_slug(h) for h in re.findall(r"^#+ (.*)$", resolved.read_text(), re.M)}:
+            elif anchor and resolved.suffix == ".md" and anchor not in _anchors(pages[resolved]):
                 dead.append(f"{name}: ({target}) names no heading of {resolved.name}")
     assert not dead, f"UPTO={upto}: dead links:\n" + "\n".join(dead)
     assert not mentions, f"UPTO={upto}: pages mention what the copy does not hold:\n" + "\n".join(mentions)
@@ -321,7 +327,7 @@ def _help(copy: Path) -> dict[str, str]:
 def test_every_command_the_copy_names_works_there(upto, copies):
     copy, _ = copies[upto]
     first = sorted(p.name for p in (copy / "lessons").iterdir())[0]
-    named = _commands((copy / "README.md").read_text()) + _commands((copy / "docs/student-guide.md").read_text())
+    named = [command for text in _pages(copy).values() for command in _commands(text)]
     named += list(_help(copy).values())
     assert {"make lab", "make validate LESSON=00", "make update", "make help"} <= set(named), named
     broken = []
@@ -345,7 +351,7 @@ def test_every_command_the_copy_names_works_there(upto, copies):
 def test_the_cheap_commands_run_for_real(copies):
     copy, _ = copies["01"]
     listed = list(_help(copy))
-    assert set(listed) == {"help", "lab", "validate", "test", "update", "setup", "preflight", "data"}, listed
+    assert set(listed) == {"help", "lab", "validate", "test", "update", "setup", "preflight", "data", "clean"}, listed
     assert "grade" not in listed
     done = _make(copy, "preflight", f"PYTHON={sys.executable}")
     assert done.returncode == 0, f"make preflight failed in the copy:\n{done.stdout}\n{done.stderr}"
@@ -425,7 +431,7 @@ def test_republishing_updates_the_copy_in_place_and_students_pull_the_next_lesso
     for line in _git("ls-tree", "-r", "HEAD", cwd=student_copy.ROOT).splitlines():
         entry, path = line.split("\t", 1)
         head[path] = entry.split()[2]
-    shipped = [p for p in _git("ls-files", cwd=published).split() if p not in ("README.md", "Makefile")]
+    shipped = [p for p in _git("ls-files", cwd=published).split() if p not in ("README.md", *student_copy.OWN_FILES)]
     blobs = _git("hash-object", *shipped, cwd=published).split()
     assert [name for name, blob in zip(shipped, blobs) if head.get(name) != blob] == []
 

@@ -8,8 +8,8 @@ DEST new or empty: a new git repository with one commit. DEST a copy this comman
 The copy is built from the course's last commit (HEAD), never from uncommitted changes.
 
 What goes in: the released lessons up to NN (default: all), the `paper2prod` package, the student
-guide, the data cards, the environment files, the student-side tests, and the copy's own README and
-Makefile (`tools/student_copy_files/`: a class student's commands, without `make grade`). What never
+guide, the data cards, the environment files, the student-side tests, and the copy's own README,
+Makefile and data page (`tools/student_copy_files/`: a class student's commands, without `make grade`). What never
 goes in: solutions/, authoring/, instructor notes (docs/lessons/, the instructor and workshop guides),
 slide sources, the course's own README, Makefile and nbgrader_config.py, and tests or tools that hold
 answers.
@@ -41,12 +41,13 @@ ALWAYS = [
     "postBuild",
     ".gitignore",
     "docs/student-guide.md",
-    "datasets/README.md",
     "conftest.py",
 ]
-# The copy's own README (a template) and Makefile, in place of the course's.
+# The copy's own README (a template), Makefile and data page, in place of the course's (which speak to
+# authors, instructors and workshop hosts too).
 COPY_FILES = Path("tools/student_copy_files")
-DATA_CARDS = "datasets/*.md"
+OWN_FILES = {"Makefile": "Makefile", "datasets/README.md": "datasets-README.md"}  # path in the copy -> file here
+DATA_CARDS = "datasets/ml-*.md"
 # Tests a student can run that reveal no answer (the others need solutions/ or show answers).
 STUDENT_TESTS = [
     "test_data.py",
@@ -99,8 +100,8 @@ def lessons_up_to(upto: str | None, root: Path = ROOT) -> list[str]:
 
 
 def files_for(upto: str | None = None, root: Path = ROOT) -> list[Path]:
-    """Every file copied as it is into the student copy, as paths under root (the README and
-    Makefile are written by student_readme and student_makefile)."""
+    """Every file copied as it is into the student copy, as paths under root (build adds the README,
+    student_readme, and the copy's OWN_FILES)."""
     released = lessons_up_to(upto, root)
     files = [root / name for name in [*ALWAYS, *RELEASE_TAGS]] + [root / "tests" / name for name in STUDENT_TESTS]
     missing = [p.relative_to(root).as_posix() for p in files if not p.exists()]
@@ -162,8 +163,12 @@ def build(dest: Path, upto: str | None = None, root: Path = ROOT) -> list[Path]:
         written.append(target)
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "README.md").write_text(student_readme(upto, root))
-    shutil.copy2(root / COPY_FILES / "Makefile", dest / "Makefile")
-    return [*written, dest / "README.md", dest / "Makefile"]
+    written.append(dest / "README.md")
+    for name, source in OWN_FILES.items():
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / COPY_FILES / source, dest / name)
+        written.append(dest / name)
+    return written
 
 
 # ---------------------------------------------------------------- publishing with git
