@@ -1,11 +1,10 @@
-"""A compact NumPy ALS-WR (Zhou et al., 2008) to check Spark's ALS against, and to time.
-
-It answers lesson 01's exercise 3, so a class's student copy holds it only once
-lesson 03 is released (RELEASED_WITH below; docs/design.md).
+"""A compact NumPy ALS-WR (Zhou et al., 2008): lesson 03 checks Spark's ALS against it and times both.
 
 Lesson 01 builds ALS-WR from the paper one user at a time. This is the same
 algorithm, arranged for speed: each half-step solves the regularised normal
-equations of every user (or every film) at once.
+equations of every user (or every film) at once. Like Spark's ALS, it has no bias
+terms: a prediction is the dot product x_u . y_i of two factors (lesson 01's model
+adds a global mean and user and film biases, and fits the factors to what they leave).
 
 The objective, over the observed ratings r_ui, is
 
@@ -17,13 +16,15 @@ is plain ridge, lam * (sum_u |x_u|^2 + sum_i |y_i|^2), the same for every row
 whatever its number of ratings (lesson 04 compares the two). Fixing the film factors Y,
 user u's best factor solves (Y_u^T Y_u + lam * n_u * I) x_u = Y_u^T r_u, with Y_u
 the factors of the films u rated; films are updated the same way from users.
+
+    python -m paper2prod.benchmark     times it against Spark's ALS as the data grows
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-RELEASED_WITH = "03-spark-als"
+RELEASED_WITH = "03-spark-als"  # the lesson it comes with
 
 
 def solve_factors(

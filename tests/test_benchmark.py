@@ -1,4 +1,4 @@
-"""The arithmetic floor used by lesson 03 and tools/bench_als."""
+"""The arithmetic floor, the timer and the Spark-against-NumPy sweep (python -m paper2prod.benchmark)."""
 
 import pytest
 
@@ -46,3 +46,24 @@ def test_best_seconds_reads_the_clock_it_is_given():
 
     clock = iter([5.0, 5.5, 6.0, 6.25])
     assert benchmark.best_seconds(lambda: None, repeats=2, clock=lambda: next(clock)) == 0.25
+
+
+def test_numpy_fit_seconds_times_a_fit_of_any_ids():
+    pytest.importorskip("paper2prod.numpy_als", reason="paper2prod.numpy_als comes with lesson 03")
+    from paper2prod.benchmark import numpy_fit_seconds
+    from paper2prod.synthetic import make_ratings
+
+    frame = make_ratings(2_000, n_users=60, n_items=80, seed=3)
+    frame = frame.assign(userId=frame["userId"] * 7 + 1000, movieId=frame["movieId"] * 31)  # ids are labels
+    seconds = numpy_fit_seconds(frame, rank=3, iterations=1, reg_param=0.2, repeats=2)
+    assert 0 < seconds < 10
+
+
+@pytest.mark.parametrize("arguments", [["--sizes", "10"], ["--iterations", "0"], ["--repeats", "0"]])
+def test_the_command_refuses_bad_input(arguments, capsys):
+    from paper2prod.benchmark import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(arguments)
+    assert stopped.value.code == 2
+    assert "at least" in capsys.readouterr().err

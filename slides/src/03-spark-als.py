@@ -79,10 +79,18 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 4 and a question — does it agree with yours?
 #
-# - Same split in NumPy, same rank, same λ: Spark's RMSE and your lesson-01 ALS-WR agree **within 0.02**.
+# - Same split in NumPy, same rank, same λ: Spark's RMSE and the course's NumPy ALS-WR (factors only,
+#   like Spark) agree **within 0.02**.
 # - Is that a coincidence? ALS-WR's penalty has a factor, each user's and film's number of ratings,
 #   that Spark's parameter list never mentions.
 # - Written answer (graded with a rubric): what Spark does with `regParam` for one user, and what follows.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Debrief after the question: Spark multiplies `regParam` by each user's (film's) number of ratings, the
+# ALS-WR convention, so it fits the same objective as the NumPy ALS-WR. It is not lesson 01's model:
+# Spark has no global mean and no biases. The two share only the scaling, so lesson 01's λ is a starting
+# point on the right scale, not a setting to copy: tune again (exercise 5). The weighted λ suits RMSE;
+# lesson 04 shows that without biases it lets films with one rating top the lists.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 5 — tune, on a budget

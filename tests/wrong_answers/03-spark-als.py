@@ -1,4 +1,4 @@
-"""Typical wrong answers for 03-spark-als, bundled into three submissions (each is a
+"""Typical wrong answers for 03-spark-als, bundled into four submissions (each is a
 whole notebook run). Each named test cell must score zero, every other one full
 marks, and the feedback must show the hint in `says`."""
 
@@ -113,26 +113,97 @@ GRID_OF_RANKS_ONLY = """def tune(estimator, train, ranks, reg_params, seed=42):
     return fitted.bestModel, table.sort_values("rmse", ignore_index=True)
 """
 
+# Near misses the hidden tests catch on hand-made edge cases (issue 21 section 5).
+# Titles first, then ratings: a film nobody rated keeps one empty row, which count("*") counts.
+FROM_THE_CATALOGUE = """def film_summary(ratings, movies, min_ratings):
+    joined = movies.select("movieId", "title").join(ratings, on="movieId", how="left")
+    return (joined.groupBy("movieId", "title")
+            .agg(F.count("*").alias("n_ratings"), F.avg("rating").alias("mean_rating"))
+            .filter(F.col("n_ratings") >= min_ratings)
+            .select("movieId", "title", "n_ratings", "mean_rating")
+            .orderBy(F.desc("mean_rating"), F.desc("n_ratings"), F.asc("movieId")))
+"""
+
+# Raters counted instead of ratings: the same on MovieLens, not on a table with a repeated row.
+COUNTS_RATERS = STRICT_THRESHOLD.replace('F.count("*")', 'F.countDistinct("userId")').replace(
+    "> min_ratings", ">= min_ratings"
+)
+assert COUNTS_RATERS != STRICT_THRESHOLD and "countDistinct" in COUNTS_RATERS
+
+# sample + subtract: subtract is EXCEPT DISTINCT, so repeated rows vanish from train.
+SAMPLE_AND_SUBTRACT = """def cached_split(frame, test_fraction=0.2, seed=42):
+    test = frame.sample(fraction=test_fraction, seed=seed)
+    return frame.subtract(test).cache(), test.cache()
+"""
+
+# A row with an unseen user and an unseen film counted twice.
+DROPPED_COUNTED_PER_CAUSE = (
+    DROPPED_AS_DISTINCT_IDS.split("\n\n\ndef rmse_and_dropped")[0]
+    + """
+
+
+def rmse_and_dropped(model, test):
+    known_users = model.userFactors.select(F.col("id").alias("userId"))
+    known_films = model.itemFactors.select(F.col("id").alias("movieId"))
+    dropped = (test.join(known_users, "userId", "left_anti").count()
+               + test.join(known_films, "movieId", "left_anti").count())
+    evaluator = RegressionEvaluator(metricName="rmse", labelCol="rating", predictionCol="prediction")
+    return evaluator.evaluate(model.transform(test)), dropped
+"""
+)
+
+# Series.map gives NaN for unknown ids, so the codes become floats.
+FLOAT_CODES = """def encode_split(train, test):
+    users = {u: i for i, u in enumerate(train["userId"].unique())}
+    items = {m: i for i, m in enumerate(train["movieId"].unique())}
+    encode = lambda frame: frame.assign(user=frame["userId"].map(users), item=frame["movieId"].map(items))
+    return encode(train), encode(test).dropna(subset=["user", "item"])
+"""
+
+# Columns added to the caller's frames.
+CODES_IN_PLACE = """def encode_split(train, test):
+    user_ids = pd.Index(train["userId"].unique())
+    item_ids = pd.Index(train["movieId"].unique())
+    for frame in (train, test):
+        frame["user"] = user_ids.get_indexer(frame["userId"])
+        frame["item"] = item_ids.get_indexer(frame["movieId"])
+    return train, test[(test["user"] >= 0) & (test["item"] >= 0)]
+"""
+
 WRONG_ANSWERS = [
     dict(
-        name="strict-threshold-uncached-split-codes-from-both",
+        name="strict-threshold-uncached-split-codes-from-both-dropped-per-cause",
         cells={
             "ex1_film_summary": STRICT_THRESHOLD,
             "ex2_split": SPLIT_NOT_CACHED,
             "ex4_encode": CODES_FROM_TRAIN_AND_TEST,
+            "ex3_als": DROPPED_COUNTED_PER_CAUSE,
         },
-        loses=["ex1_film_summary_check", "ex2_split_check", "ex4_encode_check"],
+        loses=["ex1_film_summary_check", "ex2_split_check", "ex4_encode_check", "ex3_als_check"],
         says={
             "ex1_film_summary_check": "'at least' means >=",
             "ex2_split_check": "should both be cached",
             "ex4_encode_check": "from the training set only",
+            "ex3_als_check": "count once each",
         },
     ),
     dict(
-        name="nan-cold-start-and-highest-rmse-first",
-        cells={"ex3_als": DEFAULT_COLD_START, "ex5_tune": BIGGER_IS_BETTER},
-        loses=["ex3_als_check", "ex5_tune_check"],
-        says={"ex3_als_check": "Set coldStartStrategy='drop'", "ex5_tune_check": "lower is better"},
+        name="nan-cold-start-worst-first-raters-subtract-float-codes",
+        cells={
+            "ex3_als": DEFAULT_COLD_START,
+            "ex5_tune": BIGGER_IS_BETTER,
+            "ex1_film_summary": COUNTS_RATERS,
+            "ex2_split": SAMPLE_AND_SUBTRACT,
+            "ex4_encode": FLOAT_CODES,
+        },
+        loses=["ex3_als_check", "ex5_tune_check", "ex1_film_summary_check", "ex2_split_check", "ex4_encode_check"],
+        says={
+            "ex3_als_check": "Set coldStartStrategy='drop'",
+            "ex5_tune_check": "lower is better",
+            "ex1_film_summary_check": "not distinct users",
+            "ex2_split_check": "not sample + subtract",
+            "ex4_encode_check": "should be integers",
+        },
     ),
     dict(
         name="ties-by-highest-id-unseeded-split-codes-from-one",
@@ -153,9 +224,19 @@ WRONG_ANSWERS = [
         },
     ),
     dict(
-        name="mean-squared-error-grid-of-ranks-only",
-        cells={"ex3_als": MEAN_SQUARED_ERROR, "ex5_tune": GRID_OF_RANKS_ONLY},
-        loses=["ex3_als_check", "ex5_tune_check"],
-        says={"ex3_als_check": "metricName='rmse'", "ex5_tune_check": "Add both parameters to one ParamGridBuilder"},
+        name="mse-grid-of-ranks-catalogue-join-codes-in-place",
+        cells={
+            "ex3_als": MEAN_SQUARED_ERROR,
+            "ex5_tune": GRID_OF_RANKS_ONLY,
+            "ex1_film_summary": FROM_THE_CATALOGUE,
+            "ex4_encode": CODES_IN_PLACE,
+        },
+        loses=["ex3_als_check", "ex5_tune_check", "ex1_film_summary_check", "ex4_encode_check"],
+        says={
+            "ex3_als_check": "metricName='rmse'",
+            "ex5_tune_check": "Add both parameters to one ParamGridBuilder",
+            "ex1_film_summary_check": "which nobody rated",
+            "ex4_encode_check": "changed the frames it was given",
+        },
     ),
 ]
