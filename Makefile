@@ -115,6 +115,7 @@ slides: install data kernel ## build the static HTML decks into slides/build/ (D
 	@echo "open slides/build/$(if $(filter 0,$(DEBRIEF)),room/)index.html (works offline); check the decks with: make slides-check"
 
 # Before a workshop, on each machine: minutes, not a full `make test`.
+check-room: EXTRAS =
 check-room: setup ## pre-workshop check, a few minutes: Java, the data's checksums, lesson 00 run and validated
 	$(BIN)/python -m paper2prod.data verify $(DATASETS)
 	@$(BIN)/nbgrader validate solutions/00-setup/00-setup.ipynb 2>&1 | tee $(VENV)/check-room.log | tail -3; \

@@ -1,6 +1,8 @@
 """The course's nbgrader settings and plug-ins, shared by every way a notebook is graded.
 
     python -m paper2prod.autograde install     (run by `make setup` and the conda/Binder postBuild)
+    python -m paper2prod.autograde permissions [COURSE] [--fix]
+                                               (a shared server: warn, or close, what other accounts can read)
 
 `install` writes an `nbgrader_config.py` into this environment's own Jupyter config folder
 (`sys.prefix/etc/jupyter`), so `nbgrader validate` and `nbgrader autograde` get the course's
@@ -16,7 +18,9 @@ The plug-ins, named in the course's `nbgrader_config.py`:
 - `ScrubFeedback` removes hidden tests and tracebacks from the feedback pages students get.
 - `repair_submissions` (an autograde pre-convert hook) grades a notebook that is not valid JSON as a
   blank one and tells the student why.
-- `LatePenalty` takes a share of the notebook's score per started day late.
+- `GetFinalGrades` (feedback) and `LateGradesCsv` (`nbgrader export`) take a share of the final
+  score (after the written answers are graded) per started day late; non-submitters on the roster
+  export as 0.
 """
 
 from __future__ import annotations
@@ -100,10 +104,10 @@ def _point_at_timeouts(cell=None, cell_index=None, execute_reply=None, **_) -> N
 def classroom_settings(c) -> None:
     """Autograde and feedback plug-ins; used in a course folder (the repository, a self-grade run)."""
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+    from nbgrader.plugins import LateSubmissionPlugin
     from nbgrader.preprocessors import (
         AssignLatePenalties,
         CheckCellMetadata,
-        GetGrades,
         IgnorePattern,
         LimitOutput,
         SaveAutoGrades,
@@ -123,8 +127,12 @@ def classroom_settings(c) -> None:
     c.Autograde.pre_convert_hook = repair_submissions
     # A deleted test cell comes back from the source and is graded as written.
     c.OverwriteCells.add_missing_cells = True
-    c.GenerateFeedback.preprocessors = [GetGrades, _cached("ScrubFeedback"), CSSHTMLHeaderPreprocessor]
-    c.AssignLatePenalties.plugin_class = _cached("LatePenalty")
+    c.GenerateFeedback.preprocessors = [_cached("GetFinalGrades"), _cached("ScrubFeedback"), CSSHTMLHeaderPreprocessor]
+    # No penalty at autograde time (nbgrader's plug-in with its default "none"): the written answers
+    # are not graded yet. Feedback and export take it from the final score (late_penalty below).
+    c.AssignLatePenalties.plugin_class = LateSubmissionPlugin
+    c.LateSubmissionPlugin.penalty_method = "none"
+    c.ExportApp.plugin_class = _cached("LateGradesCsv")
 
 
 # -- running a submission --------------------------------------------------------------------------
@@ -205,13 +213,54 @@ def __getattr__(name):
 
 
 # -- feedback students see --------------------------------------------------------------------------
-def scrub_notebook(nb) -> None:
-    """Remove hidden tests from test cells and code from tracebacks, keeping each check's message."""
+# A graded notebook ran in the instructor's environment, so what it printed can name the instructor's
+# folders (sys.executable, the course's data folder, the scratch folder): feedback shows these instead.
+SCRATCH = re.compile(r"\S*paper2prod-grading-[\w.-]+")
+
+
+def private_paths() -> dict[str, str]:
+    """Folders of the grader's machine that feedback must not show, each with what to show instead."""
+    from paper2prod import __file__ as package_file
+
+    places = {
+        sys.prefix: "<python environment>",
+        str(Path(package_file).resolve().parent.parent): "<course>",  # the course's data, an editable install
+        os.getcwd(): "<course>",  # nbgrader runs in the course folder
+        str(Path.home()): "~",
+    }
+    # The system's own folders say nothing about the instructor (and /usr/bin/java must stay readable).
+    public = {"/", "/usr", "/usr/local", "/opt", "/tmp"}
+    # The longest first, so that a folder inside another keeps its own name.
+    return {path: places[path] for path in sorted(places, key=len, reverse=True) if path not in public}
+
+
+def hide_paths(text: str, paths: dict[str, str]) -> str:
+    text = SCRATCH.sub("<your notebook's folder>", text)
+    for path, shown in paths.items():
+        # the folder itself or a path inside it, not a longer name that starts the same (/root, /rooted)
+        text = re.sub(re.escape(path) + r"(?![\w.-])", lambda _, shown=shown: shown, text)
+    return text
+
+
+def _hide_paths_in_output(output, paths: dict[str, str]) -> None:
+    for key in ("text", "evalue"):
+        if isinstance(output.get(key), str):
+            output[key] = hide_paths(output[key], paths)
+    for kind, value in output.get("data", {}).items():
+        if kind.startswith("text/") and isinstance(value, str):
+            output["data"][kind] = hide_paths(value, paths)
+
+
+def scrub_notebook(nb, paths: dict[str, str] | None = None) -> None:
+    """Remove hidden tests from test cells and code from tracebacks, keeping each check's message, and
+    replace the grader's folders (`private_paths()`) in every output."""
+    paths = private_paths() if paths is None else paths
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade") and not meta.get("solution"):
             cell.source = HIDDEN_TESTS.sub("# (hidden tests ran here)\n", cell.source)
         for output in cell.get("outputs", []):
+            _hide_paths_in_output(output, paths)
             if output.get("output_type") == "error":
                 # A traceback quotes the failing line, which may be a hidden test; the message is what helps.
                 output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
@@ -221,7 +270,8 @@ def _scrub_feedback_class():
     from nbgrader.preprocessors import NbGraderPreprocessor
 
     class ScrubFeedback(NbGraderPreprocessor):
-        """Feedback without hidden tests: nbgrader's own shows them (jupyter/nbgrader#917)."""
+        """Feedback without hidden tests (nbgrader's own shows them: jupyter/nbgrader#917) and without
+        the grader's folders."""
 
         def preprocess(self, nb, resources):
             scrub_notebook(nb)
@@ -274,20 +324,89 @@ def _release_notebook(submitted: Path, assignment: str | None) -> Path | None:
 
 
 # -- late work --------------------------------------------------------------------------------------
+# The penalty is a share of the FINAL score: written answers are graded by hand after autograde, so a
+# penalty fixed at autograde time would take 10% of the autograded points only (and re-autograding to
+# fix it re-opens the written answers). Autograde records no penalty; feedback and export compute it
+# from the gradebook's score as it is when they run (after manual grading) and the submission's lateness.
 LATE_SHARE_PER_DAY = 0.1
 
 
-def _late_penalty_class():
-    from nbgrader.plugins import LateSubmissionPlugin
+def late_penalty(score: float, seconds_late: float) -> float:
+    """LATE_SHARE_PER_DAY of the score per started day late, at most the whole score."""
+    if seconds_late <= 0 or not score:
+        return 0.0
+    days = math.ceil(seconds_late / 86400)
+    return min(score, round(score * LATE_SHARE_PER_DAY * days, 2))
 
-    class LatePenalty(LateSubmissionPlugin):
-        """10% of the notebook's score per started day late, at most the whole score."""
 
-        def late_submission_penalty(self, student_id, score, total_seconds_late):
-            days = math.ceil(total_seconds_late / 86400)
-            return min(score, round(score * LATE_SHARE_PER_DAY * days, 2))
+def _final_grades_class():
+    from nbgrader.preprocessors import GetGrades
 
-    return LatePenalty
+    class GetFinalGrades(GetGrades):
+        """nbgrader's GetGrades, with the late penalty taken from the notebook's final score."""
+
+        def preprocess(self, nb, resources):
+            nb, resources = super().preprocess(nb, resources)
+            from nbgrader.api import Gradebook
+
+            with Gradebook(self.db_url) as gradebook:
+                notebook = gradebook.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
+                score = notebook.score
+                penalty = late_penalty(score, notebook.assignment.total_seconds_late)
+            resources["nbgrader"]["late_penalty"] = penalty
+            resources["nbgrader"]["score"] = score - penalty
+            return nb, resources
+
+    return GetFinalGrades
+
+
+def _late_grades_csv_class():
+    from nbgrader.api import MissingEntry
+    from nbgrader.plugins import CsvExportPlugin
+
+    class LateGradesCsv(CsvExportPlugin):
+        """nbgrader's CSV export (same columns), with the late penalty taken from the final score.
+
+        A student on the roster (`nbgrader db student import`) who handed nothing in gets a row with 0."""
+
+        COLUMNS = (
+            "assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+            "raw_score", "late_submission_penalty", "score", "max_score",
+        )  # fmt: skip
+
+        def export(self, gradebook) -> None:
+            import csv
+
+            destination = self.to or "grades.csv"
+            self.log.info("Exporting grades to %s", destination)
+            with open(destination, "w", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=self.COLUMNS)
+                writer.writeheader()
+                for assignment in gradebook.assignments:
+                    if self.assignment and assignment.name not in map(str, self.assignment):
+                        continue
+                    for student in gradebook.students:
+                        if self.student and student.id not in map(str, self.student):
+                            continue
+                        row = dict(
+                            assignment=assignment.name, duedate=assignment.duedate, student_id=student.id,
+                            last_name=student.last_name, first_name=student.first_name, email=student.email,
+                            max_score=assignment.max_score, timestamp=None, raw_score=0.0,
+                            late_submission_penalty=0.0, score=0.0,
+                        )  # fmt: skip
+                        try:
+                            submission = gradebook.find_submission(assignment.name, student.id)
+                        except MissingEntry:  # never handed in: 0
+                            pass
+                        else:
+                            penalty = late_penalty(submission.score, submission.total_seconds_late)
+                            row.update(
+                                timestamp=submission.timestamp, raw_score=submission.score,
+                                late_submission_penalty=penalty, score=max(0.0, submission.score - penalty),
+                            )  # fmt: skip
+                        writer.writerow({k: "" if v is None else str(v) for k, v in row.items()})
+
+    return LateGradesCsv
 
 
 # -- installing into the environment ----------------------------------------------------------------
@@ -322,17 +441,64 @@ def _disable_instructor_panels(prefix: str) -> None:
         raise RuntimeError(f"could not hide {', '.join(INSTRUCTOR_PANELS)}: {done.stderr.strip()[-300:]}")
 
 
+# -- a course folder on a shared server -------------------------------------------------------------
+# What other accounts must not read: answer keys, every student's work and grades. With the default
+# umask (022) all of these are world-readable. Closing the course folder itself (no access for
+# others) closes everything inside it, including files nbgrader writes later; --fix closes each open
+# item too, so that opening the folder again later does not open them.
+PRIVATE = ("gradebook.db", "solutions", "authoring", "docs/lessons", "submitted", "autograded", "feedback")
+
+
+def open_to_others(course: Path) -> list[Path]:
+    """The course folder and its private items that other accounts can read, write or enter. Items
+    inside a closed course folder are out of their reach (what nbgrader writes later, with umask 022)."""
+    if not course.stat().st_mode & 0o007:
+        return []
+    items = [course] + [course / name for name in PRIVATE]
+    return [item for item in items if item.exists() and item.stat().st_mode & 0o007]
+
+
+def check_permissions(course: Path, fix: bool = False) -> list[str]:
+    """One warning per item open to others; with fix, remove other accounts' access and say so."""
+    lines = []
+    for item in open_to_others(course):
+        mode = item.stat().st_mode
+        if fix:
+            item.chmod(mode & ~0o007)
+            lines.append(f"fixed: {item} was open to other accounts ({mode & 0o777:o}), now {mode & 0o770:o}")
+        else:
+            lines.append(
+                f"WARNING: {item} is open to other accounts ({mode & 0o777:o}): students on this server "
+                "could read answer keys or grades. Run with --fix (chmod o-rwx)."
+            )
+    return lines
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["install"]:
         where = install(hide_panels="--keep-instructor-panels" not in argv)
         print(f"course grading settings installed in {where}")
         return 0
+    if argv[:1] == ["permissions"]:
+        folders = [a for a in argv[1:] if not a.startswith("--")] or ["."]
+        course = Path(folders[0]).resolve()
+        if not (course / "nbgrader_config.py").exists():
+            print(f"{course} has no nbgrader_config.py: give the course folder", file=sys.stderr)
+            return 2
+        lines = check_permissions(course, fix="--fix" in argv)
+        print(
+            "\n".join(lines) or f"ok: {course} and its answer keys, submissions and grades are closed to other accounts"
+        )
+        return 1 if any(line.startswith("WARNING") for line in lines) else 0
     print(__doc__)
     return 2
 
 
 _FACTORIES.update(
-    GuardedExecute=_guarded_execute_class, ScrubFeedback=_scrub_feedback_class, LatePenalty=_late_penalty_class
+    GuardedExecute=_guarded_execute_class,
+    ScrubFeedback=_scrub_feedback_class,
+    GetFinalGrades=_final_grades_class,
+    LateGradesCsv=_late_grades_csv_class,
 )
 
 if __name__ == "__main__":

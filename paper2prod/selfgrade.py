@@ -36,7 +36,7 @@ class Result:
     message: str  # first line of what the failing check said; "" when it passed
 
 
-def find_lesson(root: Path, lesson: str) -> str:
+def find_lesson(root: Path, lesson: str, notebook: Path | None = None) -> str:
     matches = sorted(p.name for p in (root / "lessons").glob(f"{lesson}*") if p.is_dir())
     if len(matches) != 1:
         known = ", ".join(sorted(p.name[:2] for p in (root / "lessons").glob("[0-9][0-9]-*"))) or "none"
@@ -46,10 +46,11 @@ def find_lesson(root: Path, lesson: str) -> str:
         )
     name = matches[0]
     if not (root / "solutions" / name).is_dir():
+        mine = notebook or Path("lessons") / name / f"{name}.ipynb"
         raise SelfGradeError(
             f"grading needs the hidden tests in solutions/{name}/, which this copy does not "
             "have. In a class your instructor grades your work; you can still run "
-            f"`nbgrader validate lessons/{name}/{name}.ipynb` for the visible checks."
+            f"`nbgrader validate {mine}` for the visible checks."
         )
     return name
 
@@ -76,7 +77,7 @@ def _first_error_line(cell) -> str:
 def grade(
     root: Path, lesson: str, notebook: Path | None = None, feedback_dir: Path | None = None
 ) -> tuple[list[Result], Path]:
-    name = find_lesson(root, lesson)
+    name = find_lesson(root, lesson, notebook)
     mine = notebook or root / "lessons" / name / f"{name}.ipynb"
     if not mine.exists():
         raise SelfGradeError(f"{mine} does not exist: pass --notebook with the notebook you worked in")
@@ -144,9 +145,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--notebook", type=Path, help="grade this notebook instead of lessons/NN-name/NN-name.ipynb")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the repository folder")
     args = parser.parse_args(argv)
+    notebook = args.notebook.resolve() if args.notebook else None
     try:
-        print(f"grading lesson {args.lesson} with the hidden tests (this runs the whole notebook) ...", flush=True)
-        results, feedback = grade(args.root.resolve(), args.lesson, args.notebook.resolve() if args.notebook else None)
+        name = find_lesson(args.root.resolve(), args.lesson, notebook)  # refuses before announcing anything
+        print(f"grading {name} with the hidden tests (this runs the whole notebook) ...", flush=True)
+        results, feedback = grade(args.root.resolve(), args.lesson, notebook)
     except SelfGradeError as error:
         print(f"make grade: {error}", file=sys.stderr)
         return 1

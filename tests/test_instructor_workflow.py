@@ -4,6 +4,7 @@ import csv
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -59,3 +60,56 @@ def test_every_written_answer_has_a_rubric():
             meta = cell.get("metadata", {}).get("nbgrader", {})
             if meta.get("grade") and meta.get("solution"):
                 assert meta["grade_id"] in notes, f"no rubric for {meta['grade_id']} in {notebook.parent.name}'s notes"
+
+
+def test_permissions_warn_about_a_course_open_to_other_accounts_and_fix_it(tmp_path):
+
+    course = tmp_path / "course"
+    for folder in ("solutions", "autograded", "submitted"):
+        (course / folder).mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text("")
+    (course / "gradebook.db").write_text("")
+    for item in (course, course / "solutions", course / "autograded", course / "gradebook.db"):
+        item.chmod(0o755 if item.is_dir() else 0o644)
+    (course / "submitted").chmod(0o750)
+
+    def run(*args):
+        done = subprocess.run(
+            [sys.executable, "-m", "paper2prod.autograde", "permissions", str(course), *args],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        return done.returncode, done.stdout + done.stderr
+
+    code, said = run()
+    assert code == 1, said
+    warned = {line.split()[1] for line in said.splitlines() if line.startswith("WARNING")}
+    assert warned == {str(course), *(str(course / n) for n in ("solutions", "autograded", "gradebook.db"))}, said
+    code, said = run("--fix")
+    assert code == 0 and said.count("fixed:") == 4, said
+    assert all(not (p.stat().st_mode & 0o007) for p in course.rglob("*") if p.name != "nbgrader_config.py")
+    assert not course.stat().st_mode & 0o007
+    code, said = run()
+    assert code == 0 and said.startswith("ok:"), said
+    (course / "feedback").mkdir(mode=0o755)  # nbgrader writes with umask 022, inside the closed folder
+    code, said = run()
+    assert code == 0 and said.startswith("ok:"), said
+
+
+def test_a_host_can_build_decks_that_keep_the_answers_for_the_debrief():
+    """Deck 00 shows exercise 1's counts and deck 04 the top 10 the room is asked to predict: those
+    slides are tagged "debrief", and the room's build (make slides DEBRIEF=0) leaves them out."""
+    import nbformat
+
+    from tools.slides import DEBRIEF, expected_slides, without_debrief
+
+    answers = {"00-setup": "frame['userId'].nunique()", "04-recommend-for-me": "top_10_for(persona_row)"}
+    for name, answer in answers.items():
+        deck = nbformat.read(ROOT / "slides" / f"{name}.ipynb", as_version=4)
+        room = without_debrief(deck)
+        tagged = [cell for cell in deck.cells if DEBRIEF in cell.metadata.get("tags", [])]
+        assert tagged and expected_slides(room) == expected_slides(deck) - len(tagged), name
+        assert answer in "".join(c.source for c in deck.cells), f"deck {name} no longer computes {answer}"
+        assert answer not in "".join(c.source for c in room.cells), f"the room's deck {name} still shows {answer}"
+    guide = (ROOT / "docs" / "workshop-guide.md").read_text()
+    assert "make slides DEBRIEF=0" in guide and "make check-room" in guide
+    assert "check-room:" in (ROOT / "Makefile").read_text()

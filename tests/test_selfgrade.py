@@ -1,6 +1,7 @@
 """`make grade LESSON=NN`: a self-paced learner's grade and feedback, without the hidden tests' code."""
 
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
@@ -71,7 +72,11 @@ def test_self_grade_prints_points_and_writes_feedback_without_hidden_code(tmp_pa
 def test_self_grade_without_solutions_says_why(tmp_path, capsys):
     learner_repository(tmp_path, with_solutions=False)
     assert selfgrade.main([LESSON[:2], "--root", str(tmp_path)]) == 1
-    assert "needs the hidden tests" in capsys.readouterr().err
+    said = capsys.readouterr()
+    assert "needs the hidden tests" in said.err and "grading" not in said.out, said
+    mine = tmp_path / "elsewhere" / "mine.ipynb"
+    assert selfgrade.main([LESSON[:2], "--root", str(tmp_path), "--notebook", str(mine)]) == 1
+    assert f"nbgrader validate {mine}" in capsys.readouterr().err  # the notebook given, not lessons/...
 
 
 def test_self_grade_names_the_lessons_for_an_unknown_number(tmp_path, capsys):
@@ -101,3 +106,29 @@ def test_feedback_scrubbing_keeps_messages_and_drops_hidden_code():
     scrub_notebook(notebook)
     assert "x == 42" not in cell.source and "x should be positive" in cell.source
     assert cell.outputs[0]["traceback"] == ["AssertionError: x should be the answer"]
+
+
+def test_feedback_hides_the_graders_folders():
+    from paper2prod.autograde import private_paths, scrub_notebook
+
+    course = "/home/teacher/course"
+    paths = {f"{course}/.venv": "<python environment>", course: "<course>", "/home/teacher": "~"}
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print(sys.executable)")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=f"Python 3.11 at {course}/.venv/bin/python\n"),
+        nbformat.v4.new_output("execute_result", data={"text/plain": f"'{course}/datasets/data/ml-100k'"}),
+        nbformat.v4.new_output(
+            "error", ename="FileNotFoundError", evalue="/tmp/paper2prod-grading-ab_12/x.csv and /home/teacher/x"
+        ),
+    ]
+    notebook.cells.append(cell)
+    scrub_notebook(notebook, paths)
+    shown = nbformat.writes(notebook)
+    assert "teacher" not in shown and "paper2prod-grading" not in shown, shown
+    assert "<python environment>/bin/python" in cell.outputs[0]["text"]
+    assert cell.outputs[1]["data"]["text/plain"] == "'<course>/datasets/data/ml-100k'"
+    assert cell.outputs[2]["traceback"] == ["FileNotFoundError: <your notebook's folder>/x.csv and ~/x"]
+    # The real list: this environment and the course folder, longest first, never the root folder.
+    real = list(private_paths())
+    assert sys.prefix in real and "/" not in real and real == sorted(real, key=len, reverse=True)
