@@ -95,7 +95,7 @@ grade: setup ## grade your notebook: make grade LESSON=04 [NOTEBOOK=path]; feedb
 	@test -n "$(LESSON)" || (echo "usage: make grade LESSON=04 [NOTEBOOK=path/to/copy.ipynb]" && false)
 	$(BIN)/python -m paper2prod.selfgrade $(LESSON) $(if $(NOTEBOOK),--notebook $(NOTEBOOK))
 
-student-copy: install ## the repository a class publishes: make student-copy DEST=folder [UPTO=NN]
+student-copy: install ## publish the repository a class clones, or update a published one in place: make student-copy DEST=folder [UPTO=NN]
 	@test -n "$(DEST)" || (echo "usage: make student-copy DEST=folder [UPTO=NN]" && false)
 	$(BIN)/python -m tools.student_copy $(DEST) $(if $(UPTO),--upto $(UPTO))
 
