@@ -12,6 +12,7 @@ Copies are built (cheap: files only, no notebook runs) at every release point, U
   clone gets the next lesson with `make update` (git pull).
 """
 
+import ast
 import os
 import re
 import subprocess
@@ -284,6 +285,29 @@ def test_every_link_of_the_copy_resolves_in_it(upto, copies):
                 dead.append(f"{name}: ({target}) names no heading of {resolved.name}")
     assert not dead, f"UPTO={upto}: dead links:\n" + "\n".join(dead)
     assert not mentions, f"UPTO={upto}: pages mention what the copy does not hold:\n" + "\n".join(mentions)
+
+
+# The self-paced grader: it works in the full repository only, and its docstring says so.
+FULL_REPOSITORY_TOOLS = {"paper2prod/selfgrade.py"}
+
+
+def test_the_package_documents_itself_for_the_copy(copies):
+    """What help() shows a student of the package names nothing a copy lacks (docs/design.md, tools/)."""
+    copy, _ = copies["all"]
+    found = []
+    for module in sorted((copy / "paper2prod").glob("*.py")):
+        name = module.relative_to(copy).as_posix()
+        if name in FULL_REPOSITORY_TOOLS:
+            continue
+        tree = ast.parse(module.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                docstring = ast.get_docstring(node) or ""
+                found += [
+                    f"{name} ({getattr(node, 'name', 'module')}): {m.group(0)!r}"
+                    for m in NOT_IN_A_COPY.finditer(docstring)
+                ]
+    assert not found, "docstrings of the package name what a student copy does not hold:\n" + "\n".join(found)
 
 
 def test_the_copy_has_its_own_readme_and_makefile(copies):
