@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from paper2prod.modules import load_module
-from tools.notebooks import LESSONS, SOLUTIONS
+from tools.notebooks import LESSONS, ROOT, SOLUTIONS
 
 LESSON = "02-prototype-to-production-code"
 FOLDER = SOLUTIONS / LESSON
@@ -191,3 +191,111 @@ def test_the_model_answer_suite_fails_on_the_prototype_and_passes_on_the_solutio
     assert len(tests) >= 5
     assert not any(outcome.passed for outcome in run_tests(tests, load_prototype()))
     assert all(outcome.passed for outcome in run_tests(tests, production))
+
+
+# ---------------------------------------------------------------- the planted defects stay unreadable in the package
+
+# The readable source of paper2prod.testkit._PLANTED (which a class's copy holds, compressed). Edit it
+# here, then paste the text that test_the_package_holds_the_planted_source_compressed prints.
+PLANTED_SOURCE = '''\
+def variants(version, np, SimpleNamespace):
+    """{defect number: (train, solve_vector)}: lesson 02's planted defects, one at a time, put into `version`."""
+    train, solve = version.train, version.solve_vector
+
+    def model(predict):
+        return SimpleNamespace(predict=predict)
+
+    def clamped_ids(ratings, *args, **kwargs):  # film ids taken to run 1..n and clamped into that range
+        n = ratings["movieId"].nunique()
+        fitted = train(ratings.assign(movieId=np.clip(ratings["movieId"], 1, n)), *args, **kwargs)
+        return model(lambda users, films: fitted.predict(users, np.clip(np.asarray(films), 1, n)))
+
+    def unweighted(fixed, ratings, reg):  # reg instead of reg * n
+        return solve(fixed, ratings, reg / max(len(np.asarray(ratings)), 1))
+
+    def poisoned_by_gaps(ratings, *args, **kwargs):  # a missing user id turns every prediction into NaN
+        fitted = train(ratings, *args, **kwargs)
+        gap = set(range(1, int(ratings["userId"].max()) + 1)) - set(ratings["userId"])
+        return model(lambda users, films: fitted.predict(users, films) * (np.nan if gap else 1.0))
+
+    def nearest_neighbour(ratings, *args, **kwargs):  # an unknown id borrows the vector of a known one
+        fitted = train(ratings, *args, **kwargs)
+        known_users, known_films = np.unique(ratings["userId"]), np.unique(ratings["movieId"])
+
+        def nearest(known, ids):
+            ids = np.atleast_1d(np.asarray(ids))
+            return np.where(np.isin(ids, known), ids, known[np.clip(np.searchsorted(known, ids), 0, len(known) - 1)])
+
+        return model(lambda users, films: fitted.predict(nearest(known_users, users), nearest(known_films, films)))
+
+    def unseeded(ratings, *args, **kwargs):  # every run starts from different random vectors
+        kwargs["seed"] = int(np.random.default_rng().integers(2**31))
+        return train(ratings, *args[:3], **kwargs)  # rank, reg, iterations; never a seed
+
+    newest = []
+
+    def shared_state(ratings, *args, **kwargs):  # every model answers with the newest one
+        newest[:] = [train(ratings, *args, **kwargs)]
+        return model(lambda users, films: newest[0].predict(users, films))
+
+    return {1: (clamped_ids, solve), 2: (train, unweighted), 3: (poisoned_by_gaps, solve),
+            4: (nearest_neighbour, solve), 5: (unseeded, solve), 6: (shared_state, solve)}
+'''
+
+
+def test_the_package_holds_the_planted_source_compressed():
+    import base64
+    import textwrap
+    import zlib
+
+    from paper2prod import testkit
+
+    blob = base64.b64encode(zlib.compress(PLANTED_SOURCE.encode(), 9)).decode()
+    rebuilt = "_PLANTED = (\n" + "".join(f'    "{line}"\n' for line in textwrap.wrap(blob, 96)) + ")"
+    assert zlib.decompress(base64.b64decode(testkit._PLANTED)).decode() == PLANTED_SOURCE, (
+        "paper2prod/testkit.py's _PLANTED is not PLANTED_SOURCE; replace it with:\n" + rebuilt
+    )
+
+
+def defect_descriptions():
+    """What would name the defects: the planted functions' names and comments, the notes' defect titles."""
+    import re
+
+    names = re.findall(r"def (\w+)\(", PLANTED_SOURCE)
+    comments = [c.strip() for c in re.findall(r"#([^\n]+)", PLANTED_SOURCE)]
+    notes = (ROOT / "docs" / "lessons" / f"{LESSON}.md").read_text()
+    titles = re.findall(r"^\| \d \| \*\*([^*]+)\*\*", notes, flags=re.M)
+    assert len(titles) == 5 and len(comments) >= 6, (titles, comments)
+    return [n for n in names if len(n) > 8] + comments + titles
+
+
+def test_the_package_does_not_describe_the_planted_defects():
+    """A copy for week 1 holds the package: nothing in it may say what lesson 02's defects are."""
+    package = ROOT / "paper2prod"
+    found = [
+        f"{path.relative_to(ROOT)}: {text!r}"
+        for path in sorted(package.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+        for text in defect_descriptions()
+        if text.lower() in path.read_text(errors="replace").lower()
+    ]
+    assert not found, "the package describes lesson 02's planted defects:\n" + "\n".join(found)
+
+
+def test_show_caught_prints_a_count_per_test_and_never_a_defect(production, capsys):
+    from paper2prod.testkit import collect_tests, show_caught
+
+    namespace = {"np": np, "pd": pd}
+    exec(compile(solution_cells()["ex2_tests"], f"{LESSON}.ipynb:ex2_tests", "exec"), namespace)
+    tests = collect_tests(namespace)
+
+    def test_always_fails(mf):
+        raise AssertionError("no")
+
+    assert show_caught([*tests, test_always_fails], production) == (5, 5)
+    out = capsys.readouterr().out
+    assert f"{tests[0].__name__}: catches 1 of the 5 planted defects" in out
+    assert "test_always_fails: fails on your version" in out
+    assert "all your tests together: 5 of the 5" in out
+    for text in defect_descriptions():
+        assert text.lower() not in out.lower()

@@ -51,7 +51,8 @@ say("```python\n" + "\n".join(top_level) + "\n```\n\nand the functions " + ", ".
 #
 # 1. Run the prototype on ml-100k: it trains, and the RMSE looks right.
 # 2. Run it on ml-latest-small: it trains, and the RMSE still looks plausible.
-# 3. Pick one rating and check the prediction **by hand**, from the model's own factors.
+# 3. Check one prediction **by hand**, from the model's own factors; then one user's predictions for
+#    **every** film: do different films share a prediction exactly?
 #
 # A wrong answer with no error message is the most expensive kind.
 
@@ -167,10 +168,12 @@ pd.DataFrame({"test RMSE": [f"{m.history[-1][2]:.10f}" for m in runs.values()]},
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
-# - "It runs" is not "it is right": check one prediction by hand.
+# - "It runs" is not "it is right": check predictions, by hand and in bulk, not only the RMSE.
 # - A test that fails on the old code and passes on the new is a bug that stays fixed.
 # - Vectorise after you have tests; report speed-ups as measured ratios.
 # - Seeds, explicit id maps, no globals, a decision for the unseen: production habits.
+# - Weighted or plain λ is a choice (the paper's suits RMSE; lesson 04 shows its price in the lists):
+#   make it on purpose. Code that claims one and does the other is a defect.
 #
 # **Further reading:** Zhou et al. (2008), AAIM, LNCS 5034 · D. Sculley et al. (2015), *Hidden
 # Technical Debt in Machine Learning Systems*, NeurIPS 28 · the pytest documentation, *Getting started*.

@@ -99,6 +99,25 @@ film_a, film_b = int(twins[0]), int(twins[1])
 ratings_lost = len(latest) - int(np.count_nonzero(research_mf.R))
 """
 
+# A run of one row cut by a chunk boundary keeps only the last chunk's sums: right while the data fits in one chunk.
+CHUNKS_OVERWRITE = replaced(
+    replaced(TRAIN, "gram[row[first]] += np.add.reduceat", "gram[row[first]] = np.add.reduceat"),
+    "rhs[row[first]] += np.add.reduceat",
+    "rhs[row[first]] = np.add.reduceat",
+)
+
+# No answer for a row without ratings: train_als never makes one, solve_all's docstring promises zeros.
+SINGULAR_EMPTY_ROWS = replaced(
+    TRAIN, "    gram[counts == 0] = np.eye(rank)  # no ratings: solve I x = 0, so x = 0\n", ""
+)
+
+# The count of ratings that made it into R, given as the count of those that did not.
+RATINGS_KEPT_AS_LOST = replaced(
+    solution_source("ex1_silent_failure"),
+    "ratings_lost = len(latest) - int(np.count_nonzero(research_mf.R))",
+    "ratings_lost = int(np.count_nonzero(research_mf.R))",
+)
+
 WRONG_ANSWERS = [
     dict(
         name="trusts-rmse-unscaled-inverted",
@@ -142,7 +161,7 @@ WRONG_ANSWERS = [
         },
     ),
     dict(
-        name="counts-films-ids-as-positions-hotspot-train",
+        name="counts-films-ids-as-positions-hotspot-update-users",
         cells={
             "ex1_silent_failure": replaced(
                 solution_source("ex1_silent_failure"),
@@ -155,7 +174,7 @@ WRONG_ANSWERS = [
                 solution_source("ex4_speed"),
                 'prototype_hotspot = max((n for n in prototype_functions if n != "train"), '
                 "key=prototype_functions.get)",
-                'prototype_hotspot = "train"',
+                'prototype_hotspot = "update_users"',  # the loop the lesson points at, not the most time
             ),
         },
         loses=[
@@ -166,7 +185,7 @@ WRONG_ANSWERS = [
             "ex4_speed_check",
         ],
         says={
-            "ex1_silent_failure_check": "ratings minus filled cells",
+            "ex1_silent_failure_check": "should add up to the",
             "ex2_catches_defect_2": "planted defect 2",
             "ex3_ids_check": "Map ids to rows with pd.factorize",
             "ex3_empty_user_check": "Keep a row per user that has ratings",
@@ -176,27 +195,39 @@ WRONG_ANSWERS = [
     # The two below are caught only by the hidden check's record of what was timed (the Exercise 3 checks
     # wrap train_als): two iterations still look 10x faster, and a re-timed prototype moves the baseline.
     dict(
-        name="timed-two-iterations",
-        cell="ex4_speed",
-        source=replaced(
-            solution_source("ex4_speed"),
-            "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))",
-            "production_seconds = best_of(3, lambda: train_als(latest, rank=10, reg=10.0, iterations=2))",
-        ),
-        loses=["ex4_speed_check"],
-        says="never as train_als(latest, **TIMED_RUN)",
+        name="timed-two-iterations-kept-as-lost-chunks-overwrite",
+        cells={
+            "ex4_speed": replaced(
+                solution_source("ex4_speed"),
+                "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))",
+                "production_seconds = best_of(3, lambda: train_als(latest, rank=10, reg=10.0, iterations=2))",
+            ),
+            "ex1_silent_failure": RATINGS_KEPT_AS_LOST,
+            "ex3_train": CHUNKS_OVERWRITE,
+        },
+        loses=["ex4_speed_check", "ex1_silent_failure_check", "ex3_regulariser_check"],
+        says={
+            "ex4_speed_check": "never as train_als(latest, **TIMED_RUN)",
+            "ex1_silent_failure_check": "those are the ratings that made it in",
+            "ex3_regulariser_check": "more than one chunk",
+        },
     ),
     dict(
-        name="re-times-the-prototype",
-        cell="ex4_speed",
-        source=replaced(
-            solution_source("ex4_speed"),
-            "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))",
-            "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))\n"
-            "prototype_seconds = best_of(1, lambda: research_mf.train(latest, **TIMED_RUN))",
-        ),
-        loses=["ex4_speed_check"],
-        says="prototype_seconds changed after section 3",
+        name="re-times-the-prototype-singular-empty-rows",
+        cells={
+            "ex4_speed": replaced(
+                solution_source("ex4_speed"),
+                "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))",
+                "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))\n"
+                "prototype_seconds = best_of(1, lambda: research_mf.train(latest, **TIMED_RUN))",
+            ),
+            "ex3_train": SINGULAR_EMPTY_ROWS,
+        },
+        loses=["ex4_speed_check", "ex3_empty_user_check"],
+        says={
+            "ex4_speed_check": "prototype_seconds changed after section 3",
+            "ex3_empty_user_check": "rows that have no ratings",
+        },
     ),
     dict(
         name="fair-tie-fingerprint-test-timed-on-a-slice",
@@ -213,7 +244,9 @@ WRONG_ANSWERS = [
         says={
             "ex1_silent_failure_check": "a fair tie, not the failure",
             "ex2_tests_check": "recognises the prototype",
-            "ex4_speed_check": "far from your",
+            # Which hidden check fires first depends on the load (the CPU bound or the record of calls);
+            # every one names the call to time.
+            "ex4_speed_check": "train_als(latest, **TIMED_RUN)",
         },
     ),
 ]
