@@ -287,6 +287,31 @@ def test_every_link_of_the_copy_resolves_in_it(upto, copies):
     assert not mentions, f"UPTO={upto}: pages mention what the copy does not hold:\n" + "\n".join(mentions)
 
 
+IMPORT = re.compile(r"^\s*from paper2prod(?:\.(\w+))? import \(?([\w\s,]+?)\)?\s*(?:#.*)?$", re.M)
+
+
+def _imports(copy: Path) -> dict[str, set[str]]:
+    """{module of paper2prod: the names the released lessons' code cells import from it}."""
+    wanted: dict[str, set[str]] = {}
+    for notebook in sorted(copy.glob("lessons/*/*.ipynb")):
+        code = "\n".join(c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code")
+        for module, names in IMPORT.findall(code):
+            for name in (n.strip() for n in names.split(",") if n.strip()):
+                if module:
+                    wanted.setdefault(module, set()).add(name)
+                else:  # from paper2prod import data: a module
+                    wanted.setdefault(name, set())
+    return wanted
+
+
+@pytest.mark.parametrize("upto", RELEASE_POINTS)
+def test_every_module_the_released_lessons_import_is_in_the_copy(upto, copies):
+    """A module released with a later lesson (RELEASED_WITH) must not be what an earlier lesson imports."""
+    copy, _ = copies[upto]
+    missing = sorted(module for module in _imports(copy) if not (copy / "paper2prod" / f"{module}.py").exists())
+    assert not missing, f"UPTO={upto}: the released lessons import paper2prod modules the copy lacks: {missing}"
+
+
 # The self-paced grader: it works in the full repository only, and its docstring says so.
 FULL_REPOSITORY_TOOLS = {"paper2prod/selfgrade.py"}
 
