@@ -473,6 +473,7 @@ def test_republishing_updates_the_copy_in_place_and_students_pull_the_next_lesso
     assert student_copy.main([str(published), "--upto", "01"]) == 0
     assert "created" in capsys.readouterr().out
     _git("clone", "--quiet", str(published), str(student), cwd=tmp_path)
+    _git("clone", "--quiet", str(published), str(tmp_path / "reader"), cwd=tmp_path)  # never commits
     assert not (student / "lessons" / "02-prototype-to-production-code").exists()
 
     # Built from the course's last commit: every file copied as it is matches HEAD's, not the working tree's.
@@ -508,6 +509,9 @@ def test_republishing_updates_the_copy_in_place_and_students_pull_the_next_lesso
     assert "lessons 00 to 02" in (student / "README.md").read_text()
     assert (student / "lessons" / "01-paper-to-code" / "my-notes.md").exists(), "the student's work is kept"
     assert notebook.read_text().count('"cells": [\n') == 1, "the student's uncommitted change is kept"
+    # A student without commits of their own can use git pull itself (a fast-forward).
+    _git("pull", "--quiet", cwd=tmp_path / "reader")
+    assert (tmp_path / "reader" / "lessons" / "02-prototype-to-production-code").is_dir()
 
 
 @pytest.mark.slow
