@@ -414,6 +414,7 @@ def test_the_cheap_commands_run_for_real(copies):
 
 
 SHARED_RECIPES = (
+    "lab",
     "preflight",
     "$(VENV)/.installed",
     "install",
