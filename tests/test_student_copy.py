@@ -514,6 +514,11 @@ def test_republishing_updates_the_copy_in_place_and_students_pull_the_next_lesso
     _git("pull", "--quiet", cwd=tmp_path / "reader")
     assert (tmp_path / "reader" / "lessons" / "02-prototype-to-production-code").is_dir()
 
+    # A file the course no longer ships leaves the copy, and its folder with it (here: a release taken back).
+    assert student_copy.main([str(published), "--upto", "01"]) == 0
+    assert not (published / "lessons" / "02-prototype-to-production-code").exists()
+    assert len(_git("log", "--format=%s", cwd=published).splitlines()) == 3
+
 
 @pytest.mark.slow
 def test_student_copy_sets_up_and_passes_its_own_tests(tmp_path):

@@ -205,6 +205,8 @@ def identity(root: Path = ROOT) -> list[str]:
 
 def prepare(dest: Path) -> bool:
     """Check that dest can take a release; True when it is a published copy (else new or empty)."""
+    if dest.exists() and not dest.is_dir():
+        raise CopyError(f"{dest} is a file: give a folder")
     if not dest.exists() or not any(dest.iterdir()):
         return False
     if not (dest / ".git").exists() or TRAILER not in git("log", "--format=%B", cwd=dest, check=False):
@@ -232,15 +234,19 @@ def publish(dest: Path, upto: str | None = None, root: Path = ROOT) -> tuple[str
         if not existing:
             dest.mkdir(parents=True, exist_ok=True)
             git("init", "--quiet", cwd=dest)
-        else:  # the release replaces every tracked file; ignored ones (.venv/, data) stay
-            for name in git("ls-files", "-z", cwd=dest).split("\0"):
-                if name:
-                    (dest / name).unlink(missing_ok=True)
+        emptied = set()
+        if existing:  # the release replaces every tracked file; ignored ones (.venv/, data) stay
+            for name in filter(None, git("ls-files", "-z", cwd=dest).split("\0")):
+                (dest / name).unlink(missing_ok=True)
+                emptied.update((dest / name).parents)
         for source in sorted(p for p in staged.rglob("*") if p.is_file()):
             target = dest / source.relative_to(staged)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-        _remove_empty_folders(dest)
+        # Folders only a previous release had (a lesson renamed upstream): gone, deepest first.
+        for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
+            if dest in folder.parents and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
     git("add", "--all", cwd=dest)
     if existing and not git("status", "--porcelain", cwd=dest):
         return f"{dest} already holds this release (course commit {commit[:12]}): nothing to commit", lessons
@@ -249,12 +255,6 @@ def publish(dest: Path, upto: str | None = None, root: Path = ROOT) -> tuple[str
     git(*identity(root), "commit", "--quiet", "-m", f"{title}\n\n{TRAILER} {commit}", cwd=dest)
     verb = "updated" if existing else "created"
     return f"{verb} {dest}: one commit, '{title}' (course commit {commit[:12]})", lessons
-
-
-def _remove_empty_folders(folder: Path) -> None:
-    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        if path.is_dir() and ".git" not in path.relative_to(folder).parts and not any(path.iterdir()):
-            path.rmdir()
 
 
 def main(argv: list[str]) -> int:
