@@ -663,9 +663,10 @@ print(tuning_table.to_string(index=False))
 course_rmse = float(tuning_table.loc[(tuning_table["rank"] == COURSE_RANK)
                                      & (tuning_table["regParam"] == COURSE_REG_PARAM), "rmse"].iloc[0])
 place = int((tuning_table["rmse"] < course_rmse).sum()) + 1  # by value: the table's index may be any order
-print(f"course settings (rank {COURSE_RANK}, regParam {COURSE_REG_PARAM}): validation RMSE "
-      f"{course_rmse:.4f}, {course_rmse - tuning_table['rmse'].min():.4f} above the best grid point, "
-      f"place {place} of {len(tuning_table)}")
+gap = course_rmse - tuning_table["rmse"].min()
+print(f"course settings (rank {COURSE_RANK}, regParam {COURSE_REG_PARAM}): validation RMSE {course_rmse:.4f}, "
+      + ("the best grid point" if place == 1 else f"{gap:.4f} above the best grid point")
+      + f", place {place} of {len(tuning_table)}")
 
 # %% tags=["demo"]
 fig, ax = plt.subplots(figsize=(6.5, 3.8))
