@@ -105,7 +105,7 @@ release: install ## regenerate solutions/ and lessons/ from authoring/
 
 bench: setup ## time every solution notebook and the ALS benchmark
 	PAPER2PROD_TEST=1 $(BIN)/python -m tools.bench
-	$(BIN)/python -m tools.bench_als
+	$(BIN)/python -m paper2prod.benchmark
 
 # The first build runs `npm ci` (Node.js and the npm registry needed once; see docs/workshop-guide.md).
 # DEBRIEF=0 leaves out the slides that show an exercise's answer, into slides/build/room/.
