@@ -1,8 +1,8 @@
-"""Typical wrong answers for 04-recommend-for-me, bundled six submissions deep.
+"""Typical wrong answers for 04-recommend-for-me, bundled seven submissions deep.
 
 Each bundle replaces several independent solution cells; every named test cell
 must then score zero (all others full marks) and show the hint in `says`.
-Exercise 1b has six near misses of its own, so there are six bundles; the others
+Exercise 1b has seven near misses of its own, so there are seven bundles; the others
 ride along.
 """
 
@@ -14,8 +14,8 @@ WRONG_ANSWERS = [
         cells={
             # RMSE measured on the training ratings instead of the test ratings.
             "ex1b_regularisation": (
-                "def measure_regularisation(lam, weighted, below=5):\n"
-                "    scores = numpy_predictions(lam, weighted)\n"
+                "def measure_regularisation(lam, weighted, below=5, biases=False):\n"
+                "    scores = numpy_predictions(lam, weighted, biases)\n"
                 "    rmse = float(np.sqrt(np.mean((scores[train_rows, train_columns]\n"
                 "                                  - training_rows['rating'].to_numpy()) ** 2)))\n"
                 "    rare = n_ratings_by_column[top_k(recommendable(scores))] < below\n"
@@ -78,8 +78,8 @@ WRONG_ANSWERS = [
             ),
             # The same slip in the sweep: at most `below` ratings.
             "ex1b_regularisation": (
-                "def measure_regularisation(lam, weighted, below=5):\n"
-                "    scores = numpy_predictions(lam, weighted)\n"
+                "def measure_regularisation(lam, weighted, below=5, biases=False):\n"
+                "    scores = numpy_predictions(lam, weighted, biases)\n"
                 "    cells = (row_of[known_test['userId']].to_numpy(), column_of[known_test['movieId']].to_numpy())\n"
                 "    rmse = float(np.sqrt(np.mean((scores[cells] - known_test['rating'].to_numpy()) ** 2)))\n"
                 "    rare = n_ratings_by_column[top_k(recommendable(scores))] <= below\n"
@@ -151,8 +151,8 @@ WRONG_ANSWERS = [
             ),
             # Counts distinct rare films across all lists, not places in the lists.
             "ex1b_regularisation": (
-                "def measure_regularisation(lam, weighted, below=5):\n"
-                "    scores = numpy_predictions(lam, weighted)\n"
+                "def measure_regularisation(lam, weighted, below=5, biases=False):\n"
+                "    scores = numpy_predictions(lam, weighted, biases)\n"
                 "    cells = (row_of[known_test['userId']].to_numpy(), column_of[known_test['movieId']].to_numpy())\n"
                 "    rmse = float(np.sqrt(np.mean((scores[cells] - known_test['rating'].to_numpy()) ** 2)))\n"
                 "    lists = top_k(recommendable(scores))\n"
@@ -211,8 +211,8 @@ WRONG_ANSWERS = [
         cells={
             # The lists include films the user already rated.
             "ex1b_regularisation": (
-                "def measure_regularisation(lam, weighted, below=5):\n"
-                "    scores = numpy_predictions(lam, weighted)\n"
+                "def measure_regularisation(lam, weighted, below=5, biases=False):\n"
+                "    scores = numpy_predictions(lam, weighted, biases)\n"
                 "    cells = (row_of[known_test['userId']].to_numpy(), column_of[known_test['movieId']].to_numpy())\n"
                 "    rmse = float(np.sqrt(np.mean((scores[cells] - known_test['rating'].to_numpy()) ** 2)))\n"
                 "    rare = n_ratings_by_column[top_k(scores)] < below\n"
@@ -263,8 +263,8 @@ WRONG_ANSWERS = [
         cells={
             # One λ for every row of the sweep: the course's, whatever lam says.
             "ex1b_regularisation": (
-                "def measure_regularisation(lam, weighted, below=5):\n"
-                "    scores = numpy_predictions(ALS_SETTINGS['regParam'], weighted)\n"
+                "def measure_regularisation(lam, weighted, below=5, biases=False):\n"
+                "    scores = numpy_predictions(ALS_SETTINGS['regParam'], weighted, biases)\n"
                 "    cells = (row_of[known_test['userId']].to_numpy(), column_of[known_test['movieId']].to_numpy())\n"
                 "    rmse = float(np.sqrt(np.mean((scores[cells] - known_test['rating'].to_numpy()) ** 2)))\n"
                 "    rare = n_ratings_by_column[top_k(recommendable(scores))] < below\n"
@@ -288,7 +288,7 @@ WRONG_ANSWERS = [
         },
         loses=["ex1b_regularisation_check", "ex5_precision_check", "ex6_recall_check", "ex7_ndcg_check"],
         says={
-            "ex1b_regularisation_check": "Pass lam and weighted on to numpy_predictions unchanged",
+            "ex1b_regularisation_check": "to numpy_predictions unchanged",
             "ex5_precision_check": "a repeated film counts once",
             "ex6_recall_check": "a repeated film counts once",
             "ex7_ndcg_check": "a repeated film counts once, at its first place",
@@ -299,8 +299,8 @@ WRONG_ANSWERS = [
         cells={
             # Weighted and plain swapped.
             "ex1b_regularisation": (
-                "def measure_regularisation(lam, weighted, below=5):\n"
-                "    scores = numpy_predictions(lam, not weighted)\n"
+                "def measure_regularisation(lam, weighted, below=5, biases=False):\n"
+                "    scores = numpy_predictions(lam, not weighted, biases)\n"
                 "    cells = (row_of[known_test['userId']].to_numpy(), column_of[known_test['movieId']].to_numpy())\n"
                 "    rmse = float(np.sqrt(np.mean((scores[cells] - known_test['rating'].to_numpy()) ** 2)))\n"
                 "    rare = n_ratings_by_column[top_k(recommendable(scores))] < below\n"
@@ -326,6 +326,47 @@ WRONG_ANSWERS = [
             "ex5_precision_check": "Only the first k recommendations count.",
             "ex7_ndcg_check": "DCG = 1/log2(3) + 1/log2(6)",
             "ex8_threshold_check": "decidedly below the damped popularity baseline",
+        },
+    ),
+    dict(
+        name="biases-dropped-and-loose-types",
+        cells={
+            # Accepts `biases` but never passes it on: every row of the sweep is without biases.
+            "ex1b_regularisation": (
+                "def measure_regularisation(lam, weighted, below=5, biases=False):\n"
+                "    scores = numpy_predictions(lam, weighted)\n"
+                "    cells = (row_of[known_test['userId']].to_numpy(), column_of[known_test['movieId']].to_numpy())\n"
+                "    rmse = float(np.sqrt(np.mean((scores[cells] - known_test['rating'].to_numpy()) ** 2)))\n"
+                "    rare = n_ratings_by_column[top_k(recommendable(scores))] < below\n"
+                "    return {'RMSE': rmse, 'rare in your top 10': int(rare[row_of[MY_USER_ID]].sum()),\n"
+                "            'rare in all top 10s': int(rare.sum())}"
+            ),
+            # A NumPy integer, not the int the text asks for.
+            "ex1_rarely_rated": (
+                "def count_rarely_rated(movie_ids, n_ratings, below=5):\n"
+                "    return (n_ratings.reindex(list(movie_ids)).fillna(0) < below).sum()\n\n\n"
+                "n_rarely_rated = count_rarely_rated(my_top10, film_stats['n_ratings'])"
+            ),
+            # Counts each film's distinct raters instead of its rows.
+            "ex2_drop_rare": (
+                "def drop_rare_films(frame, min_ratings):\n"
+                "    raters = frame.groupBy('movieId').agg(F.countDistinct('userId').alias('raters'))\n"
+                "    popular = raters.filter(F.col('raters') >= min_ratings).select('movieId')\n"
+                "    return frame.join(popular, on='movieId').select(*frame.columns)"
+            ),
+            # No dtype: integer scores (and an empty result) do not come back as floats.
+            "ex7b_per_user": (
+                "def per_user(metric, lists, relevant, k=K):\n"
+                "    return pd.Series({user: metric(lists.get(user, []), films, k) for user, films in relevant.items()\n"
+                "                      if len(films)})"
+            ),
+        },
+        loses=["ex1b_regularisation_check", "ex1_rarely_rated_check", "ex2_drop_rare_check", "ex7b_per_user_check"],
+        says={
+            "ex1b_regularisation_check": "pass `biases` on to numpy_predictions",
+            "ex1_rarely_rated_check": "return a plain int",
+            "ex2_drop_rare_check": "not its distinct users",
+            "ex7b_per_user_check": "per_user should return floats",
         },
     ),
 ]
