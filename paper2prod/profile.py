@@ -158,7 +158,8 @@ def _matches(movies: pd.DataFrame, index: pd.DataFrame, text: str) -> pd.DataFra
 
 
 def search(movies: pd.DataFrame, text: str, limit: int = 10) -> pd.DataFrame:
-    """Films whose title contains `text`, exact matches first, then the shortest titles."""
+    """Films whose title contains `text`: exact matches first, then titles that start with
+    it ('Star Wars' -> 'Star Wars: Episode IV - A New Hope'), then the shortest titles."""
     key, year = _query(text)
     if not key:
         raise ProfileError("search needs some letters or digits, e.g. search(movies, 'toy story')")
@@ -166,8 +167,13 @@ def search(movies: pd.DataFrame, text: str, limit: int = 10) -> pd.DataFrame:
     found = index[index["key"].str.contains(key, regex=False)]
     if year:
         found = found[found["year"] == year]
-    found = found.assign(exact=found["key"] == key, length=found["title"].str.len())
-    found = found.sort_values(["exact", "length", "movieId"], ascending=[False, True, True])
+    found = found.assign(
+        exact=found["key"] == key,
+        # whole words only: 'star wars' starts 'star wars episode iv', not 'star warsaw'
+        prefix=found["key"].str.startswith(key + " "),
+        length=found["title"].str.len(),
+    )
+    found = found.sort_values(["exact", "prefix", "length", "movieId"], ascending=[False, False, True, True])
     ids = list(dict.fromkeys(found["movieId"]))[:limit]
     result = movies.set_index("movieId").loc[ids, ["title", "genres"]].reset_index()
     return result
@@ -176,11 +182,17 @@ def search(movies: pd.DataFrame, text: str, limit: int = 10) -> pd.DataFrame:
 def suggestions(movies: pd.DataFrame, text: str, limit: int = 5) -> list[str]:
     """Titles that look like `text`: for typos ('Toy Stroy') and partial names."""
     key, _ = _query(text)
+    if not key:
+        return []
     index = _index(movies)
+    # A title that starts with what was typed ('Star Wars' -> 'Star Wars: Episode IV - ...') is
+    # a better guess than a spelling neighbour ('Star Maps'), so those come first.
+    starting = index[index["key"].str.startswith(key + " ")]["movieId"].unique()
+    found = search(movies, text, limit)
+    titles = found.loc[found["movieId"].isin(starting), "title"].tolist()
     near = difflib.get_close_matches(key, index["key"].unique().tolist(), n=limit, cutoff=0.75)
-    titles = [t for k in near for t in index.loc[index["key"] == k, "title"]]
-    if len(titles) < limit and key:
-        titles += search(movies, text, limit)["title"].tolist()
+    titles += [t for k in near for t in index.loc[index["key"] == k, "title"]]
+    titles += found["title"].tolist()
     return list(dict.fromkeys(titles))[:limit]
 
 

@@ -111,3 +111,35 @@ def test_the_persona_resolves_on_ml_latest_small():
     assert len(resolved) == len(profile.PERSONA) >= 12
     horror = movies.set_index("movieId").loc[resolved["movieId"], "genres"].str.contains("Horror").to_numpy()
     assert (resolved["rating"][horror] <= 1.5).all() and (resolved["rating"][~horror] >= 4).all()
+
+
+def test_titles_that_start_with_the_query_come_before_spelling_neighbours():
+    # "Star Wars" is not a title in MovieLens; the film people mean is Episode IV. Before this,
+    # a spelling neighbour (Star Maps) and spin-offs filled the five suggestions and pushed it out.
+    catalogue = pd.DataFrame(
+        {
+            "movieId": [1, 2, 3, 4, 5, 6, 7],
+            "title": [
+                "Star Maps (1997)",
+                "Solo: A Star Wars Story (2018)",
+                "Rogue One: A Star Wars Story (2016)",
+                "Star Wars: The Last Jedi (2017)",
+                "Star Wars: The Clone Wars (2008)",
+                "Star Wars: Episode IV - A New Hope (1977)",
+                "Star Warsaw Nights (2000)",
+            ],
+            "genres": ["Sci-Fi"] * 7,
+        }
+    )
+    assert profile.search(catalogue, "star wars")["movieId"].tolist()[:3] == [4, 5, 6]
+    near = profile.suggestions(catalogue, "Star Wars", limit=3)
+    assert "Star Wars: Episode IV - A New Hope (1977)" in near
+    assert "Star Maps (1997)" not in near and "Star Warsaw Nights (2000)" not in near
+    with pytest.raises(profile.ProfileError, match="Episode IV"):
+        profile.resolve(catalogue, {"Star Wars": 5})
+
+
+def test_star_wars_suggests_episode_iv_on_ml_latest_small():
+    movies = data.load_movies("ml-latest-small")
+    with pytest.raises(profile.ProfileError, match=r"Star Wars: Episode IV - A New Hope \(1977\)"):
+        profile.resolve(movies, {"Star Wars": 5})
