@@ -44,6 +44,20 @@ def work_dir(name: str) -> Path:
     return folder
 
 
+def remove_work_dir(folder: Path | str) -> None:
+    """Remove a run's scratch folder now (stopping a cluster left in it), and its parent once empty.
+
+    A notebook's last cell calls it: a kernel that is shut down from outside (nbval, nbconvert, a
+    closed browser tab) may be killed before its exit handlers run, and would leave the folder behind.
+    """
+    folder = Path(folder)
+    if (folder / "cluster" / "cluster.json").is_file():
+        cluster("stop", folder / "cluster")
+    shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        folder.parent.rmdir()  # only when no other run of the same notebook is there
+
+
 def _pid_of(run_name: str) -> int:
     try:
         return int(run_name.split("-")[1])
@@ -153,6 +167,55 @@ def cluster(command: str, state_dir: Path | str, timeout: float = 300) -> subpro
         timeout=timeout,
         env={**os.environ, "SPARK_LOCAL_IP": LOOPBACK},
     )
+
+
+def taste_groups(
+    groups: int = 3,
+    users_per_group: int = 30,
+    films_per_group: int = 40,
+    ratings_per_user: int = 20,
+    stray_share: float = 0.2,
+    seed: int = 0,
+):
+    """Small ratings in which *who rates what* follows taste: the stand-in for "tonight's ratings".
+
+    Each user belongs to one of `groups` audiences with films of its own. Most of a user's ratings are
+    of their audience's films (3.5 to 5 stars, popular films of the audience more often); a share
+    `stray_share` are of other audiences' films (1 to 3 stars). A popularity list is the same for
+    everybody, so a model that learns the audiences beats it, as on real data; in
+    paper2prod.synthetic.make_ratings who rates what is popularity alone, and nothing beats popularity.
+    Ids are not contiguous (users 3, 6, 9, ...; films 7, 14, ...), times are spread over 2005-2014.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if min(groups, users_per_group, films_per_group, ratings_per_user) < 1 or groups < 2:
+        raise ValueError("taste_groups needs at least 2 groups and 1 user, film and rating each")
+    if not 0 <= stray_share < 1 or ratings_per_user > films_per_group:
+        raise ValueError("stray_share must be in [0, 1) and ratings_per_user at most films_per_group")
+    rng = np.random.default_rng(seed)
+    weights = 1.0 / np.arange(1, films_per_group + 1) ** 0.8
+    start, span = 1_104_537_600, 10 * 365 * 24 * 3600  # 2005-01-01 UTC, ten years
+    frames = []
+    for group in range(groups):
+        own = (np.arange(films_per_group) + group * films_per_group + 1) * 7
+        others = np.setdiff1d((np.arange(groups * films_per_group) + 1) * 7, own)
+        for member in range(users_per_group):
+            strays = min(rng.binomial(ratings_per_user, stray_share), len(others))
+            films = np.concatenate([
+                rng.choice(own, ratings_per_user - strays, replace=False, p=weights / weights.sum()),
+                rng.choice(others, strays, replace=False),
+            ])
+            stars = np.concatenate([rng.choice([3.5, 4.0, 4.5, 5.0], ratings_per_user - strays),
+                                    rng.choice([1.0, 1.5, 2.0, 2.5, 3.0], strays)])
+            frames.append(pd.DataFrame({
+                "userId": (group * users_per_group + member + 1) * 3, "movieId": films, "rating": stars,
+                "timestamp": start + np.sort(rng.integers(0, span, ratings_per_user)),
+            }))
+    ratings = pd.concat(frames, ignore_index=True)
+    order = rng.permutation(len(ratings))  # a file is not sorted by user
+    return ratings.iloc[order].reset_index(drop=True).astype(
+        {"userId": "int32", "movieId": "int32", "rating": "float32", "timestamp": "int64"})
 
 
 def read_recommendations(folder: Path | str):

@@ -20,7 +20,6 @@ from shipping_reference import NOTEBOOK, reference_job
 
 from paper2prod import shipping
 from paper2prod.decision import Decision
-from paper2prod.synthetic import make_ratings
 
 REFERENCE_DECISION = NOTEBOOK.parent / shipping.REFERENCE_DECISION
 LESSON_06 = NOTEBOOK.parents[1] / "06-done-is-done" / "06-done-is-done.ipynb"
@@ -45,9 +44,19 @@ def spark():
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, job, spark):
-    """Good ratings, a small decision, and an output folder whose version v1 is served."""
+    """Good ratings, a small decision, and an output folder whose version v1 is served.
+
+    Who rates what follows taste (shipping.taste_groups), so the decision's model meets the brief. Two
+    users test the rules of the decision: user 2 rated only below the signal's floor (the model has no
+    factors for them), and ten users' newest ratings are of film 9996, which only the refit can learn.
+    """
     folder = tmp_path_factory.mktemp("world")
-    ratings = make_ratings(1500, n_users=40, n_items=120, seed=9)
+    ratings = shipping.taste_groups(3, 15, 25, 15, seed=9)
+    below_floor = pd.DataFrame({"userId": 2, "movieId": [7, 14, 21, 182, 189, 196], "rating": [1.0, 2.0, 3.0] * 2,
+                                "timestamp": 1_300_000_000 + pd.RangeIndex(6)})
+    first_users = sorted(ratings["userId"].unique())[:10]
+    newest = pd.DataFrame({"userId": first_users, "movieId": 9996, "rating": 5.0, "timestamp": 1_500_000_000})
+    ratings = pd.concat([ratings, below_floor, newest], ignore_index=True)
     ratings.to_csv(folder / "ratings.csv", index=False)
     decision = replace(Decision.load(REFERENCE_DECISION), rank=4, max_iter=3, min_ratings=5, k=4)
     decision.save(folder / "decision.json")
@@ -116,7 +125,8 @@ def test_a_good_run_ships_the_decision_and_records_ranking_quality(world):
     assert shipping.serving_version(folder / "out") == "v1", "the first version is served"
     recs = shipping.read_recommendations(version / "recommendations")
     assert list(recs.columns) == ["userId", "rank", "movieId", "score"]
-    assert (recs.groupby("userId").size() == 4).all() and recs["userId"].nunique() == ratings["userId"].nunique()
+    assert (recs.groupby("userId").size() == 4).all() and set(recs["userId"]) == set(ratings["userId"])
+    assert recs.groupby("userId")["movieId"].nunique().eq(4).all(), "k different films each"
     rated = set(zip(ratings["userId"], ratings["movieId"]))
     assert not any(pair in rated for pair in zip(recs["userId"], recs["movieId"])), "never a film the user rated"
     counts = ratings["movieId"].value_counts()
@@ -127,6 +137,8 @@ def test_a_good_run_ships_the_decision_and_records_ranking_quality(world):
     assert run_info["decision"]["min_ratings"] == 5 and run_info["decision"]["implicit"] is True
     assert run_info["contract"] == {"rows": len(ratings), "quarantined": 0, "reasons": {}}
     assert run_info["promotion"]["promoted"] is True and run_info["promotion"]["serving_before"] is None
+    assert all(check["passed"] for name, check in run_info["brief"].items() if name != "on time"), run_info["brief"]
+    assert "meets every criterion of the brief" in run_info["promotion"]["reason"]
     assert len(run_info["fallback"]) == 4 and all(counts[m] >= 5 for m in run_info["fallback"])
     assert Decision.load(version / "decision.json") == Decision.load(folder / "decision.json")
 
@@ -173,7 +185,7 @@ def test_one_malformed_line_is_quarantined_and_the_run_goes_on(world, job, spark
     capsys.readouterr()
     assert job.main(arguments(folder, "one-bad.csv", "v1", output="other"), spark=spark) == job.EXIT_OK
     warnings = [line for line in capsys.readouterr().err.splitlines() if " WARNING " in line]
-    assert len(warnings) == 1 and "1 of 1501 rows quarantined" in warnings[0], warnings
+    assert len(warnings) == 1 and f"1 of {len(ratings) + 1} rows quarantined" in warnings[0], warnings
     version = folder / "other" / "v1"
     assert json.loads((version / "run.json").read_text())["contract"]["reasons"] == {"malformed line": 1}
     quarantine = pd.concat(pd.read_csv(p) for p in (version / "quarantine").glob("*.csv"))
@@ -181,16 +193,64 @@ def test_one_malformed_line_is_quarantined_and_the_run_goes_on(world, job, spark
 
 
 @pytest.mark.spark
+def test_every_served_list_honours_every_rule_of_the_decision(world):
+    """User 2 has no factors (every rating below the floor): the fallback ranking, minus what they rated."""
+    from paper2prod.acceptance import Brief, Delivery, check_every_user_served, check_nothing_already_rated
+    from paper2prod.acceptance import check_only_well_known
+
+    folder, ratings = world
+    version = folder / "out" / "v1"
+    recs = shipping.read_recommendations(version / "recommendations")
+    delivery = Delivery(recs[["userId", "movieId", "rank"]], json.loads((version / "run.json").read_text())["fallback"])
+    brief = Brief(k=4, min_ratings=5)
+    for check in (check_every_user_served, check_nothing_already_rated, check_only_well_known):
+        assert check(delivery, ratings, brief) is None, check.__name__
+    user_2 = recs[recs["userId"] == 2]
+    assert len(user_2) == 4 and user_2["score"].isna().all(), "user 2's list comes from the fallback (no score)"
+    assert not set(user_2["movieId"]) & set(ratings.loc[ratings["userId"] == 2, "movieId"])
+
+
+@pytest.mark.spark
+def test_a_promoted_model_is_refit_on_all_the_ratings(world):
+    """Film 9996 is only in ten users' newest ratings (the holdout): the measured model cannot know it."""
+    from pyspark.ml.recommendation import ALSModel
+
+    folder, _ = world
+    version = folder / "out" / "v1"
+    served = set(ALSModel.load(str(version / "model")).itemFactors.toPandas()["id"])
+    measured = set(ALSModel.load(str(version / "measured_model")).itemFactors.toPandas()["id"])
+    assert 9996 in served and 9996 not in measured
+    assert "refit on all the ratings" in json.loads((version / "run.json").read_text())["model"]
+
+
+@pytest.mark.spark
+def test_a_model_that_breaks_the_brief_is_not_served(world, job, spark, capsys):
+    folder, _ = world
+    narrow = replace(Decision.load(folder / "decision.json"), min_ratings=60)  # no film has 60 ratings
+    narrow.save(folder / "narrow.json")
+    argv = arguments(folder, "ratings.csv", "narrow")[:-1] + [str(folder / "narrow.json")]
+    capsys.readouterr()
+    assert job.main(argv, spark=spark) == job.EXIT_OK
+    run_info = json.loads((folder / "out" / "narrow" / "run.json").read_text())
+    assert run_info["promotion"]["promoted"] is False and "breaks the brief" in run_info["promotion"]["reason"]
+    assert not run_info["brief"]["every user served"]["passed"]
+    assert not (folder / "out" / "narrow" / "measured_model").exists(), "no refit for a model that was refused"
+    assert "not promoted, v1 keeps serving" in capsys.readouterr().err
+    assert shipping.serving_version(folder / "out") == "v1"
+
+
+@pytest.mark.spark
 def test_a_worse_challenger_is_refused_and_rollback_is_one_command(world, job, job_file, spark, capsys):
     folder, _ = world
-    worse = replace(Decision.load(folder / "decision.json"), min_ratings=60)  # only the most-rated films
+    worse = replace(Decision.load(folder / "decision.json"), rank=1, max_iter=1)  # one factor cannot tell tastes
     worse.save(folder / "worse.json")
     argv = arguments(folder, "ratings.csv", "worse")[:-1] + [str(folder / "worse.json")]
     capsys.readouterr()
     assert job.main(argv, spark=spark) == job.EXIT_OK
     log_text = capsys.readouterr().err
     promotion = json.loads((folder / "out" / "worse" / "run.json").read_text())["promotion"]
-    assert promotion["promoted"] is False and "beyond the interval" in promotion["reason"], promotion
+    assert promotion["promoted"] is False and (
+        "beyond the interval" in promotion["reason"] or "breaks the brief" in promotion["reason"]), promotion
     assert "not promoted, v1 keeps serving" in log_text
     assert shipping.serving_version(folder / "out") == "v1"
     back = subprocess.run(
@@ -330,6 +390,28 @@ def test_work_dir_is_fresh_and_removes_runs_of_dead_processes():
     (stale / "out").mkdir(parents=True)
     shipping.work_dir("t")
     assert not stale.exists() and first.is_dir(), "only runs of processes that are gone are removed"
+
+
+def test_remove_work_dir_removes_the_run_and_an_empty_parent():
+    first, second = shipping.work_dir("t-remove"), shipping.work_dir("t-remove")
+    (first / "out").mkdir()
+    shipping.remove_work_dir(first)
+    assert not first.exists() and second.is_dir(), "another run of the same notebook stays"
+    shipping.remove_work_dir(second)
+    assert not second.parent.exists(), "the last run removes the notebook's folder too"
+
+
+def test_taste_groups_are_deterministic_and_follow_taste():
+    ratings = shipping.taste_groups(3, 10, 20, 12, seed=4)
+    assert ratings.equals(shipping.taste_groups(3, 10, 20, 12, seed=4))
+    assert len(ratings) == 3 * 10 * 12 and not ratings.duplicated(["userId", "movieId"]).any()
+    assert (ratings["userId"] % 3 == 0).all() and (ratings["movieId"] % 7 == 0).all(), "ids are not contiguous"
+    group = (ratings["userId"] // 3 - 1) // 10
+    own = (ratings["movieId"] // 7 - 1) // 20 == group
+    assert (ratings.loc[own, "rating"] >= 3.5).all() and (ratings.loc[~own, "rating"] <= 3.0).all()
+    assert 0.6 < own.mean() < 0.95
+    with pytest.raises(ValueError):
+        shipping.taste_groups(1)
 
 
 def test_cluster_helper_runs_the_package_command_from_any_folder(monkeypatch, tmp_path):

@@ -118,6 +118,53 @@ def load_model_version(root, version, expected):
 '''
 
 
+# Refuses nothing: rolls back to whatever name it is given, a crashed run's folder included.
+ROLLBACK_UNCHECKED = patched(
+    SERVING_CELL,
+    """    if not is_complete(root, version):
+        raise ValueError(f"cannot roll back to {version}: no complete version of that name in {root}")
+""",
+    """    if not (Path(root) / str(version)).is_dir():
+        raise ValueError(f"cannot roll back to {version}: no such folder")
+""",
+)
+
+# Compares with the first version ever served (the start of the history), not the one served now.
+FIRST_SERVED = patched(
+    SERVING_CELL,
+    """    champion = serving_version(root)
+    if champion is None:""",
+    """    champion = serving_version(root)
+    if champion is not None:
+        champion = json.loads((Path(root) / POINTER).read_text())["history"][0]["version"]
+    if champion is None:""",
+)
+
+# A missing key passes when serving expects None (metadata.get(key) is None), and the caller's dict is changed.
+NAIVE_LOOKUP = METADATA_FIRST.replace(
+    """    folder.mkdir(parents=True)
+    record = {**metadata, "version": version, "created_at": datetime.now(timezone.utc).isoformat()}
+    (folder / "metadata.json").write_text(json.dumps(record))
+    model.write().save(str(folder / "model"))
+    return folder""",
+    """    model.write().save(str(folder / "model"))
+    record = metadata
+    record.update(version=version, created_at=datetime.now(timezone.utc).isoformat())
+    (folder / "metadata.json").write_text(json.dumps(record))
+    return folder""",
+)
+assert NAIVE_LOOKUP != METADATA_FIRST
+
+# The job forgets to move the pointer: a version that passed the gate is written but never served.
+NO_POINT_TO = patched(
+    JOB_CELL,
+    """        if promote:
+            serving.point_to(root, args.model_version, summary["promotion"]["reason"])
+""",
+    "",
+)
+
+
 def alert(condition: str, skip_small: bool = True, reset: bool = True) -> str:
     skip = '        if row["users"] < min_users:\n            continue\n' if skip_small else ""
     keep = "streak + 1 if alarm else 0" if reset else "streak + 1 if alarm else streak"
@@ -184,5 +231,40 @@ WRONG_ANSWERS = [
         cells={"ex1_serving": NEWEST_VERSION},
         loses=["ex1_serving_check"],
         says="serving_version(root)",
+    ),
+    dict(
+        name="unchecked-rollback-naive-lookup-no-pointer-mean-reference",
+        cells={
+            "ex1_serving": ROLLBACK_UNCHECKED,
+            "ex2_job": NO_POINT_TO,
+            "ex3_versions": NAIVE_LOOKUP,
+            "ex4_alert": alert('row["high"] < launch.mean'),
+        },
+        loses=["ex1_serving_check", "ex2_run_check", "ex3_versions_check", "ex4_alert_check"],
+        says={
+            "ex1_serving_check": "incomplete or missing",
+            "ex2_run_check": "serving.point_to",
+            "ex3_versions_check": "metadata dict",
+            "ex4_alert_check": "launch interval",
+        },
+    ),
+    dict(
+        name="first-served-fixed-two-months",
+        cells={
+            "ex1_serving": FIRST_SERVED,
+            "ex4_alert": """def quality_alert(quality, launch, min_users=10, months_in_a_row=2):
+    previous = None
+    for month, row in quality.iterrows():
+        if row["users"] < min_users:
+            continue
+        alarm = row["high"] < launch.low
+        if alarm and (previous or months_in_a_row == 1):
+            return month
+        previous = alarm
+    return None
+""",
+        },
+        loses=["ex1_serving_check", "ex4_alert_check"],
+        says={"ex1_serving_check": "neither the newest nor the first", "ex4_alert_check": "months_in_a_row=3"},
     ),
 ]
