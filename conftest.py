@@ -49,7 +49,12 @@ OWN_UNIT = {"tests/test_grading.py::test_round_trip"}
 REQUIRABLE = ("browser", "cluster")
 # Queue order for the workers, heaviest first (lower runs earlier); see _queue_rank. The units that
 # run for minutes on one worker (measured with --durations) start first, or they would finish last.
-LONGEST_UNITS = ("tests/test_classroom.py", "tests/test_spark_cluster.py", "tests/test_shipping_job.py")
+LONGEST_UNITS = (
+    "tests/test_classroom.py",
+    "tests/test_spark_cluster.py",
+    "tests/test_shipping_job.py",
+    "tests/test_student_browser.py",
+)
 QUEUE = {"round_trip": 1, "notebooks": 2, "cluster": 3, "browser": 4, "spark": 5, "slow": 6}
 
 
