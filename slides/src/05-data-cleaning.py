@@ -32,7 +32,7 @@ raw = pd.read_csv(io.StringIO(export.ratings_csv), dtype=str, on_bad_lines="skip
 # - titles with broken accents; genres in every spelling; a bot; test accounts
 #
 # The lesson's export: the real ratings with these faults planted by `paper2prod/messy_export.py`, and
-# a manifest of every one (for the graders, not for you).
+# a sealed manifest of every one (for the graders, not for you).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 1 — profile before you clean
@@ -73,7 +73,7 @@ plt.show()
 # A bulk import or a bot: not a person's taste. The export adds a bot and test accounts to find.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Exercise 2 — parse and validate
+# ## Exercises 2 and 3 — parse, validate, reconcile
 #
 # ```python
 # raw = (spark.read.schema(schema_with_corrupt_column)
@@ -128,7 +128,7 @@ assert tally.sum() == len(demo)  # the reconciliation itself
 # built. The lesson does the same with Spark on the full export and checks it against the manifest.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Exercise 3 — repair what can be repaired
+# ## Exercises 4 and 5 — repair what can be repaired, resolve the rest
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 accented = movies().loc[~movies()["title"].map(str.isascii), "title"]
@@ -163,7 +163,7 @@ say("| session time zone | seconds since 1970 |\n|---|---|\n" + table
     + "\nThe same string, three moments. A string ending in `Z` is the same moment everywhere.")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Exercise 4 — a data contract
+# ## Exercise 6 — a data contract
 #
 # Checks the clean table must pass before any training starts, and that fail **loudly**:
 #
@@ -173,17 +173,17 @@ say("| session time zone | seconds since 1970 |\n|---|---|\n" + table
 # - referential integrity: every film exists in the films table.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Exercise 5 — does cleaning matter?
+# ## Exercise 7 — does cleaning matter?
 #
-# Train the model of lessons 03–04 (rank 10, `regParam` 0.2) twice, on raw-but-parseable data and on
-# the cleaned data:
+# Train lesson 04's model (rank 10, `regParam` 0.2, 8 iterations; top 10 from films with at least 100
+# ratings, 04's threshold) twice, on raw-but-parseable data and on the cleaned data:
 #
 # - count what "drop what does not parse" throws away: good rows, whole users;
-# - compare the RMSE on the same held-out ratings;
+# - compare the RMSE on the same held-out ratings: each user's latest fifth (the course's split);
 # - compare the lesson-04 persona's top 10;
 # - write what changed, and what you would have shipped without the cleaning.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["debrief"]
 # ## Debrief — what the manifest says was planted (seed 0)
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
