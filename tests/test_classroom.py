@@ -76,12 +76,18 @@ EXPECTED = {  # autograded points per test cell
     "erin": {**FULL, "ex2_histogram_check": 0.0, "ex3_rated_once_check": 0.0},
     "gina": dict.fromkeys(FULL, 0.0),
 }
+# Seconds a cell may run here: dave's endless loop costs this much (asleep), not the course's ten
+# minutes. At 60 s, a loaded machine (load average 37 on 2 cores) once stopped erin's Spark counts too.
+TIMEOUT = 120
 WRITTEN = {"bob": 1.0, "carol": 0.5}  # the written answer's points, as a grader gives them by hand
 ABSENT = "frank"  # on the roster, never hands in
 SAYS = {  # what each student must read in the feedback they fetch
     "bob": ["Looks good", "Late submission penalty (Score: -1.8)", "(Score: 7.2 / 9.0)"],
     "carol": ["count each user once", "(Score: 5.5 / 9.0)"],
-    "dave": ["a cell ran longer than 60 s and was stopped", "was missing from the submission. It was added back"],
+    "dave": [
+        f"a cell ran longer than {TIMEOUT} s and was stopped",
+        "was missing from the submission. It was added back",
+    ],
     "erin": ["the kernel died while running this cell"],
     "gina": ["Your submission could not be read"],
 }
@@ -192,9 +198,7 @@ def test_classroom_cycle_with_late_and_hostile_submissions(tmp_path):
         home = tmp_path / "home" / name
         (home / ".jupyter").mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in nbgrader_env().items() if not k.startswith("JUPYTER_")}
-        env.update(
-            HOME=str(home), CLASSROOM_TEST_USER=name, PYTHONPATH=str(shim), PAPER2PROD_CELL_TIMEOUT="60"
-        )  # the loop costs a minute, not the course's ten
+        env.update(HOME=str(home), CLASSROOM_TEST_USER=name, PYTHONPATH=str(shim), PAPER2PROD_CELL_TIMEOUT=str(TIMEOUT))
         if name != "instructor":
             (home / ".jupyter" / "nbgrader_config.py").write_text(settings)
         return env
