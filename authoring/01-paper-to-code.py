@@ -26,9 +26,9 @@
 #   with its number of ratings (and, as you will see, so its shrinkage does not).
 #
 # Then you reproduce an RMSE table on the five official folds of MovieLens 100k and compare it with a
-# published one, and you measure one of Koren's ideas twice: on the paper's kind of split and on a
-# split forward in time, the way a product meets it. Keep an eye on what this kind of result leaves
-# out: lesson 04 comes back to it.
+# published one, and you measure one of Koren's ideas on random folds and on per-user splits forward
+# in time (the paper's kind), and look for why the results differ. Keep an eye on what this kind of
+# result leaves out: lesson 04 comes back to it.
 
 # %%
 import time
@@ -115,7 +115,8 @@ expect_close(rmse([1, 2], [1, 4]), 2 ** 0.5, "rmse([1, 2], [1, 4])",
              hint="Average the squared errors over all ratings, then take the square root.")
 _means = predict_global_mean(np.array([1.0, 2.0, 3.0, 4.0]), 3)
 expect(isinstance(_means, np.ndarray) and _means.shape == (3,),
-       f"predict_global_mean([1, 2, 3, 4], 3) should be an array of 3 predictions; got {_means!r}.")
+       f"predict_global_mean([1, 2, 3, 4], 3) should be an array of 3 predictions; got {np.asarray(_means).tolist()} "
+       f"(a {type(_means).__name__}).")
 expect(np.allclose(_means, 2.5), f"The mean of [1, 2, 3, 4] is 2.5, but the predictions are {_means}.")
 passed(f"global mean on u1 scores RMSE {rmse(predict_global_mean(FOLDS[0][0][2], FOLDS[0][1][2].size), FOLDS[0][1][2]):.4f}")
 ### BEGIN HIDDEN TESTS
@@ -125,9 +126,14 @@ for _size in (1, 7, 1000):
     assert abs(rmse(_a, _b) - np.sqrt(np.mean((_a - _b) ** 2))) < 1e-9, "rmse disagrees with sqrt(mean((a-b)**2))"
     assert abs(rmse(list(_a), list(_b)) - rmse(_a, _b)) < 1e-12, "rmse should accept lists as well as arrays"
 assert abs(rmse(_a, _b) - rmse(_b, _a)) < 1e-12, "rmse should not depend on the order of its arguments"
-_train = _rng.integers(1, 6, 50).astype(float)
+assert abs(rmse([4.0], [1.0]) - 3.0) < 1e-12, "rmse of a single rating is the absolute error"
+assert abs(rmse(np.array([1, 2, 3]), np.array([1, 2, 3]))) < 1e-12, "rmse of integer arrays that agree is 0"
+_train = _rng.choice([1, 1, 1, 2, 5], 50)             # integers, skewed: the mean is not the median
 _pred = predict_global_mean(_train, 11)
 assert np.asarray(_pred).shape == (11,) and np.allclose(_pred, _train.mean()), "predict the mean training rating"
+assert np.asarray(_pred).dtype.kind == "f", "integer ratings still have a fractional mean: return floats"
+assert np.asarray(predict_global_mean(_train, 0)).shape == (0,), "n_predictions = 0 gives an empty array"
+assert np.asarray(predict_global_mean([4.0], 1)).tolist() == [4.0], "a single training rating is its own mean"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -199,9 +205,26 @@ expect(np.allclose(_bu, [0.5, -0.5], atol=1e-6),
 _mu, _bu, _bi = fit_biases(np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([5.0, 1.0, 2.0]), 2, 2, lam=1e9)
 expect(np.abs(_bu).max() < 1e-6 and np.abs(_bi).max() < 1e-6,
        "With a huge lam every bias should shrink to 0; yours did not. Add lam to the denominator.")
+# Alternating: after many steps each block equals its closed form given the other, at the same time.
+_u, _i = np.array([0, 0, 1, 1, 2, 0]), np.array([0, 1, 0, 2, 2, 2])
+_r = np.array([5.0, 3.0, 4.0, 1.0, 2.0, 4.0])
+_mu, _bu, _bi = fit_biases(_u, _i, _r, 3, 3, lam=2.0, n_steps=200)
+_film_form = np.bincount(_i, _r - _mu - np.asarray(_bu)[_u], minlength=3) / (2.0 + np.bincount(_i, minlength=3))
+_user_form = np.bincount(_u, _r - _mu - np.asarray(_bi)[_i], minlength=3) / (2.0 + np.bincount(_u, minlength=3))
+expect(np.allclose(_bi, _film_form, atol=1e-6) and np.allclose(_bu, _user_form, atol=1e-6),
+       f"After n_steps=200 each bias should equal its closed form given the others: b_i = sum(r - mu - b_u) / "
+       f"(lam + n_i) with your user biases ({np.round(_film_form, 4).tolist()}) and b_u = sum(r - mu - b_i) / "
+       f"(lam + n_u) with your film biases ({np.round(_user_form, 4).tolist()}); got film biases "
+       f"{np.round(_bi, 4).tolist()} and user biases {np.round(_bu, 4).tolist()}. Subtract the current user biases "
+       "in the film update and the new film biases in the user update, and repeat n_steps times (alternating).")
 _train, _test = FOLDS[0]
 _mu, _bu, _bi = fit_biases(*_train, N_USERS, N_ITEMS)
-passed(f"biases on u1 score RMSE {rmse(_mu + _bu[_test[0]] + _bi[_test[1]], _test[2]):.4f}")
+# RMSE computed here, not with your rmse, so that a slip in exercise 1 is not counted again.
+_u1_rmse = float(np.sqrt(np.mean((_mu + _bu[_test[0]] + _bi[_test[1]] - _test[2]) ** 2)))
+expect(0.950 <= _u1_rmse <= 0.960,
+       f"With lam = 5 and 10 alternating steps the biases score an RMSE between 0.950 and 0.960 on u1; yours score "
+       f"{_u1_rmse:.4f}. Above 0.96: did you fit b_u and b_i each from mu alone, without alternating?")
+passed(f"biases on u1 score RMSE {_u1_rmse:.4f}")
 ### BEGIN HIDDEN TESTS
 def _exact_biases(users, items, ratings, n_users, n_items, lam):
     """The exact minimiser, by solving the ridge regression's normal equations directly."""
@@ -221,6 +244,14 @@ for _lam in (0.5, 3.0):
     assert abs(_got[0] - _want[0]) < 1e-9, "mu should be the mean training rating"
     assert np.allclose(_got[1], _want[1], atol=1e-6) and np.allclose(_got[2], _want[2], atol=1e-6), \
         "after many steps the biases should minimise the regularised squared error (lam added to each count)"
+    for _steps in (1, 2):   # the order the exercise gives: from zeros, films first, then users
+        _mu_r, _bu_r, _bi_r = _r.mean(), np.zeros(7), np.zeros(10)
+        for _ in range(_steps):
+            _bi_r = np.bincount(_i, _r - _mu_r - _bu_r[_u], minlength=10) / (_lam + np.bincount(_i, minlength=10))
+            _bu_r = np.bincount(_u, _r - _mu_r - _bi_r[_i], minlength=7) / (_lam + np.bincount(_u, minlength=7))
+        _few = fit_biases(_u.astype(np.int32), _i.astype(np.int32), _r, 7, 10, lam=_lam, n_steps=_steps)
+        assert np.allclose(_few[1], _bu_r) and np.allclose(_few[2], _bi_r), \
+            f"with n_steps={_steps} the biases differ from {_steps} round(s) of: every film bias, then every user bias"
 # On real data, ten steps already give the accuracy of the exact minimiser.
 _train, _test = FOLDS[1]
 _mu, _bu, _bi = fit_biases(*_train, N_USERS, N_ITEMS)
@@ -279,6 +310,13 @@ assert abs(_mine - _reference) < 2e-3, f"on fold u2 your biases score {_mine:.4f
 #    (`np.bincount` gives the block sizes, `np.cumsum` their ends);
 # 2. stack all the $k \times k$ matrices into one array of shape `(n_rows, k, k)` and call
 #    `np.linalg.solve` once on the whole stack (NumPy solves stacked systems in one call).
+#
+# How to fill the stack: loop over the **rows**, not the ratings. Row $r$'s block is
+# `block = fixed_factors[sorted_cols[start:end]]`, and `gram[r] = block.T @ block`,
+# `rhs[r] = sorted_values[start:end] @ block` are one small matrix product each: 943 users or 1,682
+# films take milliseconds. Do not build one $k \times k$ outer product per *rating* to sum them up
+# (`F[:, :, None] * F[:, None, :]` has shape `(n_ratings, k, k)`: at rank 50 on 80,000 ratings that
+# is 80,000 × 50 × 50 × 8 bytes = 1.6 GB).
 #
 # ## Exercise 3 — One ALS-WR half-step (4 points)
 # Write `als_half_step(rows, cols, values, fixed_factors, n_rows, lam)`:
@@ -350,6 +388,14 @@ _solved = als_half_step(np.array([0]), np.array([1]), np.array([3.0]), _factor, 
 expect(np.allclose(_solved[0], _factor[1] * 3.0 / (5.0 + 0.5)),
        f"With one rating v = 3 on a film with factor f = [1, 2] and lam = 0.5, the answer is "
        f"f * v / (f.f + lam) = {np.round(_factor[1] * 3 / 5.5, 4)}; got {np.round(_solved[0], 4)}.")
+# Ratings in any order: rows 1, 0, 1, 0 (1-d factors 1, 1, 2, 2, lam = 0.5). Row 0 rated columns 1 and 3:
+# x = (1*2 + 2*4) / (1 + 4 + 0.5*2) = 10/6; row 1 rated columns 0 and 2: x = (1*1 + 2*3) / (1 + 4 + 0.5*2) = 7/6.
+_solved = als_half_step(np.array([1, 0, 1, 0]), np.arange(4), np.array([1.0, 2.0, 3.0, 4.0]),
+                        np.array([[1.0], [1.0], [2.0], [2.0]]), 2, lam=0.5)
+expect(np.allclose(np.ravel(_solved), [10 / 6, 7 / 6]),
+       f"With ratings in the order rows 1, 0, 1, 0 the answer is [{10 / 6:.4f}, {7 / 6:.4f}]; got "
+       f"{np.round(np.ravel(_solved), 4).tolist()}. The ratings may come in any order: sort them by row first "
+       "(np.argsort(rows, kind='stable')) and take the columns and values in the same order.")
 # Rows without ratings.
 try:
     _solved = als_half_step(np.array([0, 0]), np.array([0, 1]), np.array([1.0, -1.0]), np.eye(2), 3, lam=0.1)
@@ -358,8 +404,8 @@ except np.linalg.LinAlgError as _error:
                          f"({_error}). Give them zero vectors, e.g. use lam * max(n_r, 1).") from None
 expect(np.shape(_solved) == (3, 2), f"Rows without ratings still need a row in the result: expected shape (3, 2), "
        f"got {np.shape(_solved)}. Use minlength=n_rows when counting.")
-expect(np.allclose(_solved[1:], 0), f"Rows without ratings should be zero vectors; got {_solved[1:]}.")
-passed("weighted-lambda, one rating, no ratings")
+expect(np.allclose(_solved[1:], 0), f"Rows without ratings should be zero vectors; got {np.round(_solved[1:], 4).tolist()}.")
+passed("weighted-lambda, one rating, ratings in any order, no ratings")
 ### BEGIN HIDDEN TESTS
 def _closed_form(rows, cols, values, fixed, n_rows, lam):
     """Row by row, straight from the paper: x_r = (F_r' F_r + lam n_r I)^-1 F_r' v_r; zeros if n_r = 0."""
@@ -375,6 +421,15 @@ import sys as _sys
 
 assert "paper2prod.numpy_als" not in _sys.modules, \
     "write the half-step yourself: paper2prod.numpy_als is lesson 03's reference, released later, and earns no points here"
+# A rating repeated for the same pair counts twice, in n_r and in the sums: x = 2 f v / (2 f^2 + lam * 2).
+_twice = np.ravel(als_half_step(np.array([0, 0]), np.array([1, 1]), np.array([3.0, 3.0]), np.array([[0.0], [2.0]]), 1, 0.5))
+assert np.allclose(_twice, 2 * 2 * 3 / (2 * 4 + 0.5 * 2)), \
+    "a rating repeated for the same (row, column) counts twice: in n_r and in F'F and F'v"
+# Ids that are not contiguous: rows 0 and 3 of 5 have ratings, the others get zeros; values 1-d input lists.
+_gappy = als_half_step(np.array([3, 0, 3]), np.array([0, 1, 1]), np.array([1.0, 2.0, -1.0]), np.eye(2), 5, 0.1)
+assert np.shape(_gappy) == (5, 2) and np.allclose(np.asarray(_gappy)[[1, 2, 4]], 0), \
+    "rows without ratings between rows with ratings get zero vectors, at their own index"
+assert np.asarray(_gappy).dtype.kind == "f", "the factors are floats"
 _rng = np.random.default_rng(303)
 # 6 users x 8 films: user 4 has a single rating, user 5 none, film 7 none; ratings in random order;
 # user 0 rated film 1 twice (each rating counts in n_r, as in the formula).
@@ -592,19 +647,25 @@ print(f"after {len(_test_curve)} iterations: training RMSE {_train_curve[-1]:.3f
 #
 # $$b_i(t) = b_i + b_{i,\mathrm{Bin}(t)}, \qquad b_{ui}(t) = \mu + b_u + b_i + b_{i,\mathrm{Bin}(t)}.$$
 #
-# He used 30 bins of roughly ten weeks each. The bin biases are regularised like the others, with their
-# own (larger) $\lambda_{\text{bin}}$, so that a film with few ratings in a bin keeps a bin bias near
-# zero. The same alternating scheme fits them: each block of unknowns is the penalised mean of what
+# He used 30 bins of roughly ten weeks each. The bin biases are regularised like the others, so that a
+# film with few ratings in a bin keeps a bin bias near zero. Here they get their own penalty,
+# $\lambda_{\text{bin}} = 25$ against $\lambda = 5$ for the other biases: a larger penalty for the
+# thinner data of one bin is **this course's choice**, not a value from the paper (which fits all its
+# baseline parameters together, in one regularised objective). The same alternating scheme fits them: each block of unknowns is the penalised mean of what
 # the other terms leave over, for instance
 #
 # $$b_{i,b} = \frac{\sum_{(u,i,t):\ \mathrm{Bin}(t) = b} (r_{ui} - \mu - b_u - b_i)}{\lambda_{\text{bin}} + n_{i,b}}.$$
 #
 # **Which data?** MovieLens 100k covers only seven months, too short for films to drift much. We test
-# the idea on `ml-latest-small` instead, whose ratings span 1996 to 2018. And the evaluation must
-# respect time: we hold out each user's *latest* 20 % of ratings (a chronological split), so the
-# model predicts the future from the past, as it would in use. Random folds would let it peek ahead.
+# the idea on `ml-latest-small` instead, whose ratings span 1996 to 2018. And the evaluation should
+# respect each user's time line: we hold out each user's *latest* 20 % of ratings (a per-user
+# chronological split), so every test rating comes after all of the same user's training ratings.
+# It is not a cut at one date: **other users' ratings stay in training, including ratings made after
+# the test rating**, so a film's bin biases for the test period are learnt from other people's ratings
+# in that period. Random folds go further: a user's test ratings lie between her own training ratings.
 # The split is the course's one evaluation harness, `paper2prod.evaluation.chronological_split`;
-# lessons 04 to 07 decide product questions with it.
+# lessons 04 to 07 decide product questions with it (lesson 04 measures how much of other users'
+# later ratings it keeps, and compares it with a split at one date).
 
 # %%
 from paper2prod.evaluation import chronological_split, compare
@@ -620,12 +681,12 @@ small = data.load_ratings("ml-latest-small")
 # ml-latest-small's film ids have gaps: number users and films 0, 1, 2, ... before splitting.
 small = small.assign(user=pd.factorize(small["userId"])[0], item=pd.factorize(small["movieId"])[0])
 S_USERS, S_ITEMS = int(small["user"].max()) + 1, int(small["item"].max()) + 1
-past, future = map(timed_arrays, chronological_split(small))
+small_train, small_test = map(timed_arrays, chronological_split(small))
 # The official ml-100k folds again, now with times (users, items, ratings, timestamps): section 5 needs them.
 TIMED_FOLDS = [tuple(timed_arrays(part.assign(user=part["userId"] - 1, item=part["movieId"] - 1))
                      for part in data.load_split(name)) for name in FOLD_NAMES]
-T_MIN, T_MAX = past[3].min(), past[3].max()
-print(f"{past[2].size:,} past and {future[2].size:,} future ratings; the past runs from "
+T_MIN, T_MAX = small_train[3].min(), small_train[3].max()
+print(f"{small_train[2].size:,} training and {small_test[2].size:,} test ratings; the training ratings run from "
       f"{pd.to_datetime(T_MIN, unit='s'):%Y-%m-%d} to {pd.to_datetime(T_MAX, unit='s'):%Y-%m-%d}")
 
 # %% [markdown]
@@ -633,8 +694,9 @@ print(f"{past[2].size:,} past and {future[2].size:,} future ratings; the past ru
 # Write three functions:
 # - `time_bin(times, t_min, t_max, n_bins)`: the bin index (an integer array) of each time, with
 #   `n_bins` bins of equal width from `t_min` to `t_max`. Times at or past `t_max` go into the last bin
-#   (`n_bins - 1`), times before `t_min` into bin 0: the test set lies in the future of most training
-#   ratings, and every index must stay valid. If `t_max == t_min`, everything is in bin 0.
+#   (`n_bins - 1`), times before `t_min` into bin 0: a test rating can be later (or, in another
+#   split, earlier) than every training rating, and every index must stay valid. If
+#   `t_max == t_min`, everything is in bin 0.
 # - `fit_time_biases(users, items, ratings, bins, n_users, n_items, n_bins, lam=5.0, lam_bin=25.0, n_steps=10)`:
 #   returns `(mu, user_bias, item_bias, item_bin_bias)` with `item_bin_bias` of shape
 #   `(n_items, n_bins)`. Start from zeros and, `n_steps` times, update the film biases, the film-bin
@@ -687,18 +749,18 @@ def predict_time_biases(model, users, items, bins):
 
 # %% tags=["tests"] grade_id="ex5_time_bias_check" points=3
 _bins = np.asarray(time_bin(np.array([0, 24, 25, 99, 100, 130, -5]), 0, 100, 4))
-expect(list(_bins[:4]) == [0, 0, 1, 3],
-       f"With 4 bins from 0 to 100, times 0, 24, 25 and 99 fall in bins 0, 0, 1, 3; got {list(_bins[:4])}.")
-expect(list(_bins[4:]) == [3, 3, 0],
+expect(_bins[:4].tolist() == [0, 0, 1, 3],
+       f"With 4 bins from 0 to 100, times 0, 24, 25 and 99 fall in bins 0, 0, 1, 3; got {_bins[:4].tolist()}.")
+expect(_bins[4:].tolist() == [3, 3, 0],
        f"t_max (100) and later times (130) belong in the last bin, 3, and earlier times (-5) in bin 0; got "
-       f"{list(_bins[4:])}. Clip the bin index to the range 0 .. n_bins - 1.")
-expect(list(np.asarray(time_bin(np.array([7, 7]), 7, 7, 5))) == [0, 0], "When t_max == t_min, every time is in bin 0.")
+       f"{_bins[4:].tolist()}. Clip the bin index to the range 0 .. n_bins - 1.")
+expect(np.asarray(time_bin(np.array([7, 7]), 7, 7, 5)).tolist() == [0, 0], "When t_max == t_min, every time is in bin 0.")
 # Film 0 is loved in bin 0 and disliked in bin 1; film 1 is rated 3 throughout.
 _u = np.array([0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 4, 5])
 _i = np.array([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1])
 _r = np.array([5.0, 5, 1, 1, 3, 3, 3, 3, 5, 1, 3, 3])
 _b = np.array([0, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0, 1])
-_model = fit_time_biases(_u, _i, _r, _b, 6, 3, 2, lam=1.0, lam_bin=1.0)
+_model = fit_time_biases(_u, _i, _r, _b, 6, 3, 2, lam=1.0, lam_bin=4.0)
 expect(len(_model) == 4 and np.shape(_model[3]) == (3, 2),
        f"fit_time_biases should return (mu, user_bias, item_bias, item_bin_bias) with item_bin_bias of shape "
        f"(n_items, n_bins) = (3, 2); got {len(_model)} parts.")
@@ -707,7 +769,23 @@ _early, _late = predict_time_biases(_model, np.array([0, 0]), np.array([0, 0]), 
 expect(_early > _late + 1,
        f"Film 0 was rated 5 in bin 0 and 1 in bin 1, so its prediction should be much higher in bin 0; got "
        f"{_early:.3f} vs {_late:.3f}. Does the film-bin bias enter the fit and the prediction?")
-passed("bins and a film whose reception changes")
+# After many steps each block equals its closed form given the others, each with its own penalty.
+_mu, _bu, _bi, _bib = (np.asarray(part, dtype=float) for part in
+                       fit_time_biases(_u, _i, _r, _b, 6, 3, 2, lam=1.0, lam_bin=4.0, n_steps=300))
+_forms = {
+    "film biases, with lam = 1": (_bi, np.bincount(_i, _r - _mu - _bu[_u] - _bib[_i, _b], minlength=3)
+                                  / (1.0 + np.bincount(_i, minlength=3))),
+    "film-bin biases, with lam_bin = 4": (_bib.ravel(), np.bincount(_i * 2 + _b, _r - _mu - _bu[_u] - _bi[_i], minlength=6)
+                                          / (4.0 + np.bincount(_i * 2 + _b, minlength=6))),
+    "user biases, with lam = 1": (_bu, np.bincount(_u, _r - _mu - _bi[_i] - _bib[_i, _b], minlength=6)
+                                  / (1.0 + np.bincount(_u, minlength=6))),
+}
+for _name, (_got, _form) in _forms.items():
+    expect(np.allclose(_got, _form, atol=1e-6),
+           f"After n_steps=300 with lam = 1 and lam_bin = 4, the {_name} should equal their closed form given the "
+           f"other terms, {np.round(_form, 4).tolist()}; got {np.round(_got, 4).tolist()}. Each update subtracts "
+           "every other term; lam goes with users and films, lam_bin with the film-bins.")
+passed("bins, a film whose reception changes, and each block with its own penalty")
 ### BEGIN HIDDEN TESTS
 def _exact_time_biases(users, items, ratings, bins, n_users, n_items, n_bins, lam, lam_bin):
     """The exact minimiser via the normal equations of the whole ridge regression."""
@@ -732,20 +810,34 @@ for _name, _x, _y in zip(["mu", "user_bias", "item_bias", "item_bin_bias"], _got
 _times = _rng.uniform(-10, 110, 200)
 _expected = np.clip(np.floor((_times - 0) / 100 * 7), 0, 6)
 assert np.array_equal(np.asarray(time_bin(_times, 0, 100, 7)), _expected), "equal-width bins, clipped to 0..n_bins-1"
+assert np.asarray(time_bin(_times, 0, 100, 7)).dtype.kind in "iu", "bin indices are integers (they index an array)"
+assert np.asarray(time_bin(_times, 0, 100, 1)).tolist() == [0] * _times.size, "with one bin, every time is in bin 0"
+assert np.asarray(time_bin(np.array([86_400 * 10_000]), 0, 86_400 * 20_000, 3)).tolist() == [1], \
+    "timestamps in seconds (large integers) work too"
+for _steps in (1, 2):   # from zeros: film biases, then film-bin biases, then user biases
+    _mu_r, _bu_r, _bi_r, _bp_r = _r.mean(), np.zeros(8), np.zeros(9), np.zeros(27)
+    _pairs = _i * 3 + _b
+    for _ in range(_steps):
+        _bi_r = np.bincount(_i, _r - _mu_r - _bu_r[_u] - _bp_r[_pairs], minlength=9) / (2.0 + np.bincount(_i, minlength=9))
+        _bp_r = np.bincount(_pairs, _r - _mu_r - _bu_r[_u] - _bi_r[_i], minlength=27) / (4.0 + np.bincount(_pairs, minlength=27))
+        _bu_r = np.bincount(_u, _r - _mu_r - _bi_r[_i] - _bp_r[_pairs], minlength=8) / (2.0 + np.bincount(_u, minlength=8))
+    _few = fit_time_biases(_u, _i, _r, _b, 8, 9, 3, lam=2.0, lam_bin=4.0, n_steps=_steps)
+    assert np.allclose(_few[1], _bu_r) and np.allclose(_few[2], _bi_r) and np.allclose(np.ravel(_few[3]), _bp_r), \
+        f"with n_steps={_steps} the result differs from {_steps} round(s) of: film biases, film-bin biases, then user biases"
 # The target: on the chronological split the time-aware bias beats the static baseline (same lam),
 # here fitted by a reference implementation so that exercise 2 does not count twice.
 def _ref_rmse(predicted, actual):
     return float(np.sqrt(np.mean((np.asarray(predicted, float) - np.asarray(actual, float)) ** 2)))
 
-_mu = past[2].mean()
+_mu = small_train[2].mean()
 _bu, _bi = np.zeros(S_USERS), np.zeros(S_ITEMS)
-_cu, _ci = np.bincount(past[0], minlength=S_USERS), np.bincount(past[1], minlength=S_ITEMS)
+_cu, _ci = np.bincount(small_train[0], minlength=S_USERS), np.bincount(small_train[1], minlength=S_ITEMS)
 for _ in range(10):
-    _bi = np.bincount(past[1], past[2] - _mu - _bu[past[0]], minlength=S_ITEMS) / (5.0 + _ci)
-    _bu = np.bincount(past[0], past[2] - _mu - _bi[past[1]], minlength=S_USERS) / (5.0 + _cu)
-_static_rmse = _ref_rmse(_mu + _bu[future[0]] + _bi[future[1]], future[2])
-_model = fit_time_biases(past[0], past[1], past[2], time_bin(past[3], T_MIN, T_MAX, 15), S_USERS, S_ITEMS, 15)
-_timed_rmse = _ref_rmse(predict_time_biases(_model, future[0], future[1], time_bin(future[3], T_MIN, T_MAX, 15)), future[2])
+    _bi = np.bincount(small_train[1], small_train[2] - _mu - _bu[small_train[0]], minlength=S_ITEMS) / (5.0 + _ci)
+    _bu = np.bincount(small_train[0], small_train[2] - _mu - _bi[small_train[1]], minlength=S_USERS) / (5.0 + _cu)
+_static_rmse = _ref_rmse(_mu + _bu[small_test[0]] + _bi[small_test[1]], small_test[2])
+_model = fit_time_biases(small_train[0], small_train[1], small_train[2], time_bin(small_train[3], T_MIN, T_MAX, 15), S_USERS, S_ITEMS, 15)
+_timed_rmse = _ref_rmse(predict_time_biases(_model, small_test[0], small_test[1], time_bin(small_test[3], T_MIN, T_MAX, 15)), small_test[2])
 assert _timed_rmse < _static_rmse, f"time-aware RMSE {_timed_rmse:.4f} should beat the static {_static_rmse:.4f}"
 ### END HIDDEN TESTS
 
@@ -755,25 +847,25 @@ assert _timed_rmse < _static_rmse, f"time-aware RMSE {_timed_rmse:.4f} should be
 # chronological split of ml-100k.
 
 # %%
-def static_vs_timed(past, future, n_users, n_items, n_bins_list):
-    """Future RMSE of the static baseline and of the time-aware one for each number of bins."""
-    mu, user_bias, item_bias = fit_biases(past[0], past[1], past[2], n_users, n_items)
-    static = rmse(mu + user_bias[future[0]] + item_bias[future[1]], future[2])
-    t_min, t_max = past[3].min(), past[3].max()
+def static_vs_timed(train, test, n_users, n_items, n_bins_list):
+    """Test RMSE of the static baseline and of the time-aware one for each number of bins."""
+    mu, user_bias, item_bias = fit_biases(train[0], train[1], train[2], n_users, n_items)
+    static = rmse(mu + user_bias[test[0]] + item_bias[test[1]], test[2])
+    t_min, t_max = train[3].min(), train[3].max()
     timed = []
     for n_bins in n_bins_list:
-        model = fit_time_biases(past[0], past[1], past[2], time_bin(past[3], t_min, t_max, n_bins),
+        model = fit_time_biases(train[0], train[1], train[2], time_bin(train[3], t_min, t_max, n_bins),
                                 n_users, n_items, n_bins)
-        predicted = predict_time_biases(model, future[0], future[1], time_bin(future[3], t_min, t_max, n_bins))
-        timed.append(rmse(predicted, future[2]))
+        predicted = predict_time_biases(model, test[0], test[1], time_bin(test[3], t_min, t_max, n_bins))
+        timed.append(rmse(predicted, test[2]))
     return static, np.array(timed)
 
 
 N_BINS_LIST = [2, 4, 8, 15, 30, 60]
-small_static, small_timed = static_vs_timed(past, future, S_USERS, S_ITEMS, N_BINS_LIST)
+small_static, small_timed = static_vs_timed(small_train, small_test, S_USERS, S_ITEMS, N_BINS_LIST)
 ml100k = ALL_RATINGS.assign(user=ALL_RATINGS["userId"] - 1, item=ALL_RATINGS["movieId"] - 1)
-ml100k_past, ml100k_future = map(timed_arrays, chronological_split(ml100k))
-ml100k_static, ml100k_timed = static_vs_timed(ml100k_past, ml100k_future, N_USERS, N_ITEMS, N_BINS_LIST)
+ml100k_train, ml100k_test = map(timed_arrays, chronological_split(ml100k))
+ml100k_static, ml100k_timed = static_vs_timed(ml100k_train, ml100k_test, N_USERS, N_ITEMS, N_BINS_LIST)
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 for ax, static, timed, title in [(axes[0], small_static, small_timed, "ml-latest-small (22 years)"),
@@ -821,8 +913,11 @@ print(f"ml-100k:         static {ml100k_static:.4f}, time-aware", np.round(ml100
 # and the bias updates of exercise 2 subtract $\alpha_u \mathrm{dev}_u(t)$ along with the other terms.
 #
 # Koren adds one more term, a bias per user **and day**, $b_{u,t}$, for what is peculiar to one
-# day's session (a mood, another person at the keyboard). It helps only when the day of a rating to
-# predict already has training ratings from the same user. That is the optional extension below.
+# day's session (a mood, another person at the keyboard). It works in two ways. Directly, it shifts a
+# prediction only when the day of the rating to predict already has training ratings from the same
+# user. Indirectly, fitted *together* with the other terms, it absorbs one day's peculiarities while
+# they are fitted, so that $b_u$ and $\alpha_u$ are not pulled by one odd session. That is the
+# optional extension below; section 5's measurement fits it jointly, alternating with the others.
 #
 # ## Exercise 6 — The drift term (2 points)
 # Write three functions:
@@ -865,8 +960,8 @@ def mean_rating_day(users, timestamps, n_users):
 
 # %% tags=["tests"] grade_id="ex6_drift_terms_check" points=2
 _days = np.asarray(rating_days(np.array([0, 86_399, 86_400, 10 * 86_400 + 43_200])))
-expect(list(_days) == [0, 0, 1, 10],
-       f"rating_days of 0, 86399, 86400 and 10.5 days' worth of seconds should be [0, 0, 1, 10]; got {list(_days)}. "
+expect(_days.tolist() == [0, 0, 1, 10],
+       f"rating_days of 0, 86399, 86400 and 10.5 days' worth of seconds should be [0, 0, 1, 10]; got {_days.tolist()}. "
        "Days are timestamps // 86400: whole days, from seconds.")
 _dev = np.asarray(drift(np.array([-22.0, 10.0, 11.0, 253.0]), np.array([10.0, 10.0, 10.0, 10.0])))
 expect(np.allclose(_dev, [-4.0, 0.0, 1.0, 9.0]),
@@ -888,6 +983,7 @@ passed("days, dev_u(t) and t_u")
 _rng = np.random.default_rng(606)
 _t = _rng.integers(0, 20_000 * 86_400, 50)
 assert np.array_equal(np.asarray(rating_days(_t)), _t // 86_400), "rating_days: timestamps // 86400"
+assert np.asarray(rating_days(_t)).dtype.kind in "iu", "rating_days returns whole days as integers"
 for _beta in (0.4, 0.7, 1.5):
     _a, _b = _rng.uniform(-100, 100, 30), _rng.uniform(-100, 100, 30)
     assert np.allclose(np.asarray(drift(_a, _b, beta=_beta)), np.sign(_a - _b) * np.abs(_a - _b) ** _beta), \
@@ -915,7 +1011,7 @@ assert np.allclose(np.asarray(mean_rating_day(_u, _t, 8), dtype=float), _want), 
 #   with $\beta = 0.4$ and $t_u$ taken from the model (the training ratings), never from the ratings
 #   being predicted.
 #
-# $\lambda_\alpha = 50$ is a round value, not tuned. You may assume `lam > 0` and `lam_alpha > 0`.
+# $\lambda_\alpha = 50$ is a round value, not tuned (section 5 also chooses it on a validation split). You may assume `lam > 0` and `lam_alpha > 0`.
 # *Hint:* `np.bincount(users, weights=..., minlength=n_users)` gives every per-user sum you need.
 
 # %% tags=["solution"] grade_id="ex7_user_drift"
@@ -950,27 +1046,39 @@ def predict_user_drift(model, users, items, timestamps):
     ### END SOLUTION
 
 # %% tags=["tests"] grade_id="ex7_user_drift_check" points=3
-# User 0 rates film 0 four times, at noon: three times on day 0, once on day 10; user 1 has no ratings.
-# With a huge lam the biases stay 0, so alpha is the closed form sum(dev * (r - mu)) / (lam_alpha + sum(dev^2)).
-# The expected values use your exercise 6 functions, so that a slip there is not counted again here.
-_u, _times = np.zeros(4, int), np.array([0, 0, 0, 10]) * 86_400 + 43_200
-_r = np.array([3.0, 3.0, 3.0, 5.0])
-_model = fit_user_drift(_u, _u, _r, _times, 2, 1, lam=1e12, lam_alpha=2.0)
+# Two users rate two films at noon on a few days; user 2 and film 2 have no ratings. With lam = 2 and
+# lam_alpha = 3, after many steps each block equals its closed form given the others. The expected values
+# use your exercise 6 functions, so that a slip there is not counted again here.
+_u, _i = np.array([0, 0, 0, 0, 1, 1, 1]), np.array([0, 1, 0, 1, 0, 1, 0])
+_times = np.array([0, 0, 0, 10, 3, 5, 9]) * 86_400 + 43_200
+_r = np.array([3.0, 3.0, 4.0, 5.0, 2.0, 4.0, 3.0])
+_model = fit_user_drift(_u, _i, _r, _times, 3, 3, lam=2.0, lam_alpha=3.0, n_steps=300)
 expect(len(_model) == 5, f"fit_user_drift should return (mu, user_bias, item_bias, alpha, mean_day); got {len(_model)} parts.")
-_t_u = np.asarray(mean_rating_day(_u, _times, 2), dtype=float)
-expect(np.allclose(np.asarray(_model[4], dtype=float), _t_u, equal_nan=True),
-       f"mean_day should be mean_rating_day of the training ratings, {_t_u}; got {_model[4]}.")
-_dev = np.asarray(drift(rating_days(_times), _t_u[_u]))
-_alpha = (_dev * (_r - 3.5)).sum() / (2.0 + (_dev ** 2).sum())
-expect(np.isclose(np.asarray(_model[3])[0], _alpha, atol=1e-6),
-       f"With the biases held at 0 (huge lam), alpha = sum(dev (r - mu)) / (lam_alpha + sum(dev^2)) = {_alpha:.4f}; "
-       f"got {np.asarray(_model[3])[0]:.4f}. Check the dev values (drift of rating_days from mean_rating_day) and "
-       "lam_alpha in the denominator.")
-_pred = np.asarray(predict_user_drift(_model, np.array([0, 1]), np.array([0, 0]), np.array([20, 20]) * 86_400))
-_want_pred = 3.5 + np.r_[_alpha, 0.0] * np.asarray(drift(rating_days(np.array([20, 20]) * 86_400), _t_u))
+_mu, _bu, _bi, _alpha, _mean_day = (np.asarray(part, dtype=float) for part in _model)
+_t_u = np.asarray(mean_rating_day(_u, _times, 3), dtype=float)
+expect(np.allclose(_mean_day, _t_u, equal_nan=True),
+       f"mean_day should be mean_rating_day of the training ratings, {_t_u.tolist()}; got {_mean_day.tolist()}.")
+_dev = np.asarray(drift(rating_days(_times), _t_u[_u]), dtype=float)
+_alpha_form = np.bincount(_u, _dev * (_r - _mu - _bu[_u] - _bi[_i]), minlength=3) / (
+    3.0 + np.bincount(_u, _dev ** 2, minlength=3))
+expect(np.allclose(_alpha, _alpha_form, atol=1e-6),
+       f"After n_steps=300, alpha should be sum(dev (r - mu - b_u - b_i)) / (lam_alpha + sum(dev^2)) per user with your "
+       f"biases, {np.round(_alpha_form, 4).tolist()} (lam_alpha = 3); got {np.round(_alpha, 4).tolist()}. Check the dev "
+       "values (drift of rating_days from mean_rating_day) and lam_alpha in the denominator.")
+_user_form = np.bincount(_u, _r - _mu - _bi[_i] - _alpha[_u] * _dev, minlength=3) / (2.0 + np.bincount(_u, minlength=3))
+_film_form = np.bincount(_i, _r - _mu - _bu[_u] - _alpha[_u] * _dev, minlength=3) / (2.0 + np.bincount(_i, minlength=3))
+expect(np.allclose(_bu, _user_form, atol=1e-6) and np.allclose(_bi, _film_form, atol=1e-6),
+       f"After n_steps=300 (n_steps should set the number of rounds), b_u and b_i should equal their closed forms "
+       f"given the others with lam = 2: users {np.round(_user_form, 4).tolist()}, films {np.round(_film_form, 4).tolist()}; "
+       f"got {np.round(_bu, 4).tolist()} and {np.round(_bi, 4).tolist()}. Did you subtract alpha * dev in the bias "
+       "updates, and mu and the other bias?")
+_pred = np.asarray(predict_user_drift(_model, np.array([0, 2]), np.array([2, 0]), np.array([20, 20]) * 86_400))
+_want_pred = _mu + np.r_[_bu[0] + _alpha[0] * float(np.asarray(drift(rating_days(np.array([20 * 86_400])), _t_u[:1]))[0]),
+                         _bi[0]]
 expect(np.allclose(_pred, _want_pred, atol=1e-6, equal_nan=True),
-       f"On day 20 the predictions are mu + alpha dev_u(20) = {np.round(_want_pred, 4)}, with t_u = {_t_u[0]:.2f} from "
-       f"training (user 1, who has no training ratings, has alpha = 0); got {np.round(_pred, 4)}.")
+       f"On day 20 the predictions are mu + b_u + alpha_u dev_u(20) + b_i = {np.round(_want_pred, 4).tolist()}, with "
+       f"t_u = {_t_u[0]:.2f} from training (film 2 has no ratings, so b_i = 0; user 2 has none, so b_u = alpha = 0); "
+       f"got {np.round(_pred, 4).tolist()}.")
 _train, _test = TIMED_FOLDS[0]
 _drift_model = fit_user_drift(*_train, N_USERS, N_ITEMS)
 passed(f"b_u(t) on u1 scores RMSE {rmse(predict_user_drift(_drift_model, *_test[:2], _test[3]), _test[2]):.4f}")
@@ -1063,12 +1171,13 @@ finally:
 # %% [markdown]
 # ### Optional extension — a bias per user and day, $b_{u,t}$ (not graded)
 # Write `fit_day_biases(users, timestamps, residuals, lam_day=5.0)`: for every (user, day) pair in
-# the training ratings, the penalised mean of the residuals that the drift model leaves on that day,
+# the training ratings, the penalised mean of the residuals that the other terms leave on that day,
 # $b_{u,t} = \sum_{\text{ratings of } u \text{ on day } t} e / (\lambda_{\text{day}} + n_{u,t})$, as a
-# pandas Series indexed by `(user, day)`. (One closed-form block fitted after the others, rather than
-# alternated with them: a simplification of Koren's joint fit.) `day_bias_of` below looks a pair up,
-# 0 for a day without training ratings. Skip it if you are short of time: the cells below say
-# "not written" and carry on.
+# pandas Series indexed by `(user, day)`. That is one block of the alternating scheme; the cell after
+# it alternates this block with your exercise 7 fit (`fit_drift_with_days`), so that $b_{u,t}$ is
+# fitted jointly with the other terms, as in the paper. `day_bias_of` looks a pair up, 0 for a day
+# without training ratings. Skip it if you are short of time: the cells below say "not written" and
+# carry on.
 
 # %% tags=["solution"] grade_id="ext_day_biases"
 def fit_day_biases(users, timestamps, residuals, lam_day=5.0):
@@ -1085,84 +1194,206 @@ def day_bias_of(day_biases, users, timestamps):
     return day_biases.reindex(wanted).fillna(0.0).to_numpy()
 
 
-def drift_errors(train, test, n_users, n_items):
-    """Squared error of every test rating under the static, drifting and (if written) day-bias models."""
-    mu, user_bias, item_bias = fit_biases(*train[:3], n_users, n_items)
-    static = mu + user_bias[test[0]] + item_bias[test[1]]
-    model = fit_user_drift(*train, n_users, n_items)
-    drifting = predict_user_drift(model, *test[:2], test[3])
-    errors = pd.DataFrame({"user": test[0], "static": (static - test[2]) ** 2, "b_u(t)": (drifting - test[2]) ** 2})
-    try:
-        day_biases = fit_day_biases(train[0], train[3], train[2] - predict_user_drift(model, *train[:2], train[3]))
-    except NotImplementedError:
-        return errors.assign(day_seen=np.nan)
-    with_days = drifting + day_bias_of(day_biases, test[0], test[3])
-    seen_days = pd.MultiIndex.from_arrays([test[0], rating_days(test[3])]).isin(day_biases.index)
-    return errors.assign(**{"+ b_u,t": (with_days - test[2]) ** 2, "day_seen": seen_days})
+def fit_drift_with_days(train, n_users, n_items, lam_alpha=50.0, lam_day=5.0, n_rounds=3):
+    """b_u(t) and b_{u,t} fitted jointly: (drift model, day biases).
+
+    Alternating blocks, as in exercise 2: fit exercise 7's model to the ratings minus the day biases,
+    then the day biases to what that model leaves over; n_rounds times, starting from no day biases.
+    """
+    users, items, ratings, timestamps = train
+    day_offsets = np.zeros(ratings.size)
+    for _ in range(n_rounds):
+        model = fit_user_drift(users, items, ratings - day_offsets, timestamps, n_users, n_items, lam_alpha=lam_alpha)
+        left_over = ratings - predict_user_drift(model, users, items, timestamps)
+        day_biases = fit_day_biases(users, timestamps, left_over, lam_day=lam_day)
+        day_offsets = day_bias_of(day_biases, users, timestamps)
+    return model, day_biases
 
 
-def drift_report(splits):
-    """One row per (data set, split): RMSEs, and b_u(t) against static per user with its 95 % interval."""
-    rows = {}
-    for (data_set, split), folds in splits.items():
-        errors = pd.concat([drift_errors(*fold) for fold in folds])    # each test rating counted once
-        per_user = errors.groupby("user").mean()
-        difference = compare(per_user["b_u(t)"], per_user["static"])
-        rows[data_set, split] = {
-            "static": np.sqrt(errors["static"].mean()), "b_u(t)": np.sqrt(errors["b_u(t)"].mean()),
-            "+ b_u,t": np.sqrt(errors["+ b_u,t"].mean()) if "+ b_u,t" in errors else np.nan,
-            "test days with a b_u,t": errors["day_seen"].mean(),
-            "b_u(t) - static (per-user MSE)": f"{difference.mean:+.4f} [{difference.low:+.4f}, {difference.high:+.4f}]",
-            "decided": difference.decided}
-    return pd.DataFrame(rows).T
+def predict_with_days(fitted, users, items, timestamps):
+    """mu + b_u + alpha_u dev_u(t) + b_i + b_{u,t} (0 for a day without training ratings)."""
+    model, day_biases = fitted
+    return predict_user_drift(model, users, items, timestamps) + day_bias_of(day_biases, users, timestamps)
 
 # %% [markdown]
-# ### Measure it twice: the paper's split and a product's
-# The same three models (the static baseline of exercise 2, $b_u(t)$, and $b_u(t) + b_{u,t}$ if you
-# wrote the extension) on four splits:
-# - **random folds**, the kind the table below and most papers use: ml-100k's official `u1`–`u5`, and
-#   five random folds of ml-latest-small. A test rating's day usually lies among the user's training
-#   days, so $\mathrm{dev}_u(t)$ *interpolates* and many test days have a $b_{u,t}$;
-# - **forward in time**: each user's latest 20 % held out (`chronological_split`, as in section 4).
-#   Test days lie after the user's training days, so $\mathrm{dev}_u(t)$ *extrapolates* beyond
-#   anything it was fitted on, and $b_{u,t}$ exists only for a test day that is also the last training
-#   day (a session the split cuts in two).
+# ### What did the paper evaluate on?
+# Koren reports his RMSEs on the Netflix Prize's held-out ratings. Netflix built them from **the last
+# nine ratings of each user** (fewer for users with under 18 ratings) and trained on everything else
+# (Koren describes the construction in *The BellKor Solution to the Netflix Grand Prize*, 2009). That
+# is a per-user split forward in time: every test rating comes after the same user's training
+# ratings, while other users' later ratings stay in training. Random folds are *not* the paper's
+# split; the course's `chronological_split` is the paper's kind of split with a larger holdout (each
+# user's latest 20 %, not nine ratings). On its held-out sets, the paper's table comparing baseline
+# predictors reports a lower RMSE once the drifting user bias is added: open it and check the numbers
+# yourself.
 #
-# Each test rating is predicted once (the random folds' test sets are disjoint). The last columns
-# compare $b_u(t)$ with the static baseline user by user: the mean difference of per-user mean squared
-# errors (negative: $b_u(t)$ is better), its 95 % bootstrap interval over users
+# ### Measure it on three splits, and look for the causes
+# The static baseline (exercise 2), $b_u(t)$ (exercise 7) and, if you wrote the extension,
+# $b_u(t) + b_{u,t}$ fitted jointly, on each data set and three splits:
+# - **random folds**: ml-100k's official `u1`–`u5`, and five random folds of ml-latest-small. Not the
+#   paper's split: a user's test days lie among her training days, so $\mathrm{dev}_u(t)$ interpolates;
+# - **last 9 per user**: the shape of the Netflix held-out sets (every MovieLens user here has at least
+#   20 ratings, so each holds out nine);
+# - **latest 20 % per user**: the course's `chronological_split`, as in section 4.
+#
+# Three candidate reasons why MovieLens forward in time may not behave like Netflix, each measured:
+# 1. **the size of the holdout**: twenty per cent of a long history reaches much further past the
+#    user's last training day than nine ratings do, and $\mathrm{dev}_u(t)$ extrapolates further;
+# 2. **bursty sessions**: the share of test ratings made on a day that has training ratings from the
+#    same user (forward in time, that day can only be the user's last training day). Those are the
+#    test ratings a $b_{u,t}$ can shift;
+# 3. **an untuned $\lambda_\alpha$**: exercise 7 fixes $\lambda_\alpha = 50$. Here it is also chosen
+#    from a grid on a *validation* split carved out of the training part in the same way as the test
+#    part was cut (random, last nine, or latest 20 % of each user's training ratings), never on test;
+#    $\lambda_{\text{day}}$ for the joint $b_{u,t}$ is chosen the same way. The test ratings are used once.
+#
+# The first table describes the splits.
+
+# %% tags=["demo"]
+def last_ratings_split(frame, n_last=9):
+    """Each user's n_last latest ratings held out (at most half of hers; ties by film id), the rest train."""
+    ordered = frame.sort_values(["user", "timestamp", "item"], kind="stable")
+    from_end = ordered.groupby("user").cumcount(ascending=False).to_numpy()
+    n_ratings = ordered.groupby("user")["item"].transform("size").to_numpy()
+    in_test = from_end < np.minimum(n_last, n_ratings // 2)
+    return ordered[~in_test].sort_index(), ordered[in_test].sort_index()
+
+
+def random_split(frame, seed=0):
+    """A random fifth of the ratings held out."""
+    in_test = np.random.default_rng(seed).permutation(len(frame)) % 5 == 0
+    return frame[~in_test], frame[in_test]
+
+
+def split_profile(train, test):
+    """Per test rating: is its day one of the same user's training days; is it > 30 days past her last one."""
+    train_days = rating_days(train[3])
+    on_a_training_day = pd.MultiIndex.from_arrays([test[0], rating_days(test[3])]).isin(
+        pd.MultiIndex.from_arrays([train[0], train_days]))
+    last_training_day = pd.Series(train_days).groupby(train[0]).max().reindex(test[0]).to_numpy()
+    return on_a_training_day, rating_days(test[3]) - last_training_day > 30
+
+
+_small_fold_of = np.random.default_rng(0).permutation(len(small)) % 5
+DATA_SETS = {  # name: (all ratings, five random folds as (train, test) frames, n_users, n_items)
+    "ml-100k": (ml100k, [tuple(part.assign(user=part["userId"] - 1, item=part["movieId"] - 1)
+                               for part in data.load_split(name)) for name in FOLD_NAMES], N_USERS, N_ITEMS),
+    "ml-latest-small": (small, [(small[_small_fold_of != k], small[_small_fold_of == k]) for k in range(5)],
+                        S_USERS, S_ITEMS),
+}
+SPLITS = {}  # (data set, split): (list of (train, test) frames, the splitter that carves validation, n_users, n_items)
+for _name, (_ratings, _random_folds, _n_users, _n_items) in DATA_SETS.items():
+    SPLITS[_name, "random folds"] = (_random_folds, random_split, _n_users, _n_items)
+    SPLITS[_name, "last 9 per user"] = ([last_ratings_split(_ratings)], last_ratings_split, _n_users, _n_items)
+    SPLITS[_name, "latest 20 % per user"] = ([chronological_split(_ratings)], chronological_split, _n_users, _n_items)
+
+_profile = {}
+for _key, (_folds, _, _, _) in SPLITS.items():
+    _on_day, _far = map(np.concatenate, zip(*[split_profile(*map(timed_arrays, fold)) for fold in _folds]))
+    _profile[_key] = {"test ratings": _on_day.size, "on a training day of the same user": _on_day.mean(),
+                      "> 30 days past the user's last training day": _far.mean()}
+split_profiles = pd.DataFrame(_profile).T
+print(split_profiles.to_string(formatters={"test ratings": "{:,.0f}".format}, float_format="{:.1%}".format))
+
+# %% [markdown]
+# The second table fits the models. For each (data set, split), $\lambda_\alpha$ is chosen from
+# `LAM_ALPHAS` and then $\lambda_{\text{day}}$ from `LAM_DAYS` on a validation split carved from the
+# (first) training set; every model is then refitted on the whole training set and scored once on
+# test. RMSE is pooled over each split's test ratings (each rating is predicted once). The last
+# columns compare two models user by user: the mean difference of per-user mean squared errors
+# (negative: the first is better), its 95 % bootstrap interval over users
 # (`paper2prod.evaluation.compare`), and whether the interval excludes 0.
 
-# %%
-_fold_of = np.random.default_rng(0).permutation(len(small)) % 5
-SMALL_RANDOM_FOLDS = [(timed_arrays(small[_fold_of != k]), timed_arrays(small[_fold_of == k])) for k in range(5)]
-drift_splits = {
-    ("ml-100k", "random (u1-u5)"): [(train, test, N_USERS, N_ITEMS) for train, test in TIMED_FOLDS],
-    ("ml-100k", "forward in time"): [(ml100k_past, ml100k_future, N_USERS, N_ITEMS)],
-    ("ml-latest-small", "random (5 folds)"): [(train, test, S_USERS, S_ITEMS) for train, test in SMALL_RANDOM_FOLDS],
-    ("ml-latest-small", "forward in time"): [(past, future, S_USERS, S_ITEMS)],
-}
-drift_table = drift_report(drift_splits)
-with pd.option_context("display.width", 200, "display.max_columns", 10):
-    print(drift_table.to_string(float_format=lambda x: f"{x:.4f}"))
+# %% tags=["demo"]
+LAM_ALPHAS = [10, 50, 200, 1000, 5000, 20000, 100000]
+LAM_DAYS = [5, 20, 100]
+
+
+def choose_on_validation(train_frame, splitter, n_users, n_items):
+    """(lam_alpha, lam_day) with the lowest RMSE on a validation split carved from the training frame."""
+    fit_part, validation = map(timed_arrays, splitter(train_frame))
+    valid_users, valid_items, valid_ratings, valid_times = validation
+    errors = [rmse(predict_user_drift(fit_user_drift(*fit_part, n_users, n_items, lam_alpha=lam_alpha),
+                                      valid_users, valid_items, valid_times), valid_ratings)
+              for lam_alpha in LAM_ALPHAS]
+    lam_alpha = LAM_ALPHAS[int(np.argmin(errors))]
+    try:
+        errors = [rmse(predict_with_days(fit_drift_with_days(fit_part, n_users, n_items, lam_alpha, lam_day),
+                                         valid_users, valid_items, valid_times), valid_ratings)
+                  for lam_day in LAM_DAYS]
+    except NotImplementedError:
+        return lam_alpha, np.nan
+    return lam_alpha, LAM_DAYS[int(np.argmin(errors))]
+
+
+def squared_errors(train, test, n_users, n_items, lam_alpha, lam_day):
+    """Squared error of every test rating under each model."""
+    users, items, ratings, timestamps = test
+    mean, by_user, by_item = fit_biases(*train[:3], n_users, n_items)
+    errors = {"user": users, "static": (mean + by_user[users] + by_item[items] - ratings) ** 2}
+    for column, penalty in [("b_u(t), λ_α = 50", 50.0), ("b_u(t), chosen λ_α", lam_alpha)]:
+        drifting = fit_user_drift(*train, n_users, n_items, lam_alpha=penalty)
+        errors[column] = (predict_user_drift(drifting, users, items, timestamps) - ratings) ** 2
+    if not np.isnan(lam_day):
+        fitted = fit_drift_with_days(train, n_users, n_items, lam_alpha, lam_day)
+        errors["+ b_u,t (joint)"] = (predict_with_days(fitted, users, items, timestamps) - ratings) ** 2
+    return pd.DataFrame(errors)
+
+
+def paired(per_user, new, old):
+    """new minus old, per-user MSE: 'mean [low, high]' and whether the interval excludes 0."""
+    if new not in per_user:
+        return "not written", False
+    difference = compare(per_user[new], per_user[old])
+    return f"{difference.mean:+.4f} [{difference.low:+.4f}, {difference.high:+.4f}]", difference.decided
+
+
+_rmse_rows, _paired_rows = {}, {}
+for _key, (_folds, _splitter, _n_users, _n_items) in SPLITS.items():
+    _lam_alpha, _lam_day = choose_on_validation(_folds[0][0], _splitter, _n_users, _n_items)
+    _errors = pd.concat([squared_errors(*map(timed_arrays, fold), _n_users, _n_items, _lam_alpha, _lam_day)
+                         for fold in _folds])
+    _rmse_rows[_key] = {"chosen λ_α": _lam_alpha, "chosen λ_day": _lam_day,
+                        **np.sqrt(_errors.drop(columns="user").mean()).to_dict()}
+    _per_user = _errors.groupby("user").mean()
+    _paired_rows[_key] = {}
+    for _new, _old in [("b_u(t), λ_α = 50", "static"), ("b_u(t), chosen λ_α", "static"),
+                       ("+ b_u,t (joint)", "b_u(t), chosen λ_α")]:
+        _text, _decided = paired(_per_user, _new, _old)
+        _paired_rows[_key][f"{_new} − {_old}"] = _text + (" *" if _decided else "")
+drift_rmse = pd.DataFrame(_rmse_rows).T
+drift_paired = pd.DataFrame(_paired_rows).T
+with pd.option_context("display.width", 220, "display.max_columns", 10):
+    print(drift_rmse.to_string(float_format="{:.4f}".format,
+                               formatters={"chosen λ_α": "{:,.0f}".format, "chosen λ_day": "{:,.0f}".format}))
+    print("\nper-user MSE differences, 95 % interval; * the interval excludes 0")
+    print(drift_paired.to_string())
 
 # %% [markdown]
-# ### What does $b_u(t)$ buy? (3 points, graded by your instructor)
-# From the table just printed, in four to six sentences: what does the paper's kind of split say about
-# $b_u(t)$ (and $b_{u,t}$, if you wrote it), on each data set? What does the split forward in time
-# say? Explain the difference with what $\mathrm{dev}_u(t)$ and $b_{u,t}$ do in each split, and say
-# which result a product team should plan with.
+# ### What does $b_u(t)$ buy, and why did MovieLens forward in time look different? (3 points, graded by your instructor)
+# From the two tables just printed, in five to eight sentences: what do the random folds say about
+# $b_u(t)$ on each data set, and what do the two per-user forward splits say, at $\lambda_\alpha = 50$
+# and with $\lambda_\alpha$ chosen on validation? Which of the three candidate causes do the tables
+# support, and which not (quote the numbers you use)? What does the joint $b_{u,t}$ add, if you wrote
+# it? Finally: what can a product team take from this, and what does even the forward split still
+# not tell it (think of what stays in training)?
 
 # %% [markdown] tags=["answer"] grade_id="q_drift" points=3
-# On random folds b_u(t) lowers the RMSE on both data sets (0.942 to 0.938 on u1-u5, 0.866 to 0.860
-# on ml-latest-small), outside the per-user interval, and b_{u,t} lowers it further. Forward in time
-# it turns: b_u(t) is worse than the static baseline on both (0.991 to 1.002, 0.895 to 0.931; on
-# ml-100k the interval only just excludes 0), and b_{u,t} adds nothing, although half or more of the
-# test ratings share a day with training ratings. On random folds a test day lies among the user's
-# training days, so dev_u(t) interpolates a drift it was fitted on and b_{u,t} knows that very session;
-# forward in time every test day is on or after the user's last training day, so dev_u(t) extrapolates
-# |t - t_u|^0.4 beyond its data, and the extrapolated slope mostly adds error. A product predicts the
-# future, so it should plan with the forward result: the paper's gain came from seeing the test period.
+# On random folds b_u(t) beats the static baseline on both data sets, outside the per-user interval,
+# whatever λ_α. Forward in time at the fixed λ_α = 50 it is worse than static on the 20 % holdout of
+# both data sets, outside the interval (by far the most on ml-latest-small), and within noise on the
+# last nine ratings. With λ_α chosen on a validation split carved from training, b_u(t) is never worse
+# than static and is better, outside the interval, on both last-nine splits and on ml-latest-small's
+# 20 %; ml-100k's 20 % stays within noise. So the forward loss I saw first was mostly an untuned λ_α
+# meeting a long holdout: the 20 % splits have far more test ratings more than 30 days past the user's
+# last training day (32 % against 8 % on ml-latest-small), where dev_u(t) extrapolates furthest, and
+# the chosen, larger λ_α damps the slopes. Bursty sessions are real (52-88 % of forward test ratings
+# fall on a training day of the same user, more on the last-nine splits) but they do not explain a
+# loss. The joint b_{u,t} lowers the RMSE a little on every split, outside the interval only on
+# ml-latest-small's random folds. A product team can plan with a drifting user bias whose λ_α is chosen
+# on validation, for a gain of thousandths; it should not read the random-fold gain as its own, and
+# it should know that even the per-user forward split keeps other users' later ratings in training,
+# so a cut at one date may show less.
 
 # %% [markdown]
 # ## 6. The reproduction table
@@ -1215,10 +1446,8 @@ def drift_model(train, pairs):
 
 
 def day_bias_model(train, pairs):
-    """b_u(t) plus the optional extension's b_{u,t}."""
-    model = fit_user_drift(*train, N_USERS, N_ITEMS)
-    day_biases = fit_day_biases(train[0], train[3], train[2] - predict_user_drift(model, *train[:2], train[3]))
-    return predict_user_drift(model, *pairs) + day_bias_of(day_biases, pairs[0], pairs[2])
+    """b_u(t) and the optional extension's b_{u,t}, fitted jointly (lam_alpha = 50, lam_day = 5)."""
+    return predict_with_days(fit_drift_with_days(train, N_USERS, N_ITEMS), *pairs)
 
 
 models = {"global mean": global_mean_model, "biases (Koren)": biases_model}
@@ -1226,7 +1455,7 @@ models.update({f"ALS-WR rank {rank}": als_wr_model(rank) for rank in ALS_RANKS})
 fold_scores = {name: evaluate_on_folds(fit_predict, FOLDS)
                for name, fit_predict in tqdm(models.items(), desc="models x 5 folds", disable=under_test())}
 # The time-aware rows need the folds with times; a row whose exercise is not written yet is left out.
-for name, fit_predict in {"biases + b_u(t)": drift_model, "biases + b_u(t) + b_u,t": day_bias_model}.items():
+for name, fit_predict in {"biases + b_u(t)": drift_model, "biases + b_u(t) + b_u,t (joint)": day_bias_model}.items():
     try:
         fold_scores[name] = evaluate_on_folds(fit_predict, TIMED_FOLDS)
     except NotImplementedError:
@@ -1242,7 +1471,7 @@ reproduction.round(4)
 # %%
 published = pd.Series({"Baseline (BaselineOnly)": 0.944, "SVD": 0.934, "SVD++": 0.919}, name="mean RMSE")
 
-fig, ax = plt.subplots(figsize=(8, 3.8))
+fig, ax = plt.subplots(figsize=(8, 4.4))
 ours = reproduction.drop(index="global mean")
 ax.barh(ours.index, ours["mean"], xerr=ours["std"], color="#3b75af", label="this notebook (u1–u5, ± std)")
 ax.barh(published.index, published.values, color="#dd8452", label="Surprise README (its own 5 folds)")
@@ -1250,7 +1479,8 @@ ax.axvline(published["SVD++"], color="#dd8452", linestyle=":")
 ax.set(xlim=(0.88, 0.97), xlabel="mean test RMSE over five folds (lower is better)",
        title="Reproduction on ml-100k")
 ax.invert_yaxis()
-ax.legend(loc="lower right")
+# Below the axes, where it cannot cover a bar.
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
 plt.tight_layout()
 plt.show()
 
@@ -1365,15 +1595,18 @@ assert sweep["test_rmse"].iloc[-1] > sweep["test_rmse"].min() + 0.01, "large lam
 #   rating is trusted as much as a film with hundreds, which is how it can top a list (lesson 04).
 # - A reproduction is full of decisions the paper does not make for you: how to initialise, how many
 #   iterations, which folds, which λ, whether to add biases. Write them down.
-# - A gain belongs to its data set and to its split: the time-aware film bias helps on 22 years of
-#   data and not on 7 months; the drifting user bias $b_u(t)$ helps on random folds, where it
-#   interpolates, and not forward in time, where it must extrapolate (the table of section 5).
+# - A gain belongs to its data set, its split and its settings: the time-aware film bias helps on 22
+#   years of data and not on 7 months; the drifting user bias $b_u(t)$ helps on random folds at any
+#   $\lambda_\alpha$, but on a per-user forward split (the paper's kind) only once $\lambda_\alpha$ is
+#   chosen on a validation split (the tables of section 5). Name a split for what it is: random
+#   folds, each user's last ratings, or a cut at one date are three different questions.
 #
 # ## What kind of result is this?
 # Be honest about what you built: **a table that beats a number on a static data set.** Every rating in
 # it was already collected; the test ratings were hidden, but they came from the same people, the same
 # films and (in the official folds) the same months and often the same days as the training ratings;
-# λ was tuned on them. Section 5 showed what that does to a model that uses time. The
+# λ was tuned on them. Section 5 showed how much a model that uses time depends on the split and on a
+# setting chosen properly. The
 # table says nothing about whether anyone would enjoy the films this model recommends, whether it copes
 # with the user who joins tomorrow, or whether it still works next year. That is the normal frame of
 # research, and it is useful: it is how methods are compared. It is not how products are judged.
@@ -1388,6 +1621,8 @@ assert sweep["test_rmse"].iloc[-1] > sweep["test_rmse"].min() + 0.01, "large lam
 #   ACM SIGKDD International Conference on Knowledge Discovery and Data Mining (KDD '09), pp. 447–456.
 #   ACM. doi:10.1145/1557019.1557072. Extended version: Communications of the ACM 53(4): 89–97, 2010.
 #   (Baseline predictors and time-changing baseline predictors.)
+# - Yehuda Koren (2009). *The BellKor Solution to the Netflix Grand Prize.* Netflix Prize documentation,
+#   August 2009. (Section II: how the held-out sets were built from each user's last nine ratings.)
 # - Yehuda Koren, Robert Bell and Chris Volinsky (2009). *Matrix Factorization Techniques for
 #   Recommender Systems.* IEEE Computer 42(8): 30–37. doi:10.1109/MC.2009.263. (A readable overview.)
 # - Nicolas Hug (2020). *Surprise: A Python library for recommender systems.* Journal of Open Source

@@ -258,6 +258,57 @@ GLOBAL_MEAN_SCALAR = _variant(
 
 BIASES_ONE_STEP = _variant("ex2_biases", ("for _ in range(n_steps):", "for _ in range(1):"))
 
+GLOBAL_MEAN_MEDIAN = _variant(
+    "ex1_rmse", ("np.full(n_predictions, float(np.mean(train_ratings)))", "np.full(n_predictions, float(np.median(train_ratings)))")
+)
+
+# Exercise 2: each bias from mu alone (no alternation), and the two updates in the other order.
+BIASES_NOT_ALTERNATING = _variant(
+    "ex2_biases",
+    ("weights=ratings - mu - user_bias[users]", "weights=ratings - mu"),
+    ("weights=ratings - mu - item_bias[items]", "weights=ratings - mu"),
+)
+_FILM_UPDATE = (
+    "        item_sums = np.bincount(items, weights=ratings - mu - user_bias[users], minlength=n_items)\n"
+    "        item_bias = item_sums / (lam + item_counts)\n"
+)
+_USER_UPDATE = (
+    "        user_sums = np.bincount(users, weights=ratings - mu - item_bias[items], minlength=n_users)\n"
+    "        user_bias = user_sums / (lam + user_counts)\n"
+)
+BIASES_USERS_FIRST = _variant("ex2_biases", (_FILM_UPDATE + _USER_UPDATE, _USER_UPDATE + _FILM_UPDATE))
+
+# Exercise 3: ratings taken to arrive sorted by row; n_r counted as distinct films in the penalty.
+HALF_STEP_ASSUMES_SORTED = _variant(
+    "ex3_half_step",
+    ('order = np.argsort(rows, kind="stable")', "order = np.arange(rows.size)  # assumes ratings sorted by row"),
+)
+HALF_STEP_DISTINCT_COUNTS = _variant(
+    "ex3_half_step",
+    (
+        "gram += (lam * np.maximum(counts, 1))[:, None, None] * np.eye(rank)",
+        "distinct = np.bincount(np.unique(np.c_[rows, cols], axis=0)[:, 0], minlength=n_rows)\n"
+        "    gram += (lam * np.maximum(distinct, 1))[:, None, None] * np.eye(rank)",
+    ),
+)
+
+# Exercise 5: the two penalties swapped; the user biases updated before the film-bin biases.
+TIME_BIAS_LAMBDAS_SWAPPED = _variant(
+    "ex5_time_bias",
+    ("minlength=n_items) / (lam + item_counts)", "minlength=n_items) / (lam_bin + item_counts)"),
+    ("minlength=n_items * n_bins) / (lam_bin + pair_counts)", "minlength=n_items * n_bins) / (lam + pair_counts)"),
+    ("minlength=n_users) / (lam + user_counts)", "minlength=n_users) / (lam_bin + user_counts)"),
+)
+_PAIR_UPDATE = (
+    "        pair_bias = np.bincount(pairs, ratings - mu - user_bias[users] - item_bias[items],\n"
+    "                                minlength=n_items * n_bins) / (lam_bin + pair_counts)\n"
+)
+_USER_BIN_UPDATE = (
+    "        user_bias = np.bincount(users, ratings - mu - item_bias[items] - pair_bias[pairs],\n"
+    "                                minlength=n_users) / (lam + user_counts)\n"
+)
+TIME_BIAS_USERS_BEFORE_BINS = _variant("ex5_time_bias", (_PAIR_UPDATE + _USER_BIN_UPDATE, _USER_BIN_UPDATE + _PAIR_UPDATE))
+
 # Exercise 6: the drift term.
 _DAYS = "return np.asarray(timestamps).astype(np.int64) // SECONDS_PER_DAY"
 _DEV = "return np.sign(offset) * np.abs(offset) ** beta"
@@ -311,9 +362,10 @@ _ABOVE_TARGET = "above the 0.925 target"
 _TABLE_MISSING = "run the table and λ-sweep cells"
 WRONG_ANSWERS = [
     dict(
-        name="mse-plain-lambda-unclipped-bins-beta-multiplies-unregularised-alpha",
+        name="mse-users-first-plain-lambda-unclipped-bins-beta-multiplies-unregularised-alpha",
         cells={
             "ex1_rmse": RMSE_WITHOUT_ROOT,
+            "ex2_biases": BIASES_USERS_FIRST,
             "ex3_half_step": HALF_STEP_PLAIN_LAMBDA,
             "ex5_time_bias": TIME_BINS_NOT_CLIPPED,
             "ex6_drift_terms": DRIFT_BETA_MULTIPLIES,
@@ -321,6 +373,7 @@ WRONG_ANSWERS = [
         },
         loses=[
             "ex1_rmse_check",
+            "ex2_biases_check",
             "ex3_half_step_check",
             "ex5_time_bias_check",
             "ex6_drift_terms_check",
@@ -329,6 +382,7 @@ WRONG_ANSWERS = [
         ],
         says={
             "ex1_rmse_check": "take the square root of the mean squared error",
+            "ex2_biases_check": "every film bias, then every user bias",
             "ex3_half_step_check": "Did you multiply lam by the number of ratings",
             "ex5_time_bias_check": "Clip the bin index",
             "ex6_drift_terms_check": "beta multiplies nothing",
@@ -337,37 +391,75 @@ WRONG_ANSWERS = [
         },
     ),
     dict(
-        name="biases-without-lambda-predict-without-biases-median-day-alpha-first",
+        name="median-biases-without-lambda-sorted-predict-without-biases-lambdas-swapped-median-day-alpha-first",
         cells={
+            "ex1_rmse": GLOBAL_MEAN_MEDIAN,
             "ex2_biases": BIASES_WITHOUT_LAMBDA,
+            "ex3_half_step": HALF_STEP_ASSUMES_SORTED,
             "ex4_training": PREDICT_WITHOUT_BIASES,
+            "ex5_time_bias": TIME_BIAS_LAMBDAS_SWAPPED,
             "ex6_drift_terms": MEAN_DAY_IS_MEDIAN,
             "ex7_user_drift": ALPHA_UPDATED_FIRST,
         },
         loses=[
+            "ex1_rmse_check",
             "ex2_biases_check",
+            "ex3_half_step_check",
             "ex4_training_check",
+            "ex5_time_bias_check",
             "ex6_drift_terms_check",
             "ex7_user_drift_check",
             "targets_check",
         ],
         says={
+            "ex1_rmse_check": "predict the mean training rating",
             "ex2_biases_check": "Did you divide by lam + (number of ratings)",
+            "ex3_half_step_check": "sort them by row first",
             "ex4_training_check": "did you forget the bias terms?",
+            "ex5_time_bias_check": "lam_bin with the film-bins",
             "ex6_drift_terms_check": "not the median",
             "ex7_user_drift_check": "film biases, user biases, then alpha",
             "targets_check": _ABOVE_TARGET,
         },
     ),
     dict(
-        name="empty-rows-raw-ratings-unregularised-bins-days-in-seconds-steps-fixed",
+        name="not-alternating-empty-rows-raw-ratings-unregularised-bins-days-in-seconds-steps-fixed",
         cells={
+            "ex2_biases": BIASES_NOT_ALTERNATING,
             "ex3_half_step": HALF_STEP_WITHOUT_EMPTY_ROWS,
             "ex4_training": FACTORS_ON_RAW_RATINGS,
             "ex5_time_bias": BIN_BIASES_NOT_REGULARISED,
             "ex6_drift_terms": DAYS_IN_SECONDS,
             "ex7_user_drift": STEPS_FIXED_AT_TEN,
         },
+        loses=[
+            "ex2_biases_check",
+            "ex3_half_step_check",
+            "ex4_training_check",
+            "ex5_time_bias_check",
+            "ex6_drift_terms_check",
+            "ex7_user_drift_check",
+            "targets_check",
+        ],
+        says={
+            "ex2_biases_check": "(alternating)",
+            "ex3_half_step_check": "Give them zero vectors",
+            "ex4_training_check": "not an ALS-WR half-step of the residuals",
+            "ex5_time_bias_check": "lam_bin with the film-bins",
+            "ex6_drift_terms_check": "Days are timestamps // 86400",
+            "ex7_user_drift_check": "n_steps should set the number of rounds",
+            "targets_check": _TABLE_MISSING,
+        },
+    ),
+    dict(
+        name="numpy2-solve-users-before-bins-sign-lost-biases-ignore-drift",
+        cells={
+            "ex3_half_step": HALF_STEP_NUMPY2_SOLVE,
+            "ex5_time_bias": TIME_BIAS_USERS_BEFORE_BINS,
+            "ex6_drift_terms": DRIFT_SIGN_LOST,
+            "ex7_user_drift": BIASES_IGNORE_DRIFT,
+        },
+        # Exercise 4's checks run the student's loop on the student's half-step, which crashes here.
         loses=[
             "ex3_half_step_check",
             "ex4_training_check",
@@ -377,32 +469,9 @@ WRONG_ANSWERS = [
             "targets_check",
         ],
         says={
-            "ex3_half_step_check": "Give them zero vectors",
-            "ex4_training_check": "not an ALS-WR half-step of the residuals",
-            "ex5_time_bias_check": "does not minimise the regularised squared error",
-            "ex6_drift_terms_check": "Days are timestamps // 86400",
-            "ex7_user_drift_check": "n_steps should set the number of rounds",
-            "targets_check": _TABLE_MISSING,
-        },
-    ),
-    dict(
-        name="numpy2-solve-sign-lost-biases-ignore-drift",
-        cells={
-            "ex3_half_step": HALF_STEP_NUMPY2_SOLVE,
-            "ex6_drift_terms": DRIFT_SIGN_LOST,
-            "ex7_user_drift": BIASES_IGNORE_DRIFT,
-        },
-        # Exercise 4's checks run the student's loop on the student's half-step, which crashes here.
-        loses=[
-            "ex3_half_step_check",
-            "ex4_training_check",
-            "ex6_drift_terms_check",
-            "ex7_user_drift_check",
-            "targets_check",
-        ],
-        says={
             "ex3_half_step_check": "B[:, :, None]",
             "ex4_training_check": "B[:, :, None]",
+            "ex5_time_bias_check": "film biases, film-bin biases, then user biases",
             "ex6_drift_terms_check": "the sign goes outside it",
             "ex7_user_drift_check": "subtract alpha * dev in the bias updates",
             "targets_check": _TABLE_MISSING,
@@ -435,17 +504,22 @@ WRONG_ANSWERS = [
         # The import comes after exercise 3's check has run, so only exercise 4's check sees it.
         loses=["ex2_biases_check", "ex4_training_check", "ex6_drift_terms_check", "ex7_user_drift_check"],
         says={
-            "ex2_biases_check": "after many steps the biases should minimise",
+            "ex2_biases_check": "repeat n_steps times",
             "ex4_training_check": "should call your als_half_step",
             "ex6_drift_terms_check": "not the distinct days",
             "ex7_user_drift_check": "use beta",
         },
     ),
     dict(
-        name="seed-ignored-fractional-days",
-        cells={"ex4_training": TRAINING_SEED_IGNORED, "ex6_drift_terms": DAYS_FRACTIONAL},
-        loses=["ex4_training_check", "ex6_drift_terms_check"],
+        name="distinct-counts-seed-ignored-fractional-days",
+        cells={
+            "ex3_half_step": HALF_STEP_DISTINCT_COUNTS,
+            "ex4_training": TRAINING_SEED_IGNORED,
+            "ex6_drift_terms": DAYS_FRACTIONAL,
+        },
+        loses=["ex3_half_step_check", "ex4_training_check", "ex6_drift_terms_check"],
         says={
+            "ex3_half_step_check": "counts twice",
             "ex4_training_check": "np.random.default_rng(seed)",
             "ex6_drift_terms_check": "Days are timestamps // 86400",
         },
