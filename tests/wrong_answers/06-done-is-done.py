@@ -128,6 +128,26 @@ _SAME = (
     ".reset_index(drop=True).equals(b[columns].astype('int64').sort_values(columns).reset_index(drop=True)))"
 )
 
+# Exercise 1: ties in impact per day left in the backlog's order (a stable sort on per_day alone).
+_SCOPE_TIES_IN_INPUT_ORDER = _SCOPE_BY_IMPACT.replace(
+    'sort_values("impact", ascending=False)',
+    'assign(per_day=lambda b: b["impact"] / b["effort_days"]).sort_values("per_day", ascending=False, kind="stable")',
+)
+# Exercise 2a: the first candidate that qualifies, not the one with the highest mean.
+_SETTING_FIRST_QUALIFIER = """
+def choose_setting(results, default):
+    for name, scores in results.items():
+        difference = compare(scores, results[default])
+        if name != default and difference.decided and difference.mean > 0:
+            return name
+    return default
+"""
+# Exercise 4: a dtype-strict comparison (int32 against int64 counts as different).
+_SAME_STRICT_DTYPE = (
+    "columns = ['userId', 'rank', 'movieId']\n    return bool(a[columns].sort_values(columns)"
+    ".reset_index(drop=True).equals(b[columns].sort_values(columns).reset_index(drop=True)))"
+)
+
 WRONG_ANSWERS = [
     dict(
         name="planning-slips",
@@ -143,7 +163,7 @@ WRONG_ANSWERS = [
             "ex1_choose_check": "rank by impact per day",
             "ex2_setting_check": "within the noise",
             "ex2_rule_check": "Did you take an absolute value?",
-            "ex3_ship_check": "Pass all of train as `seen`",
+            "ex3_ship_check": "pass all of train as `seen`",
             "ex6_elbow_check": "Rescale both axes to 0..1 first",
         },
     ),
@@ -176,7 +196,7 @@ WRONG_ANSWERS = [
         says={
             "ex1_choose_check": "stopped at the first item that did not fit",
             "ex2_rule_check": "so count it: 4",
-            "ex3_ship_check": "with fallback=",
+            "ex3_ship_check": "the WHOLE new-user ranking",
             "ex4_readme_check": "no '## How to run' section",
             "ex6_elbow_check": "one past the elbow",
         },
@@ -214,5 +234,21 @@ WRONG_ANSWERS = [
         },
         loses=["ex3_ship_check"],
         says="not the average of film averages",
+    ),
+    dict(
+        name="near-miss-slips",
+        cells={
+            "ex1_scope": _SCOPE_TIES_IN_INPUT_ORDER,
+            "ex2_setting": _SETTING_FIRST_QUALIFIER,
+            "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "fallback": ", fallback=ranked[: brief.k]"}),
+            "ex4_done": _DONE.format(same=_SAME_STRICT_DTYPE, how=_HOW),
+        },
+        loses=["ex1_choose_check", "ex2_setting_check", "ex3_ship_check", "ex4_same_check"],
+        says={
+            "ex1_choose_check": "the tie goes to the smaller effort",
+            "ex2_setting_check": "the larger mean wins",
+            "ex3_ship_check": "the WHOLE new-user ranking",
+            "ex4_same_check": "int32",
+        },
     ),
 ]
