@@ -339,8 +339,6 @@ expect(_types == {"event_id": "bigint", "user_id": "string", "movieId": "int", "
 _ids = sorted(r["event_id"] for r in _parsed.collect())
 expect(_ids == [1, 6, 7], f"parsed should keep events [1, 6, 7] (ids, scales and ranges are judged later); "
        f"it has {_ids}.")
-passed("every tiny row is either parsed or quarantined, with the right reason")
-### BEGIN HIDDEN TESTS
 # Whole numbers as the text defines them, blank ratings, and the order of the reasons when two apply.
 _edge = read_raw_ratings(spark, tiny_csv("parse-edge.csv", [
     _header,
@@ -363,6 +361,8 @@ _want = [(-1, "malformed_line"), (15, "malformed_line"), (16, "rating_missing"),
 expect(_held == _want, f"For ids '14.0' (not a whole number), film '1e3', a rating of spaces only, an empty "
        f"client with an empty rating (malformed_line comes first), an empty user id and '4 stars', quarantine "
        f"should be {_want} as (event_id, reason), -1 for no id; got {_held}.")
+passed("every tiny row is either parsed or quarantined, with the right reason")
+### BEGIN HIDDEN TESTS
 # On the real export: the same lines as the manifest, reason by reason (not only the same counts).
 _manifest = messy_export.load(EXPORT).manifest
 _parsed_all, _quarantine_all = parse_ratings(raw)
@@ -549,8 +549,6 @@ for _event, _values in _want.items():
            f"{_values}; got {_rows.get(_event)}.")
 _want_held = {7: "test_account", 8: "rating_out_of_range", 9: "timestamp_in_future", 11: "rating_out_of_range"}
 expect(_held == _want_held, f"quarantine should be {_want_held} (event: reason); got {_held}.")
-passed("ids, scales and timestamps repaired; the rest quarantined with a reason")
-### BEGIN HIDDEN TESTS
 def _repair_case(rows, client):
     """repair_values on hand-made parsed rows: ({event: (userId, movieId, rating, timestamp)}, {event: reason})."""
     _r, _q = repair_values(spark.createDataFrame(rows, PARSED_SCHEMA), client)
@@ -565,6 +563,8 @@ expect(_r == {30: (30, 1, 4.0, 964982703), 31: (31, 1, 4.0, 964982703)} and _q =
        f"With ten_point_client='smart-tv', its 8 becomes 4.0, a 'tv' rating of 4.0 stays 4.0 and a 'tv' 9 is out "
        f"of range. Got clean {_r} and quarantine {_q}: rescale the rows of the client passed as ten_point_client, "
        "not a client name typed into the function.")
+passed("ids, scales and timestamps repaired; the rest quarantined with a reason")
+### BEGIN HIDDEN TESTS
 # Boundaries: the last second before the export, milliseconds rounded DOWN, exactly 100,000,000,000.
 _r, _q = _repair_case([
     (20, "legacy-610", 1, 0.5, "1537833599", "web"),      # the last second before the export: fine
@@ -738,8 +738,6 @@ expect(_kept == [1, 3, 4, 5] and _held == [(2, "superseded"), (5, "duplicate_row
                                             (9, "superseded")],
        f"Expected clean events [1, 3, 4, 5] and quarantine [(2, superseded), (5, duplicate_row), "
        f"(6, unknown_film), (9, superseded)]; got {_kept} and {_held}.")
-passed("duplicates, unknown films, the bot and older ratings quarantined; the latest rating kept")
-### BEGIN HIDDEN TESTS
 def _resolve_case(rows):
     """resolve_rows on hand-made rows: (clean event ids, sorted), {(event, reason): how many}."""
     _c, _q = resolve_rows(spark.createDataFrame(rows, "event_id long, userId int, movieId int, rating double, "
@@ -776,6 +774,8 @@ _bots = {user: sum(n for (event, reason), n in _held.items() if reason == "bot_a
 expect(_bots[11] == 1006, f"User 11 sent 1001 ratings within one minute: all 1006 of their rows are bot_account, "
        f"the 5 in later minutes (re-ratings of films from the burst) too; you quarantined {_bots[11]} as "
        "bot_account. The rule names the user, not the busy minute, and comes before superseded.")
+passed("duplicates, unknown films, the bot and older ratings quarantined; the latest rating kept")
+### BEGIN HIDDEN TESTS
 expect(_bots[12] == 0, f"User 12 sent exactly 1000 ratings in one minute, which is not MORE than 1000: none is "
        f"a bot's; you quarantined {_bots[12]} as bot_account.")
 expect(_bots[13] == 0, f"User 13 sent 1200 ratings, but 60 a minute over 20 minutes: a person, not a bot (the "
@@ -958,8 +958,8 @@ for _rule, _frame, _what in _cases:
     else:
         raise AssertionError(f"A table with {_what} passed your contract: add the '{_rule}' rule and raise "
                              "ContractError when it breaks.")
-passed("every rule fails loudly, and a clean table passes")
-### BEGIN HIDDEN TESTS
+
+
 def _contract_says(frame):
     """The message of the ContractError that check_contract raises on frame, or None."""
     try:
@@ -974,25 +974,28 @@ def _numbers_in(message):
     return {int(n.replace(",", "")) for n in _re.findall(r"\d[\d,]*", message.split(":", 1)[-1])}
 
 
+def _expect_broken(rule, rows, count, what):
+    """check_contract on _good + rows must raise for `rule` first, saying that `count` rows break it."""
+    said = _contract_says(spark.createDataFrame(_good + rows, _schema))
+    expect(said is not None and said.startswith(rule), f"For {what}, the ContractError should start with "
+           f"'{rule}' (the first rule in the stated order that breaks); got {said!r}.")
+    expect(count in _numbers_in(said), f"For {what}, the message should say that {count} rows break "
+           f"'{rule}'; it says: {said}")
+
+
+_expect_broken("no nulls", [(4, 3, 10, None, 964982703), (None, 3, 11, None, 964982703)], 2,
+               "two rows with nulls, one of them with two (count rows, not values)")
+_expect_broken("no nulls", [(None, 3, 10, 4.0, 964982703)], 1, "a null event_id (every column counts)")
+passed("every rule fails loudly, and a clean table passes")
+### BEGIN HIDDEN TESTS
 _said = _contract_says(spark.createDataFrame(_good, _schema).select("userId", "event_id", "movieId", "rating",
                                                                     "timestamp"))
 expect(_said is not None and _said.startswith("schema"), f"Columns in another order break the schema rule "
        f"(the order is part of it): expected a ContractError starting with 'schema', got {_said!r}.")
-_cases = [
-    ("no nulls", _good + [(4, 3, 10, None, 964982703), (None, 3, 11, None, 964982703)], 2,
-     "two rows with nulls, one of them with two (count rows, not values)"),
-    ("no nulls", _good + [(None, 3, 10, 4.0, 964982703)], 1, "a null event_id (every column counts)"),
-    ("timestamp range", _good + [(4, 3, 10, 4.0, 0), (5, 3, 11, 4.0, -5)], 2,
-     "timestamps 0 and -5 (after 0 means > 0)"),
-    ("rating range", _good + [(4, 1, 10, 9.0, EXPORTED_AT + 5)], 1,
-     "a rating of 9 after the export AND a second rating of a pair (rating range comes first)"),
-]
-for _rule, _rows, _count, _what in _cases:
-    _said = _contract_says(spark.createDataFrame(_rows, _schema))
-    expect(_said is not None and _said.startswith(_rule), f"For {_what}, the ContractError should start with "
-           f"'{_rule}' (the first rule in the stated order that breaks); got {_said!r}.")
-    expect(_count in _numbers_in(_said), f"For {_what}, the message should say that {_count} rows break "
-           f"'{_rule}'; it says: {_said}")
+_expect_broken("timestamp range", [(4, 3, 10, 4.0, 0), (5, 3, 11, 4.0, -5)], 2,
+               "timestamps 0 and -5 (after 0 means > 0)")
+_expect_broken("rating range", [(4, 1, 10, 9.0, EXPORTED_AT + 5)], 1,
+               "a rating of 9 after the export AND a second rating of a pair (rating range comes first)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
