@@ -36,6 +36,7 @@ from tools.notebooks import ROOT
 # Files and folders copied as they are (relative to the repository root).
 ALWAYS = [
     "pyproject.toml",
+    "LICENSE",
     "requirements.lock",
     "environment.yml",
     "postBuild",
