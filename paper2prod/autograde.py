@@ -11,7 +11,8 @@ not only in the repository folder. It also hides the instructor's "Create Assign
 "Formgrader" panels from JupyterLab in this environment; `jupyter labextension enable` brings them
 back (see the instructor guide).
 
-The plug-ins, named in the course's `nbgrader_config.py`:
+The plug-ins, named in the course's `nbgrader_config.py` (their classes are in
+`paper2prod.grading_plugins`, which imports nbgrader):
 - `GuardedExecute` runs a submission in a scratch folder outside the course, so relative paths
   cannot reach the gradebook or other students' work; a kernel that dies (os._exit, os.kill, out of
   memory) costs the cells from there on, each with the reason, instead of the whole submission.
@@ -28,9 +29,7 @@ from __future__ import annotations
 import math
 import os
 import re
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 # A cold Spark JVM plus ALS can take minutes in one cell on a loaded 2-core laptop.
@@ -113,10 +112,12 @@ def classroom_settings(c) -> None:
         SaveAutoGrades,
     )
 
+    from paper2prod.grading_plugins import GetFinalGrades, GuardedExecute, LateGradesCsv, ScrubFeedback
+
     course_settings(c)
     # nbgrader's own list, with Execute swapped for GuardedExecute.
     c.Autograde.autograde_preprocessors = [
-        _cached("GuardedExecute"),
+        GuardedExecute,
         IgnorePattern,
         ClearMetadataPreprocessor,
         LimitOutput,
@@ -127,12 +128,12 @@ def classroom_settings(c) -> None:
     c.Autograde.pre_convert_hook = repair_submissions
     # A deleted test cell comes back from the source and is graded as written.
     c.OverwriteCells.add_missing_cells = True
-    c.GenerateFeedback.preprocessors = [_cached("GetFinalGrades"), _cached("ScrubFeedback"), CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.preprocessors = [GetFinalGrades, ScrubFeedback, CSSHTMLHeaderPreprocessor]
     # No penalty at autograde time (nbgrader's plug-in with its default "none"): the written answers
     # are not graded yet. Feedback and export take it from the final score (late_penalty below).
     c.AssignLatePenalties.plugin_class = LateSubmissionPlugin
     c.LateSubmissionPlugin.penalty_method = "none"
-    c.ExportApp.plugin_class = _cached("LateGradesCsv")
+    c.ExportApp.plugin_class = LateGradesCsv
 
 
 # -- running a submission --------------------------------------------------------------------------
@@ -140,76 +141,6 @@ def _error_output(ename: str, evalue: str):
     from nbformat.notebooknode import NotebookNode
 
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
-
-
-def _guarded_execute_class():
-    from nbclient.exceptions import DeadKernelError
-    from nbgrader.preprocessors import Execute
-
-    class GuardedExecute(Execute):
-        """nbgrader's Execute, run in a scratch folder and surviving a kernel that dies."""
-
-        def preprocess(self, nb, resources=None, km=None):
-            resources = resources if resources is not None else {}
-            metadata = resources.setdefault("metadata", {})
-            home = metadata.get("path") or "."
-            self._kernel_died = False
-            with tempfile.TemporaryDirectory(prefix="paper2prod-grading-") as scratch:
-                # The files that came with the notebook (a lesson's modules), not the course around it.
-                shutil.copytree(
-                    home, scratch, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints")
-                )
-                metadata["path"] = scratch
-                try:
-                    return super().preprocess(nb, resources, km)
-                finally:
-                    metadata["path"] = home
-
-        def preprocess_cell(self, cell, resources, index):
-            if self._kernel_died:
-                if cell.cell_type == "code":
-                    cell.outputs = [
-                        _error_output(
-                            "KernelDied", "not run: the kernel died in an earlier cell (see that cell's message)"
-                        )
-                    ]
-                return cell, resources
-            try:
-                return super().preprocess_cell(cell, resources, index)
-            except DeadKernelError:
-                self._kernel_died = True
-                cell.outputs.append(
-                    _error_output(
-                        "KernelDied",
-                        "the kernel died while running this cell (os._exit, os.kill, sys.exit in a "
-                        "thread, or out of memory); this cell and every cell after it score zero",
-                    )
-                )
-                return cell, resources
-
-        def _cleanup_kernel(self):
-            try:
-                super()._cleanup_kernel()
-            except Exception:  # a dead kernel cannot be shut down politely
-                pass
-
-    return GuardedExecute
-
-
-_FACTORIES = {}
-
-
-def _cached(name):
-    """A plug-in class, built on first use so that `import paper2prod` does not import nbgrader."""
-    if name not in globals():
-        globals()[name] = _FACTORIES[name]()
-    return globals()[name]
-
-
-def __getattr__(name):
-    if name in _FACTORIES:
-        return _cached(name)
-    raise AttributeError(name)
 
 
 # -- feedback students see --------------------------------------------------------------------------
@@ -264,20 +195,6 @@ def scrub_notebook(nb, paths: dict[str, str] | None = None) -> None:
             if output.get("output_type") == "error":
                 # A traceback quotes the failing line, which may be a hidden test; the message is what helps.
                 output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
-
-
-def _scrub_feedback_class():
-    from nbgrader.preprocessors import NbGraderPreprocessor
-
-    class ScrubFeedback(NbGraderPreprocessor):
-        """Feedback without hidden tests (nbgrader's own shows them: jupyter/nbgrader#917) and without
-        the grader's folders."""
-
-        def preprocess(self, nb, resources):
-            scrub_notebook(nb)
-            return nb, resources
-
-    return ScrubFeedback
 
 
 # -- broken submissions -----------------------------------------------------------------------------
@@ -337,76 +254,6 @@ def late_penalty(score: float, seconds_late: float) -> float:
         return 0.0
     days = math.ceil(seconds_late / 86400)
     return min(score, round(score * LATE_SHARE_PER_DAY * days, 2))
-
-
-def _final_grades_class():
-    from nbgrader.preprocessors import GetGrades
-
-    class GetFinalGrades(GetGrades):
-        """nbgrader's GetGrades, with the late penalty taken from the notebook's final score."""
-
-        def preprocess(self, nb, resources):
-            nb, resources = super().preprocess(nb, resources)
-            from nbgrader.api import Gradebook
-
-            with Gradebook(self.db_url) as gradebook:
-                notebook = gradebook.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
-                score = notebook.score
-                penalty = late_penalty(score, notebook.assignment.total_seconds_late)
-            resources["nbgrader"]["late_penalty"] = penalty
-            resources["nbgrader"]["score"] = score - penalty
-            return nb, resources
-
-    return GetFinalGrades
-
-
-def _late_grades_csv_class():
-    from nbgrader.api import MissingEntry
-    from nbgrader.plugins import CsvExportPlugin
-
-    class LateGradesCsv(CsvExportPlugin):
-        """nbgrader's CSV export (same columns), with the late penalty taken from the final score.
-
-        A student on the roster (`nbgrader db student import`) who handed nothing in gets a row with 0."""
-
-        COLUMNS = (
-            "assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-            "raw_score", "late_submission_penalty", "score", "max_score",
-        )  # fmt: skip
-
-        def export(self, gradebook) -> None:
-            import csv
-
-            destination = self.to or "grades.csv"
-            self.log.info("Exporting grades to %s", destination)
-            with open(destination, "w", newline="") as handle:
-                writer = csv.DictWriter(handle, fieldnames=self.COLUMNS)
-                writer.writeheader()
-                for assignment in gradebook.assignments:
-                    if self.assignment and assignment.name not in map(str, self.assignment):
-                        continue
-                    for student in gradebook.students:
-                        if self.student and student.id not in map(str, self.student):
-                            continue
-                        row = dict(
-                            assignment=assignment.name, duedate=assignment.duedate, student_id=student.id,
-                            last_name=student.last_name, first_name=student.first_name, email=student.email,
-                            max_score=assignment.max_score, timestamp=None, raw_score=0.0,
-                            late_submission_penalty=0.0, score=0.0,
-                        )  # fmt: skip
-                        try:
-                            submission = gradebook.find_submission(assignment.name, student.id)
-                        except MissingEntry:  # never handed in: 0
-                            pass
-                        else:
-                            penalty = late_penalty(submission.score, submission.total_seconds_late)
-                            row.update(
-                                timestamp=submission.timestamp, raw_score=submission.score,
-                                late_submission_penalty=penalty, score=max(0.0, submission.score - penalty),
-                            )  # fmt: skip
-                        writer.writerow({k: "" if v is None else str(v) for k, v in row.items()})
-
-    return LateGradesCsv
 
 
 # -- installing into the environment ----------------------------------------------------------------
@@ -493,13 +340,6 @@ def main(argv: list[str]) -> int:
     print(__doc__)
     return 2
 
-
-_FACTORIES.update(
-    GuardedExecute=_guarded_execute_class,
-    ScrubFeedback=_scrub_feedback_class,
-    GetFinalGrades=_final_grades_class,
-    LateGradesCsv=_late_grades_csv_class,
-)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

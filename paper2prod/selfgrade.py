@@ -12,15 +12,13 @@ code. Written answers are graded by a person: they show as "not graded here".
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
+from paper2prod.gradebook import first_error_line, graded_outputs, grades, run_nbgrader
 
 
 class SelfGradeError(Exception):
@@ -55,25 +53,6 @@ def find_lesson(root: Path, lesson: str, notebook: Path | None = None) -> str:
     return name
 
 
-def _nbgrader(course: Path, *args: str) -> None:
-    env = dict(os.environ)
-    # nbgrader calls `jupyter` itself: this environment's bin/ first.
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    done = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise SelfGradeError(f"nbgrader {args[0]} failed:\n{(done.stdout + done.stderr)[-2000:]}")
-
-
-def _first_error_line(cell) -> str:
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            text = f"{output.get('ename')}: {output.get('evalue', '')}".strip()
-            return text.splitlines()[0] if text else output.get("ename", "error")
-    return ""
-
-
 def grade(
     root: Path, lesson: str, notebook: Path | None = None, feedback_dir: Path | None = None
 ) -> tuple[list[Result], Path]:
@@ -89,12 +68,12 @@ def grade(
             course / "solutions" / name,
             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
         )
-        _nbgrader(course, "generate_assignment", name, "--force")
+        run_nbgrader(course, "generate_assignment", name, "--force", error=SelfGradeError)
         handed_in = course / "submitted" / "me" / name
         shutil.copytree(course / "lessons" / name, handed_in)  # the lesson's other files (modules)
         shutil.copy(mine, handed_in / f"{name}.ipynb")
-        _nbgrader(course, "autograde", name, "--force")
-        _nbgrader(course, "generate_feedback", name, "--force")
+        run_nbgrader(course, "autograde", name, "--force", error=SelfGradeError)
+        run_nbgrader(course, "generate_feedback", name, "--force", error=SelfGradeError)
         results = _results(course, name)
         target = (feedback_dir or root / "feedback") / f"{name}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -104,24 +83,12 @@ def grade(
 
 
 def _results(course: Path, name: str) -> list[Result]:
-    from nbgrader.api import Gradebook
-
-    messages = {}
-    for path in (course / "autograded" / "me" / name).glob("*.ipynb"):
-        for cell in nbformat.read(path, as_version=4).cells:
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-            if grade_id:
-                messages[grade_id] = _first_error_line(cell)
-    results = []
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for notebook in gradebook.find_submission(name, "me").notebooks:
-            order = {cell.name: index for index, cell in enumerate(notebook.notebook.grade_cells)}
-            for g in sorted(notebook.grades, key=lambda g: order.get(g.name, 0)):
-                auto = g.cell.cell_type == "code"
-                results.append(
-                    Result(g.name, g.score or 0.0, g.max_score, auto, messages.get(g.name, "") if auto else "")
-                )
-    return results
+    messages = graded_outputs(course / "autograded" / "me" / name)
+    return [
+        Result(g.grade_id, g.score or 0.0, g.max_score, g.autograded,
+               first_error_line(messages.get(g.grade_id, [])) if g.autograded else "")
+        for g in grades(course, name, "me")
+    ]  # fmt: skip
 
 
 def report(results: list[Result], feedback: Path) -> str:
