@@ -202,20 +202,35 @@ def taste_groups(
         others = np.setdiff1d((np.arange(groups * films_per_group) + 1) * 7, own)
         for member in range(users_per_group):
             strays = min(rng.binomial(ratings_per_user, stray_share), len(others))
-            films = np.concatenate([
-                rng.choice(own, ratings_per_user - strays, replace=False, p=weights / weights.sum()),
-                rng.choice(others, strays, replace=False),
-            ])
-            stars = np.concatenate([rng.choice([3.5, 4.0, 4.5, 5.0], ratings_per_user - strays),
-                                    rng.choice([1.0, 1.5, 2.0, 2.5, 3.0], strays)])
-            frames.append(pd.DataFrame({
-                "userId": (group * users_per_group + member + 1) * 3, "movieId": films, "rating": stars,
-                "timestamp": start + np.sort(rng.integers(0, span, ratings_per_user)),
-            }))
+            films = np.concatenate(
+                [
+                    rng.choice(own, ratings_per_user - strays, replace=False, p=weights / weights.sum()),
+                    rng.choice(others, strays, replace=False),
+                ]
+            )
+            stars = np.concatenate(
+                [
+                    rng.choice([3.5, 4.0, 4.5, 5.0], ratings_per_user - strays),
+                    rng.choice([1.0, 1.5, 2.0, 2.5, 3.0], strays),
+                ]
+            )
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "userId": (group * users_per_group + member + 1) * 3,
+                        "movieId": films,
+                        "rating": stars,
+                        "timestamp": start + np.sort(rng.integers(0, span, ratings_per_user)),
+                    }
+                )
+            )
     ratings = pd.concat(frames, ignore_index=True)
     order = rng.permutation(len(ratings))  # a file is not sorted by user
-    return ratings.iloc[order].reset_index(drop=True).astype(
-        {"userId": "int32", "movieId": "int32", "rating": "float32", "timestamp": "int64"})
+    return (
+        ratings.iloc[order]
+        .reset_index(drop=True)
+        .astype({"userId": "int32", "movieId": "int32", "rating": "float32", "timestamp": "int64"})
+    )
 
 
 def read_recommendations(folder: Path | str):

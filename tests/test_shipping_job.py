@@ -52,13 +52,28 @@ def world(tmp_path_factory, job, spark):
     """
     folder = tmp_path_factory.mktemp("world")
     ratings = shipping.taste_groups(3, 15, 25, 15, seed=9)
-    below_floor = pd.DataFrame({"userId": 2, "movieId": [7, 14, 21, 182, 189, 196], "rating": [1.0, 2.0, 3.0] * 2,
-                                "timestamp": 1_300_000_000 + pd.RangeIndex(6)})
+    below_floor = pd.DataFrame(
+        {
+            "userId": 2,
+            "movieId": [7, 14, 21, 182, 189, 196],
+            "rating": [1.0, 2.0, 3.0] * 2,
+            "timestamp": 1_300_000_000 + pd.RangeIndex(6),
+        }
+    )
     first_users = sorted(ratings["userId"].unique())[:10]
     newest = pd.DataFrame({"userId": first_users, "movieId": 9996, "rating": 5.0, "timestamp": 1_500_000_000})
     ratings = pd.concat([ratings, below_floor, newest], ignore_index=True)
     ratings.to_csv(folder / "ratings.csv", index=False)
-    decision = replace(Decision.load(REFERENCE_DECISION), rank=4, max_iter=3, min_ratings=5, k=4)
+    # The floor signal leaves user 2 without factors, whatever signal lesson 06 chose.
+    decision = replace(
+        Decision.load(REFERENCE_DECISION),
+        rank=4,
+        max_iter=3,
+        min_ratings=5,
+        k=4,
+        signal="ratings at or above the floor",
+        rating_floor=3.5,
+    )
     decision.save(folder / "decision.json")
     code = job.main(arguments(folder, "ratings.csv", "v1"), spark=spark)
     assert code == job.EXIT_OK
@@ -195,8 +210,13 @@ def test_one_malformed_line_is_quarantined_and_the_run_goes_on(world, job, spark
 @pytest.mark.spark
 def test_every_served_list_honours_every_rule_of_the_decision(world):
     """User 2 has no factors (every rating below the floor): the fallback ranking, minus what they rated."""
-    from paper2prod.acceptance import Brief, Delivery, check_every_user_served, check_nothing_already_rated
-    from paper2prod.acceptance import check_only_well_known
+    from paper2prod.acceptance import (
+        Brief,
+        Delivery,
+        check_every_user_served,
+        check_nothing_already_rated,
+        check_only_well_known,
+    )
 
     folder, ratings = world
     version = folder / "out" / "v1"
@@ -250,7 +270,8 @@ def test_a_worse_challenger_is_refused_and_rollback_is_one_command(world, job, j
     log_text = capsys.readouterr().err
     promotion = json.loads((folder / "out" / "worse" / "run.json").read_text())["promotion"]
     assert promotion["promoted"] is False and (
-        "beyond the interval" in promotion["reason"] or "breaks the brief" in promotion["reason"]), promotion
+        "beyond the interval" in promotion["reason"] or "breaks the brief" in promotion["reason"]
+    ), promotion
     assert "not promoted, v1 keeps serving" in log_text
     assert shipping.serving_version(folder / "out") == "v1"
     back = subprocess.run(
