@@ -170,6 +170,12 @@ CODES_IN_PLACE = """def encode_split(train, test):
     return train, test[(test["user"] >= 0) & (test["item"] >= 0)]
 """
 
+# The lesson's 80/20 typed in: right for the lesson's own call, not for another test_fraction.
+FIXED_WEIGHTS = """def cached_split(frame, test_fraction=0.2, seed=42):
+    train, test = frame.randomSplit([0.8, 0.2], seed=seed)
+    return train.cache(), test.cache()
+"""
+
 WRONG_ANSWERS = [
     dict(
         name="strict-threshold-uncached-split-codes-from-both-dropped-per-cause",
@@ -224,15 +230,17 @@ WRONG_ANSWERS = [
         },
     ),
     dict(
-        name="mse-grid-of-ranks-catalogue-join-codes-in-place",
+        name="mse-grid-of-ranks-catalogue-join-codes-in-place-fixed-weights",
         cells={
             "ex3_als": MEAN_SQUARED_ERROR,
             "ex5_tune": GRID_OF_RANKS_ONLY,
             "ex1_film_summary": FROM_THE_CATALOGUE,
             "ex4_encode": CODES_IN_PLACE,
+            "ex2_split": FIXED_WEIGHTS,
         },
-        loses=["ex3_als_check", "ex5_tune_check", "ex1_film_summary_check", "ex4_encode_check"],
+        loses=["ex3_als_check", "ex5_tune_check", "ex1_film_summary_check", "ex4_encode_check", "ex2_split_check"],
         says={
+            "ex2_split_check": "Build the weights from the argument",
             "ex3_als_check": "metricName='rmse'",
             "ex5_tune_check": "Add both parameters to one ParamGridBuilder",
             "ex1_film_summary_check": "which nobody rated",
