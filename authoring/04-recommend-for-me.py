@@ -388,7 +388,7 @@ plt.show()
 # %%
 train_rows = row_of[training_rows["userId"]].to_numpy()
 train_columns = column_of[training_rows["movieId"]].to_numpy()
-# A film first rated after the cut-off has no factors; RMSE is measured on the films the model knows.
+# A film whose every rating was held out (in test) has no factors; RMSE is measured on the films the model knows.
 known_test = test[test["movieId"].isin(item_ids)]
 
 
@@ -831,7 +831,9 @@ pd.concat({"raw mean": describe(raw_top10)[["title", "n_ratings", "mean_rating"]
 # - **recall@k**: the share of the relevant films that appear in the first k: hits / |relevant|.
 # - **NDCG@k** (normalised discounted cumulative gain, Järvelin and Kekäläinen 2002): hits near the top
 #   count more. A hit at position $i$ (1, 2, ..., k) earns $1/\log_2(i+1)$, so 1 at the top, 0.63 second,
-#   0.5 third. The sum (DCG) is divided by the best sum possible for this user (the ideal DCG), when all
+#   0.5 third. (This is the form used today; Järvelin and Kekäläinen's original divides by $\log_b i$ only
+#   from position $b$ on, so with $b = 2$ the first two places both earn 1. Libraries differ on this: say
+#   which one you report.) The sum (DCG) is divided by the best sum possible for this user (the ideal DCG), when all
 #   their relevant films, up to k of them, fill the first places:
 #
 # $$\text{NDCG@}k = \frac{\sum_{i=1}^{k} \frac{\mathbb{1}[\text{recommended}_i \in \text{relevant}]}{\log_2(i+1)}}{\sum_{i=1}^{\min(k,\,|\text{relevant}|)} \frac{1}{\log_2(i+1)}}$$
@@ -917,7 +919,8 @@ from paper2prod.checks import functions_run
 _called = functions_run(_ranking_module, lambda: recall_at_k([1, 2, 3], {2}, k=2))
 assert not _called, ("recall_at_k calls paper2prod.ranking (released with lesson 05): write the metric "
                      "yourself, for one user's list and set")
-assert abs(recall_at_k([1, 2], {1, 2, 3, 4}, k=2) - 0.5) < 1e-9
+assert abs(recall_at_k([1, 2], {1, 2, 3, 4}, k=2) - 0.5) < 1e-9, (
+    "2 of 4 relevant films found is 0.5: divide by the number of relevant films, not by min(k, |relevant|)")
 assert abs(recall_at_k([3], {3}, k=10) - 1.0) < 1e-9
 assert recall_at_k([], {3, 4}, k=5) == 0, "an empty list finds nothing"
 assert abs(recall_at_k(np.array([70001, 8, 9]), {9, 70001, 3, 4}, k=2) - 0.25) < 1e-9, "an array as the list"
@@ -994,7 +997,9 @@ for _ in range(50):
     _k = int(_rng.integers(1, 12))
     _gain = sum(1 / math.log2(_i + 2) for _i, _f in enumerate(_rec[:_k]) if _f in _rel and _f not in _rec[:_i])
     _best = sum(1 / math.log2(_i + 2) for _i in range(min(_k, len(_rel))))
-    assert abs(ndcg_at_k(_rec, _rel, _k) - _gain / _best) < 1e-9, (_rec, _rel, _k)
+    assert abs(ndcg_at_k(_rec, _rel, _k) - _gain / _best) < 1e-9, (
+        f"ndcg_at_k({[int(_f) for _f in _rec]}, {sorted(int(_f) for _f in _rel)}, k={_k}) should be "
+        f"{_gain / _best:.4f}")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1067,8 +1072,9 @@ assert len(per_user(_hits_in_first_k, {0: [1]}, _big)) == 200, "every user with 
 # test ratings that every configuration can score: those of films with at least `COMPARE_MIN_RATINGS`
 # training ratings.
 #
-# Each ranking metric comes with a 95% bootstrap interval over users (`evaluation.summarise`): another
-# sample of users like these would land inside it. Coverage and popularity describe the lists as a
+# Each ranking metric comes with a 95% bootstrap interval over users (`evaluation.summarise`): a range of
+# plausible values for the mean over users like these, as wide as the spread between users makes it (it
+# is not a promise that another sample's mean lands inside). Coverage and popularity describe the lists as a
 # whole and have no per-user interval.
 
 # %%
@@ -1162,8 +1168,8 @@ print(f"\nfiltered beats unfiltered, decided: {filter_helps.decided}; before tra
 #   ranks them the wrong way round: the raw mean, whose list is useless, has the *lower* RMSE. (These RMSEs
 #   use fewer test rows than exercise 1b's, only films with at least 10 training ratings, so the two sets
 #   of numbers are not comparable.)
-# - **precision, recall and NDCG** go from zero (the unfiltered model recommends films nobody in the test
-#   set goes on to rate) to useful values with the filter. The intervals say how far each mean could move
+# - **precision, recall and NDCG** go from near zero (the unfiltered model recommends films almost nobody
+#   in the test set goes on to rate) to useful values with the filter. The intervals say how far each mean could move
 #   with another sample of users.
 # - **coverage** of the unfiltered model is *low*, not high: the same few rarely rated films fill almost
 #   everyone's list (exercise 1b counted their places across all lists). The filter makes the lists
@@ -1174,7 +1180,7 @@ print(f"\nfiltered beats unfiltered, decided: {filter_helps.decided}; before tra
 #   nearly everyone the same films (only films a user already rated are swapped out): look at its coverage.
 #
 # Filtering beats not filtering, and at the same threshold filtering before training or after scoring is,
-# on NDCG, within the noise. Nothing here picks a setting by its test score: the after-scoring filter is
+# on NDCG, within the noise (the verdicts printed above say whether your run agrees). Nothing here picks a setting by its test score: the after-scoring filter is
 # the one to sweep because it costs no refit, whatever the test says.
 #
 # ## 6. Choose the threshold on validation, report it once on test
@@ -1421,6 +1427,7 @@ show_sweep(on_cutoff)
 # cut-off split. Use printed numbers, and say for each comparison whether its interval decides it.
 
 # %% [markdown] tags=["answer"] grade_id="q_threshold" points=2
+# (Numbers from my run.)
 # I chose a minimum of 100 ratings on validation: it has the highest NDCG@10 of the sweep (0.075) and is
 # decidedly above the damped popularity list (+0.012, interval +0.004 to +0.020),
 # showing 0.9% of the catalogue against popularity's 0.7%; 30 ratings and below are decidedly worse than

@@ -139,10 +139,8 @@ plt.show()
 # ## Exercise 1b — the weighted λ is the cause
 #
 # ALS-WR and Spark's `regParam` multiply λ by each film's number of ratings $n_i$. In one dimension
-# (raters' factors 1):
-# $$y_i = \frac{\sum_u r_{ui}}{n_i + \lambda n_i} = \frac{\bar r_i}{1 + \lambda} \quad\text{whatever } n_i$$
-#
-# Shrinkage does **not** grow with evidence. Plain ridge, $y_i = n_i \bar r_i / (n_i + \lambda)$, shrinks
+# (raters' factors 1): $y_i = \sum_u r_{ui} / (n_i + \lambda n_i) = \bar r_i / (1 + \lambda)$ whatever $n_i$:
+# shrinkage does **not** grow with evidence. Plain ridge, $y_i = n_i \bar r_i / (n_i + \lambda)$, shrinks
 # the one-rating film most (NumPy ALS `weighted=False`; Spark cannot).
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
@@ -155,7 +153,7 @@ for with_biases in (False, True):
             sweep.append({"biases": with_biases, "penalty": penalty, "lam": lam, "RMSE": swept_rmse,
                           "rare": int(rare.sum())})
 sweep = pd.DataFrame(sweep)
-fig, axes = figure(12, 2.8, ncols=2)
+fig, axes = figure(12, 2.5, ncols=2)
 for ax, with_biases in zip(axes, (False, True)):
     for penalty, color in [("weighted", RED), ("plain", BLUE)]:
         rows = sweep[(sweep["penalty"] == penalty) & (sweep["biases"] == with_biases)]
@@ -171,9 +169,8 @@ axes[0].legend(frameon=False)
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Without biases, RMSE and the lists pull apart. With the biases there is no trade-off: plain ridge
-# matches the RMSE and keeps one-rating films out; the weighted λ, not accuracy, makes the trap.
-# RMSE cannot see it: it scores only pairs someone rated (missing not at random, Steck 2010).
+# With biases, plain ridge matches the RMSE and keeps one-rating films out: the weighted λ, not accuracy,
+# makes the trap. RMSE scores only pairs someone rated (missing not at random, Steck 2010).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises 2–4 — fix it
@@ -217,6 +214,7 @@ film_table(baseline, columns=("title", "n_ratings", "mean_rating", "score"))
 # - **precision@10** (5): hits among the 10 shown, over 10
 # - **recall@10** (6): hits over everything relevant for that user
 # - **NDCG@10** (7): hits near the top count more, $\sum_{r} \text{hit}_r / \log_2(r + 1)$, normalised
+#   (today's form; Järvelin and Kekäläinen's original leaves the first two places undiscounted)
 # - **coverage**: the share of the catalogue that ever gets recommended
 # - **mean popularity**: how many ratings the recommended films have
 #
@@ -238,7 +236,7 @@ v_rated = np.zeros((v_user_ids.size, v_item_ids.size), dtype=bool)
 v_rated[v_users, v_items] = True
 v_scores = np.where(v_rated, -np.inf, v_user_factors @ v_item_factors.T)
 relevant = ranking.as_sets(validation[validation["rating"] >= 4])
-thresholds = [1, 2, 3, 5, 10, 20, 50, 100, 150]
+thresholds = [1, 2, 3, 5, 10, 20, 30, 50, 100, 150]  # the lesson's THRESHOLDS
 quality = []
 item_ids, scores, user_ids, item_counts = v_item_ids, v_scores, v_user_ids, v_counts  # the validation model
 for threshold in thresholds:
