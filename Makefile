@@ -20,7 +20,7 @@ TEST_WORKERS ?= 3
 # Every cell of a notebook on one worker, heaviest work queued first (conftest.py).
 XDIST := -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
-.PHONY: lab test test-lesson test-fast setup install preflight grading grade student-copy data kernel release bench slides slides-check check-room browser lock clean help
+.PHONY: lab validate test test-lesson test-fast setup install preflight grading grade student-copy data kernel release bench slides slides-check check-room browser lock clean help
 
 # `make help` lists every target that has a `## what it does` comment on its line.
 help: ## list the targets
@@ -31,6 +31,20 @@ AS_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
 lab: setup ## set up (first time) and open JupyterLab on lessons/
 	$(BIN)/jupyter lab --notebook-dir=lessons $(AS_ROOT)
+
+# Which notebook `make validate LESSON=NN` runs; a missing or unknown LESSON stops make before any set-up.
+NOTEBOOK = $(firstword $(wildcard lessons/$(LESSON)-*/$(LESSON)-*.ipynb))
+ifneq ($(filter validate,$(MAKECMDGOALS)),)
+ifeq ($(strip $(LESSON)),)
+$(error usage: make validate LESSON=00, with the number of a folder in lessons/)
+endif
+ifeq ($(NOTEBOOK),)
+$(error make validate: no lesson $(LESSON) in lessons/; there are: $(sort $(foreach d,$(wildcard lessons/[0-9][0-9]-*),$(word 2,$(subst /, ,$(d))))))
+endif
+endif
+
+validate: setup ## run a lesson from the top and list the checks that fail: make validate LESSON=00
+	$(BIN)/nbgrader validate $(NOTEBOOK)
 
 test: setup ## set up (first time) and run every test (what CI runs)
 	@# Spark's classes, loaded and verified once for the suite's ~80 Spark starts (paper2prod/spark.py),

@@ -101,6 +101,9 @@ expect(n_users < n_ratings, f"n_users equals or exceeds n_ratings ({n_users} vs 
        "count each user once, e.g. with .select('userId').distinct().count().")
 expect(n_films < n_ratings, f"n_films equals or exceeds n_ratings ({n_films} vs {n_ratings}): "
        "count each film once, e.g. with .select('movieId').distinct().count().")
+_catalogue = data.spark_movies(spark, "ml-latest-small").count()
+expect(n_films != _catalogue, f"n_films is {n_films:,}, the number of films in movies.csv: count the films "
+       "the ratings mention (the catalogue lists some films nobody rated).")
 passed(f"{n_ratings:,} ratings by {n_users:,} users of {n_films:,} films")
 ### BEGIN HIDDEN TESTS
 _reference = data.load_ratings("ml-latest-small")
@@ -189,6 +192,10 @@ expect(0 < share_rated_once < 1, f"share_rated_once is {share_rated_once}: a sha
        "between 0 and 1.")
 expect(share_rated_once > 0.1, f"share_rated_once is {share_rated_once:.4f}, which is too small. "
        "Divide by the number of rated films, not by the number of ratings.")
+# A share of the catalogue's films times the catalogue's size is a whole number of films.
+_of_catalogue = share_rated_once * data.spark_movies(spark, "ml-latest-small").count()
+expect(abs(_of_catalogue - round(_of_catalogue)) > 1e-6, "share_rated_once looks divided by the films in "
+       "movies.csv; divide by the films that were rated at least once (the catalogue lists films nobody rated).")
 passed(f"{share_rated_once:.1%} of rated films have one rating")
 ### BEGIN HIDDEN TESTS
 _per_film = data.load_ratings("ml-latest-small")["movieId"].value_counts()
@@ -215,9 +222,9 @@ assert abs(share_rated_once - (_per_film == 1).mean()) < 1e-9, \
 #   graded, so passing the visible checks is necessary but not always sufficient.
 # - **Written answers** (like the question above) are read and graded by a person using a rubric.
 # - **Before you hand in:** restart the kernel and run all cells (*Kernel → Restart Kernel and Run All
-#   Cells*), then press **Validate** in JupyterLab's nbgrader toolbar, or run
-#   `nbgrader validate lessons/00-setup/00-setup.ipynb` in a terminal. Validate runs the notebook from
-#   the top and lists the cells that fail.
+#   Cells*), then press **Validate** in JupyterLab's nbgrader toolbar, or run `make validate LESSON=00`
+#   in a terminal, in the course folder. Validate runs the notebook from the top and lists the cells
+#   that fail, with the start of each message: re-run a failing cell to read its whole hint.
 #
 # ## Recap
 # - Spark needs Java 17 or 21; `paper2prod.preflight` tells you what is missing.

@@ -193,8 +193,9 @@ def committed_tree(into: Path, root: Path = ROOT) -> str:
 
 def uncommitted(paths: list[str], root: Path = ROOT) -> list[str]:
     """The files among `paths` (relative to root) whose working copy differs from HEAD."""
-    status = git("status", "--porcelain", "--", *paths, cwd=root)
-    return [line[3:] for line in status.splitlines()]
+    changed = git("diff", "--name-only", "HEAD", "--", *paths, cwd=root).splitlines()
+    untracked = git("ls-files", "--others", "--exclude-standard", "--", *paths, cwd=root).splitlines()
+    return sorted({*changed, *untracked})
 
 
 def identity(root: Path = ROOT) -> list[str]:
@@ -273,7 +274,7 @@ def main(argv: list[str]) -> int:
         print(f"make student-copy: {error}", file=sys.stderr)
         return 1
     if left_out:
-        print(f"not in the copy (not committed): {', '.join(left_out)}")
+        print(f"uncommitted changes left out (the copy has the last commit's version): {', '.join(left_out)}")
     print(f"{done}; lessons {', '.join(name[:2] for name in lessons)}")
     print(f"then publish it: cd {args.dest} && git push (the first time: add the remote students clone from)")
     return 0

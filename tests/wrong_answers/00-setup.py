@@ -22,6 +22,15 @@ WRONG_ANSWERS = [
         "    counts = frame.groupBy('rating').count().toPandas()\n"
         "    return counts.sort_values('count').set_index('rating')['count']",
     ),
+    dict(
+        name="share-of-the-catalogue",
+        cell="ex3_rated_once",
+        loses=["ex3_rated_once_check"],
+        says="divide by the films that were rated at least once",
+        independent=True,  # nothing graded reads the share
+        source="per_film = ratings.groupBy('movieId').count()\n"
+        "share_rated_once = per_film.filter('count = 1').count() / data.spark_movies(spark, 'ml-latest-small').count()",
+    ),
     # The likeliest slip: the counts come back with pandas' row numbers as their index.
     dict(
         name="histogram-row-numbers-films-from-movies-csv",
@@ -34,7 +43,10 @@ WRONG_ANSWERS = [
             "n_films = data.load_movies('ml-latest-small')['movieId'].nunique()",
         },
         loses=["ex1_counts_check", "ex2_histogram_check"],
-        says={"ex1_counts_check": "not the rows of movies.csv", "ex2_histogram_check": "row numbers, not ratings"},
+        says={
+            "ex1_counts_check": "the number of films in movies.csv",
+            "ex2_histogram_check": "row numbers, not ratings",
+        },
     ),
     # Sorting by count happens to look right when counts fall as ratings rise; the visible data avoids that.
     dict(
