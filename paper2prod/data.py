@@ -316,10 +316,12 @@ def _download(url: str, destination: Path, progress: bool) -> Path:
 # ---------------------------------------------------------------- pandas loaders
 
 
-def _require_columns(frame: pd.DataFrame, columns: list[str], what: str) -> pd.DataFrame:
+def require_columns(frame, columns: list[str], what: str, error: type[Exception] = DataError):
+    """The frame (pandas or Spark) if it has every column, else `error` naming what is missing and
+    what is there. One check for the loaders and the evaluation protocol."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise DataError(f"{what} lacks column(s) {missing}; it has {list(frame.columns)}")
+        raise error(f"{what} lacks column(s) {missing}; it has {list(frame.columns)}")
     return frame
 
 
@@ -332,7 +334,7 @@ def load_ratings(name: str = "ml-latest-small") -> pd.DataFrame:
         frame = pd.read_csv(folder / "ratings.dat", sep="::", engine="python", names=RATING_COLUMNS)
         return frame.astype(RATING_DTYPES)
     frame = pd.read_csv(folder / "ratings.csv", dtype=RATING_DTYPES)
-    return _require_columns(frame, RATING_COLUMNS, f"{name}/ratings.csv")[RATING_COLUMNS]
+    return require_columns(frame, RATING_COLUMNS, f"{name}/ratings.csv")[RATING_COLUMNS]
 
 
 def load_movies(name: str = "ml-latest-small") -> pd.DataFrame:
@@ -357,7 +359,7 @@ def load_movies(name: str = "ml-latest-small") -> pd.DataFrame:
         )
     else:
         frame = pd.read_csv(folder / "movies.csv", dtype={"movieId": "int32", "title": str, "genres": str})
-    return _require_columns(frame, ["movieId", "title", "genres"], f"{name} movies")
+    return require_columns(frame, ["movieId", "title", "genres"], f"{name} movies")
 
 
 def load_split(split: str = "u1") -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,7 +1,8 @@
 """The course's one evaluation protocol: a chronological split and bootstrap intervals.
 
-Lesson 01 shows that random folds let a model peek at the future. From lesson 04
-on, every product decision is measured the same way:
+Lesson 01 compares random folds with splits forward in time for each user (the
+kind Koren's Netflix numbers come from). From lesson 04 on, every product decision
+is measured the same way:
 
     train, test = chronological_split(ratings)          # each user's latest ratings are held out
     ...fit on train, recommend, score each user with a ranking metric (per user)...
@@ -38,14 +39,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from paper2prod.data import require_columns
+
 LEVEL = 0.95
 RESAMPLES = 1000
-
-
-def _check_columns(frame, needed: list[str]) -> None:
-    missing = [column for column in needed if column not in frame.columns]
-    if missing:
-        raise ValueError(f"the ratings have no column {missing[0]!r} (columns: {list(frame.columns)})")
 
 
 def _test_size(n: np.ndarray, test_fraction: float, min_train: int) -> np.ndarray:
@@ -70,7 +67,7 @@ def chronological_split(
     """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
-    _check_columns(ratings, [user, item, time])
+    require_columns(ratings, [user, item, time], "the ratings", error=ValueError)
     if isinstance(ratings, pd.DataFrame):
         return _split_pandas(ratings, test_fraction, min_train, user, item, time)
     return _split_spark(ratings, test_fraction, min_train, user, item, time)
@@ -118,7 +115,7 @@ def cutoff_for_share(ratings, test_fraction: float = 0.2, time: str = "timestamp
     """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
-    _check_columns(ratings, [time])
+    require_columns(ratings, [time], "the ratings", error=ValueError)
     if isinstance(ratings, pd.DataFrame):
         n = len(ratings)
         if n == 0:
@@ -174,7 +171,7 @@ def global_cutoff_split(ratings, cutoff, user: str = "userId", item: str = "movi
     pandas or a Spark DataFrame (the result has the same kind); either side may be
     empty when the cut-off is before the first or after the last rating.
     """
-    _check_columns(ratings, [user, item, time])
+    require_columns(ratings, [user, item, time], "the ratings", error=ValueError)
     _check_cutoff(cutoff)
     if isinstance(ratings, pd.DataFrame):
         train = ratings[ratings[time] < cutoff]
@@ -216,8 +213,8 @@ def future_share(train: pd.DataFrame, test: pd.DataFrame, item: str = "movieId",
     """
     if not (isinstance(train, pd.DataFrame) and isinstance(test, pd.DataFrame)):
         raise TypeError("future_share takes pandas DataFrames: call .toPandas() on a Spark split first")
-    _check_columns(train, [item, time])
-    _check_columns(test, [item, time])
+    require_columns(train, [item, time], "the training ratings", error=ValueError)
+    require_columns(test, [item, time], "the test ratings", error=ValueError)
     # Encode (film, time) as one sortable integer, so one searchsorted counts, for every test
     # rating at once, its film's training ratings at or before its time.
     films, film_codes = np.unique(np.concatenate([train[item].to_numpy(), test[item].to_numpy()]), return_inverse=True)
