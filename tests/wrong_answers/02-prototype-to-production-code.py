@@ -1,4 +1,4 @@
-"""Typical wrong answers for 02-prototype-to-production-code, bundled into three submissions.
+"""Typical wrong answers for 02-prototype-to-production-code, bundled into six submissions.
 
 Each submission replaces several solution cells with independent mistakes; every named
 test cell must then score zero (all others full marks) and show its hint. Wrong test
@@ -118,6 +118,26 @@ RATINGS_KEPT_AS_LOST = replaced(
     "ratings_lost = int(np.count_nonzero(research_mf.R))",
 )
 
+# "MovieLens comes sorted by user": only the films' side is sorted, and the fallback for an unknown user is
+# the mean of the users' means. Both look right on the lesson's data.
+USERS_UNSORTED_MEAN_OF_MEANS = replaced(
+    replaced(
+        TRAIN,
+        "user_side = (users[by_user], films[by_user], centred[by_user])",
+        "user_side = (users, films, centred)",
+    ),
+    "float(values.mean()))",
+    "float(user_means.mean()))",
+)
+
+# A fixed number of iterations, and the caller's ratings sorted in place ("sort once, before the iterations").
+FIXED_ITERATIONS_SORTS_IN_PLACE = replaced(
+    replaced(TRAIN, "for _ in tqdm(range(iterations)", "for _ in tqdm(range(10)"),
+    '    users, user_ids = pd.factorize(ratings["userId"], sort=True)\n',
+    '    ratings.sort_values(["userId", "movieId"], inplace=True)\n'
+    '    users, user_ids = pd.factorize(ratings["userId"], sort=True)\n',
+)
+
 WRONG_ANSWERS = [
     dict(
         name="trusts-rmse-unscaled-inverted",
@@ -125,17 +145,27 @@ WRONG_ANSWERS = [
             "ex1_silent_failure": "film_a, film_b = 1, 2\nratings_lost = 0 + 1",
             "ex2_tests": without_test(TESTS, "test_training_twice_gives_the_same_predictions"),
             "ex3_solve": UNSCALED_UPDATE,
+            "ex3_train": USERS_UNSORTED_MEAN_OF_MEANS,
             "ex4_speed": replaced(
                 solution_source("ex4_speed"),
                 "speedup = prototype_seconds / production_seconds",
                 "speedup = production_seconds / prototype_seconds",
             ),
         },
-        loses=["ex1_silent_failure_check", "ex2_catches_defect_5", "ex3_solve_check", "ex4_speed_check"],
+        loses=[
+            "ex1_silent_failure_check",
+            "ex2_catches_defect_5",
+            "ex3_solve_check",
+            "ex3_regulariser_check",
+            "ex3_empty_user_check",
+            "ex4_speed_check",
+        ],
         says={
             "ex1_silent_failure_check": "The prototype tells films",
             "ex2_catches_defect_5": "planted defect 5",
             "ex3_solve_check": "Did you multiply reg by the number of ratings",
+            "ex3_regulariser_check": "sort the users' side as well",
+            "ex3_empty_user_check": "mean of the users' means",
             "ex4_speed_check": "divide the wrong way round",
         },
     ),
@@ -226,24 +256,28 @@ WRONG_ANSWERS = [
         loses=["ex4_speed_check", "ex3_empty_user_check"],
         says={
             "ex4_speed_check": "prototype_seconds changed after section 3",
-            "ex3_empty_user_check": "rows that have no ratings",
+            "ex3_empty_user_check": "rows 1 and 3 have no ratings",
         },
     ),
     dict(
-        name="fair-tie-fingerprint-test-timed-on-a-slice",
+        name="fair-tie-fingerprint-test-timed-on-a-slice-fixed-iterations-sorts-in-place",
         cells={
             "ex1_silent_failure": FAIR_TIE,
             "ex2_tests": TESTS + TEST_FINGERPRINTS_THE_PROTOTYPE,
+            "ex3_train": FIXED_ITERATIONS_SORTS_IN_PLACE,
             "ex4_speed": replaced(
                 solution_source("ex4_speed"),
                 "production_seconds = best_of(3, lambda: train_als(latest, **TIMED_RUN))",
                 "production_seconds = best_of(3, lambda: train_als(profile_slice, **TIMED_RUN))",
             ),
         },
-        loses=["ex1_silent_failure_check", "ex2_tests_check", "ex4_speed_check"],
+        loses=["ex1_silent_failure_check", "ex2_tests_check", "ex3_ids_check", "ex3_regulariser_check",
+               "ex4_speed_check"],
         says={
             "ex1_silent_failure_check": "a fair tie, not the failure",
             "ex2_tests_check": "recognises the prototype",
+            "ex3_ids_check": "changed the ratings DataFrame it was given",
+            "ex3_regulariser_check": "run as many iterations as the argument says",
             # Which hidden check fires first depends on the load (the CPU bound or the record of calls);
             # every one names the call to time.
             "ex4_speed_check": "train_als(latest, **TIMED_RUN)",
