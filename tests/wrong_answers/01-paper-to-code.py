@@ -292,6 +292,27 @@ HALF_STEP_DISTINCT_COUNTS = _variant(
     ),
 )
 
+# Exercise 4: the half-steps in the other order (random user factors, films solved first); the model
+# (and its history entry) built between the two half-steps, so the returned film factors are stale.
+_USERS_THEN_FILMS = (
+    "        user_factors = als_half_step(users, items, residuals, item_factors, n_users, lam)\n"
+    "        item_factors = als_half_step(items, users, residuals, user_factors, n_items, lam)\n"
+)
+TRAINING_FILMS_FIRST = _variant(
+    "ex4_training",
+    ("item_factors = rng.normal(0.0, 0.1, size=(n_items, rank))", "user_factors = rng.normal(0.0, 0.1, size=(n_users, rank))"),
+    (_USERS_THEN_FILMS, "\n".join(reversed(_USERS_THEN_FILMS.rstrip("\n").split("\n"))) + "\n"),
+)
+TRAINING_MODEL_BEFORE_FILMS = _variant(
+    "ex4_training",
+    (
+        "        item_factors = als_half_step(items, users, residuals, user_factors, n_items, lam)\n"
+        "        model = (mu, user_bias, item_bias, user_factors, item_factors)\n",
+        "        model = (mu, user_bias, item_bias, user_factors, item_factors)\n"
+        "        item_factors = als_half_step(items, users, residuals, user_factors, n_items, lam)\n",
+    ),
+)
+
 # Exercise 5: the two penalties swapped; the user biases updated before the film-bin biases.
 TIME_BIAS_LAMBDAS_SWAPPED = _variant(
     "ex5_time_bias",
@@ -362,11 +383,12 @@ _ABOVE_TARGET = "above the 0.925 target"
 _TABLE_MISSING = "run the table and λ-sweep cells"
 WRONG_ANSWERS = [
     dict(
-        name="mse-users-first-plain-lambda-unclipped-bins-beta-multiplies-unregularised-alpha",
+        name="mse-users-first-plain-lambda-films-first-unclipped-bins-beta-multiplies-unregularised-alpha",
         cells={
             "ex1_rmse": RMSE_WITHOUT_ROOT,
             "ex2_biases": BIASES_USERS_FIRST,
             "ex3_half_step": HALF_STEP_PLAIN_LAMBDA,
+            "ex4_training": TRAINING_FILMS_FIRST,
             "ex5_time_bias": TIME_BINS_NOT_CLIPPED,
             "ex6_drift_terms": DRIFT_BETA_MULTIPLIES,
             "ex7_user_drift": ALPHA_NOT_REGULARISED,
@@ -375,6 +397,7 @@ WRONG_ANSWERS = [
             "ex1_rmse_check",
             "ex2_biases_check",
             "ex3_half_step_check",
+            "ex4_training_check",
             "ex5_time_bias_check",
             "ex6_drift_terms_check",
             "ex7_user_drift_check",
@@ -384,6 +407,7 @@ WRONG_ANSWERS = [
             "ex1_rmse_check": "take the square root of the mean squared error",
             "ex2_biases_check": "every film bias, then every user bias",
             "ex3_half_step_check": "Did you multiply lam by the number of ratings",
+            "ex4_training_check": "solve the users first",
             "ex5_time_bias_check": "Clip the bin index",
             "ex6_drift_terms_check": "beta multiplies nothing",
             "ex7_user_drift_check": "lam_alpha in the denominator",
@@ -525,10 +549,13 @@ WRONG_ANSWERS = [
         },
     ),
     dict(
-        name="beta-ignored",
-        cells={"ex6_drift_terms": DRIFT_BETA_IGNORED},
-        loses=["ex6_drift_terms_check"],
-        says="use the beta argument",
+        name="model-before-films-beta-ignored",
+        cells={"ex4_training": TRAINING_MODEL_BEFORE_FILMS, "ex6_drift_terms": DRIFT_BETA_IGNORED},
+        loses=["ex4_training_check", "ex6_drift_terms_check"],
+        says={
+            "ex4_training_check": "build the model (and its history entry) after both half-steps",
+            "ex6_drift_terms_check": "use the beta argument",
+        },
     ),
 ]
 # MEAN_DAY_NAN_WITHOUT_RATINGS loses ex6_drift_terms_check ("0 for user 1 who has no ratings"), but in
