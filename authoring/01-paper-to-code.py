@@ -671,7 +671,8 @@ print(f"after {len(_test_curve)} iterations: training RMSE {_train_curve[-1]:.3f
 # **Which data?** MovieLens 100k covers only seven months, too short for films to drift much. We test
 # the idea on `ml-latest-small` instead, whose ratings span 1996 to 2018. And the evaluation should
 # respect each user's time line: we hold out each user's *latest* 20 % of ratings (a per-user
-# chronological split), so every test rating comes after all of the same user's training ratings.
+# chronological split), so no test rating is earlier than any of the same user's training ratings
+# (ratings made in the same second are ordered by film id).
 # It is not a cut at one date: **other users' ratings stay in training, including ratings made after
 # the test rating**, so a film's bin biases for the test period are learnt from other people's ratings
 # in that period. Random folds go further: a user's test ratings lie between her own training ratings.
@@ -1233,7 +1234,7 @@ def predict_with_days(fitted, users, items, timestamps):
 # Koren reports his RMSEs on the Netflix Prize's held-out ratings. Netflix built them from **the last
 # nine ratings of each user** (fewer for users with under 18 ratings) and trained on everything else
 # (Koren describes the construction in *The BellKor Solution to the Netflix Grand Prize*, 2009). That
-# is a per-user split forward in time: every test rating comes after the same user's training
+# is a per-user split forward in time: no test rating is earlier than the same user's training
 # ratings, while other users' later ratings stay in training. Random folds are *not* the paper's
 # split; the course's `chronological_split` is the paper's kind of split with a larger holdout (each
 # user's latest 20 %, not nine ratings). On its held-out sets, the paper's table comparing baseline
