@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import getpass
 import logging
 import os
 import shlex
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from paper2prod.modules import load_module  # noqa: F401  (lesson 07 calls shipping.load_module)
 from paper2prod.processes import alive as _process_alive
+from paper2prod.scratch import user_temp_folder
 from paper2prod.spark import LOOPBACK, java_options
 
 
@@ -32,8 +32,7 @@ def work_dir(name: str) -> Path:
     itself, so each new run removes the folders of runs whose process has gone, after stopping any
     cluster one of them left running (see paper2prod/cluster.py).
     """
-    base = Path(tempfile.gettempdir()) / f"paper2prod-{name}-{getpass.getuser()}"
-    base.mkdir(parents=True, exist_ok=True)
+    base = user_temp_folder(name)
     for old in base.glob("run-*"):
         if not _process_alive(_pid_of(old.name)):
             if (old / "cluster" / "cluster.json").is_file():
