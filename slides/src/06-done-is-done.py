@@ -58,31 +58,33 @@ plt.show()
 # ## Exercise 2 — time-box the tuning, with a stopping rule
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
-train, test = data.load_split("u1")
+train, _ = data.load_split("u1")  # the test part stays untouched: the time box decides on validation
+validation = train.sample(frac=0.2, random_state=SEED)
+fit = train.drop(validation.index)
 
 
-def test_rmse(share):
-    """Biases baseline trained on a share of the training ratings: more data costs more time."""
-    part = train.sample(frac=share, random_state=SEED)
+def validation_rmse(share):
+    """Biases baseline trained on a share of the fit ratings: more data costs more time."""
+    part = fit.sample(frac=share, random_state=SEED)
     mean, user_bias, item_bias = fit_biases(part)
-    predicted = mean + test["userId"].map(user_bias).fillna(0) + test["movieId"].map(item_bias).fillna(0)
-    return rmse(predicted, test["rating"])
+    predicted = mean + validation["userId"].map(user_bias).fillna(0) + validation["movieId"].map(item_bias).fillna(0)
+    return rmse(predicted, validation["rating"])
 
 
 def improved_too_little(results, threshold=0.01):
     return len(results) >= 2 and results[-2] - results[-1] < threshold
 
 
-record = Timebox(max_steps=8).run(test_rmse, [0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0],
+record = Timebox(max_steps=8).run(validation_rmse, [0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0],
                                   stop_rule=improved_too_little, name=lambda share: f"{share:.0%}", progress=False)
 done = record.to_frame()
-fig, ax = figure(11, 3.9)
+fig, ax = figure(11, 3.5)
 ax.plot(range(len(done)), done["result"], "o-", color=BLUE, markersize=9)
 ax.set_xticks(range(len(done)), done["name"])
 ax.annotate(f"stopped: {record.stopped_because}", (len(done) - 1, done["result"].iloc[-1]), xytext=(-30, 40),
             textcoords="offset points", ha="right", color=RED, fontsize=14,
             arrowprops={"arrowstyle": "->", "color": RED})
-ax.set(ylabel="test RMSE (u1)", xlabel="share of the training ratings used (each step costs more)",
+ax.set(ylabel="validation RMSE (u1)", xlabel="share of the fit ratings used (each step costs more)",
        title="a baseline in a time box: stop when a step improves RMSE by less than 0.01")
 plt.show()
 

@@ -147,6 +147,39 @@ _SAME_STRICT_DTYPE = (
     "columns = ['userId', 'rank', 'movieId']\n    return bool(a[columns].sort_values(columns)"
     ".reset_index(drop=True).equals(b[columns].sort_values(columns).reset_index(drop=True)))"
 )
+# Exercise 1: raising when the required items fill the days exactly (<= instead of <).
+_SCOPE_RAISES_WHEN_FULL = _SCOPE_BY_IMPACT.replace("if days_left < 0:", "if days_left <= 0:").replace(
+    'sort_values("impact", ascending=False)',
+    'assign(per_day=lambda b: b["impact"] / b["effort_days"])'
+    '.sort_values(["per_day", "effort_days"], ascending=[False, True], kind="stable")',
+)
+# Exercise 2a: each candidate against the best so far (not the default); or ranked by the interval's low end.
+_SETTING_AGAINST_BEST_SO_FAR = """
+def choose_setting(results, default):
+    best = default
+    for name, scores in results.items():
+        difference = compare(scores, results[best])
+        if name != best and difference.decided and difference.mean > 0:
+            best = name
+    return best
+"""
+_SETTING_BY_LOW_END = """
+def choose_setting(results, default):
+    low = {name: compare(scores, results[default]).low for name, scores in results.items() if name != default}
+    better = {name: value for name, value in low.items() if value > 0}
+    return max(better, key=better.get) if better else default
+"""
+# Exercise 4: a merge counts matching pairs, so a duplicated row can stand in for a missing one.
+_SAME_BY_MERGE = "return len(a.merge(b, on=['userId', 'movieId', 'rank'])) == len(a) == len(b)"
+# Exercise 6: ties in y' - x' broken towards the later point.
+_ELBOW_LAST_ON_TIE = """
+def find_elbow(effort, quality):
+    x, y = np.asarray(effort, dtype=float), np.asarray(quality, dtype=float)
+    x = (x - x.min()) / (x.max() - x.min())
+    y = (y - y.min()) / (y.max() - y.min())
+    gap = y - x
+    return int(len(gap) - 1 - np.argmax(gap[::-1]))
+"""
 
 WRONG_ANSWERS = [
     dict(
@@ -187,14 +220,17 @@ WRONG_ANSWERS = [
         name="counting-slips",
         cells={
             "ex1_scope": _SCOPE_STOPS_AT_FIRST_MISFIT,
+            "ex2_setting": _SETTING_AGAINST_BEST_SO_FAR,
             "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "steps": "steps - 1"}),
             "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "fallback": ""}),
             "ex4_done": _DONE.format(same=_SAME, how=""),
             "ex6_elbow": _ELBOW_FROM_ONE,
         },
-        loses=["ex1_choose_check", "ex2_rule_check", "ex3_ship_check", "ex4_readme_check", "ex6_elbow_check"],
+        loses=["ex1_choose_check", "ex2_setting_check", "ex2_rule_check", "ex3_ship_check", "ex4_readme_check",
+               "ex6_elbow_check"],
         says={
             "ex1_choose_check": "stopped at the first item that did not fit",
+            "ex2_setting_check": "each candidate is judged against the DEFAULT",
             "ex2_rule_check": "so count it: 4",
             "ex3_ship_check": "the WHOLE new-user ranking",
             "ex4_readme_check": "no '## How to run' section",
@@ -204,12 +240,16 @@ WRONG_ANSWERS = [
     dict(
         name="edge-slips",
         cells={
+            "ex2_setting": _SETTING_BY_LOW_END,
             "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "gain": "scores[-1] - scores[-2] <= min_gain"}),
             "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "liked": '(films["size"] >= brief.min_ratings)'}),
+            "ex4_done": _DONE.format(same=_SAME_BY_MERGE, how=_HOW),
         },
-        loses=["ex2_rule_check", "ex3_ship_check"],
+        loses=["ex2_setting_check", "ex2_rule_check", "ex3_ship_check", "ex4_same_check"],
         says={
+            "ex2_setting_check": "not by the interval's lower end",
             "ex2_rule_check": "compare with <, not <=",
+            "ex4_same_check": "a merge counts the pairs",
             "ex3_ship_check": "film 1 is the most rated but averages 1 star",
         },
     ),
@@ -218,35 +258,46 @@ WRONG_ANSWERS = [
         cells={
             "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "best": "int(np.argmax(curve))"}),
             "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "signals": "train"}),
+            "ex6_elbow": _ELBOW_LAST_ON_TIE,
         },
-        loses=["ex2_best_check", "ex3_ship_check"],
-        says={"ex2_best_check": "the 0.9 was never measured", "ex3_ship_check": "match the decided model"},
+        loses=["ex2_best_check", "ex3_ship_check", "ex6_elbow_check"],
+        says={
+            "ex2_best_check": "the 0.9 was never measured",
+            "ex3_ship_check": "match the decided model",
+            "ex6_elbow_check": "on a tie, the first one",
+        },
     ),
     dict(
         name="liking-slips",
         cells={
+            "ex1_scope": _SCOPE_RAISES_WHEN_FULL,
             "ex3_ship": _SHIP.format(
                 **{
                     **_SHIP_RIGHT,
                     "liked": '(films["size"] >= brief.min_ratings) & (films["mean"] >= films["mean"].mean())',
                 }
-            )
+            ),
         },
-        loses=["ex3_ship_check"],
-        says="not the average of film averages",
+        loses=["ex1_choose_check", "ex3_ship_check"],
+        says={
+            "ex1_choose_check": "raise only when they need MORE days",
+            "ex3_ship_check": "not the average of film averages",
+        },
     ),
     dict(
         name="near-miss-slips",
         cells={
             "ex1_scope": _SCOPE_TIES_IN_INPUT_ORDER,
             "ex2_setting": _SETTING_FIRST_QUALIFIER,
+            "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "gain": "scores[-1] - max(scores[:-1]) < min_gain"}),
             "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "fallback": ", fallback=ranked[: brief.k]"}),
             "ex4_done": _DONE.format(same=_SAME_STRICT_DTYPE, how=_HOW),
         },
-        loses=["ex1_choose_check", "ex2_setting_check", "ex3_ship_check", "ex4_same_check"],
+        loses=["ex1_choose_check", "ex2_setting_check", "ex2_rule_check", "ex3_ship_check", "ex4_same_check"],
         says={
             "ex1_choose_check": "the tie goes to the smaller effort",
             "ex2_setting_check": "the larger mean wins",
+            "ex2_rule_check": "not with the best score so far",
             "ex3_ship_check": "the WHOLE new-user ranking",
             "ex4_same_check": "int32",
         },
