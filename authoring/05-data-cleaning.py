@@ -408,13 +408,16 @@ def reconcile(n_input_rows, clean, quarantine):
 
 # %% tags=["tests"] grade_id="ex3_reconcile_check" points=2
 _clean = spark.createDataFrame([(1,), (2,), (3,)], "event_id long")
-_held = spark.createDataFrame([(4, "unknown_film"), (5, "bot_account"), (6, "bot_account")],
-                              "event_id long, reason string")
-_table = reconcile(6, _clean, _held)
+# Counts in neither alphabetical order nor by size: only the alphabetical order of the reasons is right.
+_held = spark.createDataFrame([(4, "unknown_film"), (5, "bot_account"), (6, "bot_account"), (7, "duplicate_row"),
+                               (8, "duplicate_row"), (9, "duplicate_row")], "event_id long, reason string")
+_table = reconcile(9, _clean, _held)
 expect(isinstance(_table, pd.Series), f"reconcile should return a pandas Series, not a {type(_table).__name__}.")
-expect(list(_table.index) == ["clean", "bot_account", "unknown_film"] and [int(v) for v in _table] == [3, 2, 1],
-       f"For 3 clean rows, 2 bot_account and 1 unknown_film the Series should be clean 3, bot_account 2, "
-       f"unknown_film 1 (in that order); got {_table.to_dict()}.")
+expect(list(_table.index) == ["clean", "bot_account", "duplicate_row", "unknown_film"]
+       and [int(v) for v in _table] == [3, 2, 3, 1],
+       f"For 3 clean rows, 2 bot_account, 3 duplicate_row and 1 unknown_film the Series should be clean 3, "
+       f"bot_account 2, duplicate_row 3, unknown_film 1 (clean first, then the reasons in alphabetical order, "
+       f"not by count); got {_table.to_dict()}.")
 
 
 def _gap_said(n_input_rows, clean, quarantine):
@@ -428,12 +431,12 @@ def _gap_said(n_input_rows, clean, quarantine):
     return None
 
 
-for _n, _gap, _word in [(10, 4, "missing"), (4, 2, "extra")]:
+for _n, _gap, _word in [(13, 4, "missing"), (7, 2, "extra")]:
     _said = _gap_said(_n, _clean, _held)
-    expect(_said is not None, f"reconcile({_n}, ...) returned although 6 rows came out of {_n}: the counts do not "
+    expect(_said is not None, f"reconcile({_n}, ...) returned although 9 rows came out of {_n}: the counts do not "
            "add up, so it must raise an AssertionError.")
     _start = f"'{_said[0]} rows {_said[1]}'" if _said[0] is not None else f"something else: {_said[1]}"
-    expect(_said == (_gap, _word), f"With {_n} input rows and 6 rows out, the message should start with "
+    expect(_said == (_gap, _word), f"With {_n} input rows and 9 rows out, the message should start with "
            f"'{_gap} rows {_word}' (the gap, then missing or extra); it starts with {_start}")
 passed("reconcile counts per reason and refuses to lose a row")
 ### BEGIN HIDDEN TESTS
@@ -441,8 +444,8 @@ _nulls = spark.createDataFrame([(4, None), (5, "bot_account"), (6, "bot_account"
 expect(_gap_said(6, _clean, _nulls) is not None, "6 rows in and 6 out, but one quarantined row has no reason: "
        "reconcile must raise an AssertionError for a null reason too.")
 _many = spark.range(1500).select(F.col("id").alias("event_id"))
-_said = _gap_said(1503 - 1001, _many, _held)
-expect(_said == (1001, "extra"), f"With 502 input rows and 1,503 out, the message should start with "
+_said = _gap_said(1506 - 1001, _many, _held)
+expect(_said == (1001, "extra"), f"With 505 input rows and 1,506 out, the message should start with "
        f"'1,001 rows extra' (or '1001 rows extra'); reconcile gave {_said}.")
 ### END HIDDEN TESTS
 
@@ -777,7 +780,8 @@ expect(_bots[11] == 1006, f"User 11 sent 1001 ratings within one minute: all 100
 passed("duplicates, unknown films, the bot and older ratings quarantined; the latest rating kept")
 ### BEGIN HIDDEN TESTS
 expect(_bots[12] == 0, f"User 12 sent exactly 1000 ratings in one minute, which is not MORE than 1000: none is "
-       f"a bot's; you quarantined {_bots[12]} as bot_account.")
+       f"a bot's; you quarantined {_bots[12]} as bot_account. Count each user's own rows per minute (users 11 "
+       "and 14 rated in the same minute), and only more than 1000 makes a bot.")
 expect(_bots[13] == 0, f"User 13 sent 1200 ratings, but 60 a minute over 20 minutes: a person, not a bot (the "
        f"limit is per minute, not per user in total); you quarantined {_bots[13]} as bot_account.")
 expect(_bots[14] == 995 and _held.get((40_000, "duplicate_row")) == 1 and _held.get((49_000, "unknown_film")) == 1,
@@ -996,6 +1000,10 @@ _expect_broken("timestamp range", [(4, 3, 10, 4.0, 0), (5, 3, 11, 4.0, -5)], 2,
                "timestamps 0 and -5 (after 0 means > 0)")
 _expect_broken("rating range", [(4, 1, 10, 9.0, EXPORTED_AT + 5)], 1,
                "a rating of 9 after the export AND a second rating of a pair (rating range comes first)")
+_expect_broken("unique events", [(3, 3, 12, 4.0, 964982703), (3, 3, 11, 4.0, 964982703)], 2,
+               "event 3 three times (the rows beyond the first: 2, not the 1 event nor all 3 of its rows)")
+_expect_broken("unique pairs", [(4, 1, 10, 2.0, 964982800), (5, 1, 10, 3.0, 964982900)], 2,
+               "user 1 rating film 10 three times (the rows beyond the first: 2, not the 1 pair nor all 3 rows)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1145,19 +1153,20 @@ side_by_side
 # them.
 
 # %% [markdown] tags=["answer"] grade_id="q7_what_changed" points=3
-# Trained on the raw-but-parseable rows, ALS misses each user's latest clean ratings by more than trained
-# on the cleaned rows: the two RMSEs are printed above, and the per-user difference in squared error has a
-# 95% interval entirely above zero, so it is not noise. The persona's two top-10 lists share only a few
-# films (the cell counts them), and the raw model predicts far more than 5 "stars" for its top films,
-# impossible on a 5-star scale, while the cleaned list holds family, animation and adventure films close
-# to what the persona loved. Two faults do most of the damage. The tv client's 0–10 ratings and
-# out-of-range values such as 99 are taken as stars: Spark's ALS has no bias terms, so the user and film
-# factors grow to reproduce them, and every user who shares taste with those raters gets predictions on a
-# scale above 5. The bot's thousands of random ratings give random films a strong pull on the factors, and
-# superseded and duplicated rows count some opinions twice. Dropping what does not parse is no cure
-# either: it throws away the good ratings of the hundreds of users printed above and keeps every wrong row
-# that happens to parse. To the sceptic: a few percent of bad rows changed the error by more than its
-# interval, and the RMSE alone hides the worse problem, that most films this user would see changed.
+# Trained on the raw-but-parseable rows, ALS misses each user's latest clean ratings by more than
+# trained on the cleaned rows: the two RMSEs are printed above, and the per-user difference in squared
+# error has a 95% interval entirely above zero, so it is not noise. The persona's two top-10 lists share
+# only a few films (the cell counts them), and the raw model predicts far more than 5 "stars" for its
+# top films, impossible on a 5-star scale, while the cleaned list holds family, animation and adventure
+# films close to what the persona loved. Two faults reach the model most directly (no cell measures each
+# one's share of the damage). The tv client's 0–10 ratings and out-of-range values such as 99 are taken
+# as stars: Spark's ALS has no bias terms, so the user and film factors grow to reproduce them, and
+# every user who shares taste with those raters gets predictions on a scale above 5. The bot's thousands
+# of random ratings give random films a strong pull on the factors, and superseded and duplicated rows
+# count some opinions twice. Dropping what does not parse is no cure either: it throws away the good
+# ratings of the hundreds of users printed above and keeps every wrong row that happens to parse. To the
+# sceptic: a few percent of bad rows changed the error by more than its interval, and the RMSE alone
+# hides the worse problem, that most films this user would see changed.
 
 # %% [markdown]
 # ## Recap
