@@ -217,7 +217,7 @@ try:
     _exact = set(choose_work(_backlog.assign(required=[True, False, False, False, False]), 1.0)["item"])
 except ValueError:
     raise AssertionError("The required items need exactly the 1 day available, and choose_work raised "
-                         "ValueError: raise only when they need MORE days than there are (days left < 0).")
+                         "ValueError: raise only when they need MORE days than there are (days left < 0).") from None
 expect(_exact == {"must A"}, f"With 1 day and one required item of 1 day the plan is {{'must A'}}, got {_exact}.")
 _tied = pd.DataFrame([("must", 1.0, 1.0, True), ("a", 2.0, 4.0, False), ("b", 1.0, 2.0, False)],
                      columns=["item", "effort_days", "impact", "required"])

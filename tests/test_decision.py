@@ -71,6 +71,7 @@ def test_low_ratings_as_negative_is_sparks_p0_confidence_signal():
     assert decision.rating_floor == 3.0
 
 
+@pytest.mark.spark  # starts a JVM: not in the fast tier
 def test_the_signals_agree_on_pandas_and_spark():
     import pandas as pd
 

@@ -89,6 +89,7 @@ def test_summarise_has_one_row_per_metric():
     assert table.loc["b", "low"] == table.loc["b", "high"] == 0.5
 
 
+@pytest.mark.spark  # starts a JVM: not in the fast tier
 def test_spark_and_pandas_split_the_same_rows():
     import subprocess
     import sys
@@ -215,6 +216,7 @@ def test_future_share_is_zero_on_a_global_cutoff_and_not_on_the_per_user_split()
     assert np.allclose(future_share(train, test).to_numpy(), brute, equal_nan=True)
 
 
+@pytest.mark.spark  # starts a JVM: not in the fast tier
 def test_spark_and_pandas_cut_at_the_same_time():
     import subprocess
     import sys

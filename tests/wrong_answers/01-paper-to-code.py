@@ -259,7 +259,11 @@ GLOBAL_MEAN_SCALAR = _variant(
 BIASES_ONE_STEP = _variant("ex2_biases", ("for _ in range(n_steps):", "for _ in range(1):"))
 
 GLOBAL_MEAN_MEDIAN = _variant(
-    "ex1_rmse", ("np.full(n_predictions, float(np.mean(train_ratings)))", "np.full(n_predictions, float(np.median(train_ratings)))")
+    "ex1_rmse",
+    (
+        "np.full(n_predictions, float(np.mean(train_ratings)))",
+        "np.full(n_predictions, float(np.median(train_ratings)))",
+    ),
 )
 
 # Exercise 2: each bias from mu alone (no alternation), and the two updates in the other order.
@@ -300,7 +304,10 @@ _USERS_THEN_FILMS = (
 )
 TRAINING_FILMS_FIRST = _variant(
     "ex4_training",
-    ("item_factors = rng.normal(0.0, 0.1, size=(n_items, rank))", "user_factors = rng.normal(0.0, 0.1, size=(n_users, rank))"),
+    (
+        "item_factors = rng.normal(0.0, 0.1, size=(n_items, rank))",
+        "user_factors = rng.normal(0.0, 0.1, size=(n_users, rank))",
+    ),
     (_USERS_THEN_FILMS, "\n".join(reversed(_USERS_THEN_FILMS.rstrip("\n").split("\n"))) + "\n"),
 )
 TRAINING_MODEL_BEFORE_FILMS = _variant(
@@ -328,7 +335,9 @@ _USER_BIN_UPDATE = (
     "        user_bias = np.bincount(users, ratings - mu - item_bias[items] - pair_bias[pairs],\n"
     "                                minlength=n_users) / (lam + user_counts)\n"
 )
-TIME_BIAS_USERS_BEFORE_BINS = _variant("ex5_time_bias", (_PAIR_UPDATE + _USER_BIN_UPDATE, _USER_BIN_UPDATE + _PAIR_UPDATE))
+TIME_BIAS_USERS_BEFORE_BINS = _variant(
+    "ex5_time_bias", (_PAIR_UPDATE + _USER_BIN_UPDATE, _USER_BIN_UPDATE + _PAIR_UPDATE)
+)
 
 # Exercise 6: the drift term.
 _DAYS = "return np.asarray(timestamps).astype(np.int64) // SECONDS_PER_DAY"

@@ -271,8 +271,13 @@ WRONG_ANSWERS = [
                 "production_seconds = best_of(3, lambda: train_als(profile_slice, **TIMED_RUN))",
             ),
         },
-        loses=["ex1_silent_failure_check", "ex2_tests_check", "ex3_ids_check", "ex3_regulariser_check",
-               "ex4_speed_check"],
+        loses=[
+            "ex1_silent_failure_check",
+            "ex2_tests_check",
+            "ex3_ids_check",
+            "ex3_regulariser_check",
+            "ex4_speed_check",
+        ],
         says={
             "ex1_silent_failure_check": "a fair tie, not the failure",
             "ex2_tests_check": "recognises the prototype",

@@ -226,8 +226,14 @@ WRONG_ANSWERS = [
             "ex4_done": _DONE.format(same=_SAME, how=""),
             "ex6_elbow": _ELBOW_FROM_ONE,
         },
-        loses=["ex1_choose_check", "ex2_setting_check", "ex2_rule_check", "ex3_ship_check", "ex4_readme_check",
-               "ex6_elbow_check"],
+        loses=[
+            "ex1_choose_check",
+            "ex2_setting_check",
+            "ex2_rule_check",
+            "ex3_ship_check",
+            "ex4_readme_check",
+            "ex6_elbow_check",
+        ],
         says={
             "ex1_choose_check": "stopped at the first item that did not fit",
             "ex2_setting_check": "each candidate is judged against the DEFAULT",
