@@ -85,7 +85,7 @@ ratings_file = data.path("ml-latest-small") / "ratings.csv"
 metadata = {
     "model_version": "2024-06-01",
     "data": {"file": ratings_file.name, "sha256": data.sha256_of(ratings_file)[:16] + "…", "rows": len(ratings())},
-    "params": "every setting of lesson 06's decision: model, signal and floor, min_ratings, k, fallback, exclusions",
+    "params": "every setting of lesson 06's decision (floor, k, fallback, ...)",
     "metrics": {"ndcg@10": "mean, low, high on the chronological holdout"},
     "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
 }
@@ -167,7 +167,7 @@ drift = pd.DataFrame({"n_ratings": later.size(), "psi": later["rating"].apply(ps
                       "unseen_share": later["movieId"].apply(lambda films: float((~films.isin(known_films)).mean()))})
 drift = drift[drift["n_ratings"] >= 200]
 months = drift.index.to_timestamp()
-fig, ax = figure(12, 3.7)
+fig, ax = figure(12, 3.1)
 ax.plot(months, drift["psi"], "o-", color=BLUE, label="PSI of the rating distribution")
 ax.plot(months, drift["unseen_share"], "s-", color=ORANGE, label="share of ratings of films the model never saw")
 ax.axhline(0.25, color=RED, linestyle="--", label="PSI 0.25: a major shift (rule of thumb)")
@@ -176,11 +176,10 @@ ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# With about a dozen raters a month, the PSI of rating values is mostly noise, and the unseen share
-# swings from month to month. Exercise 4 watches the launch model's NDCG@10 per month against its
-# launch interval instead (known and fallback users apart): alert after two judged months in a row
-# wholly below it, skipping months with too few users. At this volume it sees only large drops (the
-# notebook simulates how large), and it watches the launch model, not what each night serves.
+# With a dozen raters a month, PSI is mostly noise and the unseen share swings. Exercise 4 watches the
+# launch model's monthly NDCG@10 against its launch interval (known and fallback users apart): alert
+# after two judged months in a row below it. At this volume it sees only large drops (the notebook
+# simulates how large), and it watches the launch model, not what each night serves.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The runbook
