@@ -59,7 +59,11 @@ QUEUE = {"round_trip": 1, "notebooks": 2, "cluster": 3, "browser": 4, "spark": 5
 
 
 def pytest_addoption(parser):
-    _add_lesson_option(parser)
+    parser.addoption(
+        "--lesson",
+        default=None,
+        help="NN: keep only this lesson's cases of tests parametrized by lesson (make test-lesson LESSON=NN)",
+    )
     parser.addoption(
         "--require",
         default=None,
@@ -69,14 +73,6 @@ def pytest_addoption(parser):
 
 
 LESSON_IN_ID = re.compile(r"\b(\d\d)-[a-z][a-z-]*[a-z]")
-
-
-def _add_lesson_option(parser):
-    parser.addoption(
-        "--lesson",
-        default=None,
-        help="NN: keep only this lesson's cases of tests parametrized by lesson (make test-lesson LESSON=NN)",
-    )
 
 
 def required_markers(config) -> set[str]:

@@ -26,9 +26,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from paper2prod.gradebook import nbgrader_env
 from tools.answers import hidden_test_lines, visible_text
 from tools.grading import Course
-from tools.notebooks import ROOT, SOLUTIONS, nbgrader_env
+from tools.notebooks import ROOT, SOLUTIONS
 
 GUIDE = ROOT / "docs" / "instructor-guide.md"
 LESSON = "00-setup"

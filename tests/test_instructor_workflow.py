@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
+from paper2prod.gradebook import nbgrader_env
 from tools.grading import Course
-from tools.notebooks import ROOT, nbgrader_env
+from tools.notebooks import ROOT
 
 GUIDE = ROOT / "docs" / "instructor-guide.md"
 

@@ -11,7 +11,8 @@ import nbformat
 import pytest
 
 from paper2prod import autograde
-from tools.notebooks import SOLUTIONS, nbgrader_env
+from paper2prod.gradebook import nbgrader_env
+from tools.notebooks import SOLUTIONS
 
 ENV_CONFIG = Path(sys.prefix) / "etc" / "jupyter" / "nbgrader_config.py"
 
