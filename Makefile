@@ -1,16 +1,10 @@
 # The commands a person types. `make lab` and `make test` set everything up first.
-PYTHON ?= python3
-VENV   ?= .venv
-BIN    := $(abspath $(VENV))/bin
-# nbgrader shells out to `jupyter` and `alembic`: the environment's bin/ must come first.
-export PATH := $(BIN):$(PATH)
-# A relative mirror path would break inside notebooks, which run from their own folder.
-ifdef PAPER2PROD_DATA_MIRROR
-export PAPER2PROD_DATA_MIRROR := $(abspath $(PAPER2PROD_DATA_MIRROR))
-endif
-DATASETS := ml-latest-small ml-100k
-# LOCKED=0 installs from the ranges in pyproject.toml instead of the Linux lock file.
-LOCKED ?= 1
+# What to install besides the runtime (what a notebook imports): the optional-dependency groups of
+# pyproject.toml. `make lab` needs none of them; every other target installs all three.
+EXTRAS ?= test,slides,dev
+lab: EXTRAS =
+# Set-up, lab and validate: shared with a class's copy (tools/student_copy_files/Makefile).
+include setup.mk
 
 # Workers for `make test` (pytest-xdist). The suite is CPU-bound: one more worker than the 2 cores fills
 # the waits (timeouts, subprocesses); more make the kernels and JVMs fight for the cores and cost CPU
@@ -21,30 +15,6 @@ TEST_WORKERS ?= 3
 XDIST := -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 .PHONY: lab validate test test-lesson test-fast setup install preflight grading grade student-copy data kernel release bench slides slides-check check-room browser lock clean help
-
-# `make help` lists every target that has a `## what it does` comment on its line.
-help: ## list the targets
-	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:.*## / {printf "make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-
-# Jupyter refuses to run as root unless told; containers (Docker, some hubs) often run as root.
-AS_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
-
-lab: setup ## set up (first time) and open JupyterLab on lessons/
-	$(BIN)/jupyter lab --notebook-dir=lessons $(AS_ROOT)
-
-# Which notebook `make validate LESSON=NN` runs; a missing or unknown LESSON stops make before any set-up.
-NOTEBOOK = $(firstword $(wildcard lessons/$(LESSON)-*/$(LESSON)-*.ipynb))
-ifneq ($(filter validate,$(MAKECMDGOALS)),)
-ifeq ($(strip $(LESSON)),)
-$(error usage: make validate LESSON=00, with the number of a folder in lessons/)
-endif
-ifeq ($(NOTEBOOK),)
-$(error make validate: no lesson $(LESSON) in lessons/; there are: $(sort $(foreach d,$(wildcard lessons/[0-9][0-9]-*),$(word 2,$(subst /, ,$(d))))))
-endif
-endif
-
-validate: setup ## run a lesson from the top and list the checks that fail: make validate LESSON=00
-	$(BIN)/nbgrader validate $(NOTEBOOK)
 
 test: setup ## set up (first time) and run every test (what CI runs)
 	@# Spark's classes, loaded and verified once for the suite's ~80 Spark starts (paper2prod/spark.py),
@@ -67,43 +37,6 @@ test-lesson: setup ## one lesson's notebook, round trip, release sync and deck: 
 # The fast tier: no notebooks, Spark, browser or cluster (markers: conftest.py).
 test-fast: setup ## package, data, release sync, student copy, lint: about a minute
 	PAPER2PROD_TEST=1 $(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder -m "not slow" tests
-
-setup: preflight install data kernel grading ## check Java, install the environment, fetch the data, register the kernel
-
-preflight: ## check Python and Java before installing anything
-	@$(PYTHON) paper2prod/preflight.py
-
-# What to install besides the runtime (what a notebook imports): the optional-dependency groups of
-# pyproject.toml. `make lab` needs none of them; every other target installs all three.
-EXTRAS ?= test,slides,dev
-lab: EXTRAS =
-# requirements.lock pins every group; installing through it as constraints takes only what is asked for.
-PIN := $(if $(filter 1,$(LOCKED)),-c requirements.lock)
-
-$(VENV)/.installed: pyproject.toml requirements.lock
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	: > $@
-
-install: $(VENV)/.installed ## install the package with the groups the target needs (EXTRAS), pinned by the lock
-	@grep -qxF "extras=$(EXTRAS)" $(VENV)/.installed || { \
-		$(BIN)/python -m pip install --quiet $(PIN) -e ".$(if $(EXTRAS),[$(EXTRAS)])" && \
-		echo "extras=$(EXTRAS)" >> $(VENV)/.installed; }
-
-data: install ## fetch the course data (from PAPER2PROD_DATA_MIRROR when set)
-	$(BIN)/python -m paper2prod.data fetch $(DATASETS)
-
-kernel: install ## register the "Python 3 (paper2prod)" Jupyter kernel
-	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
-		--display-name "Python 3 (paper2prod)" > /dev/null
-
-# The course's grading settings for every nbgrader command in this environment (validate anywhere),
-# and the instructor's JupyterLab panels hidden (the instructor guide says how to show them).
-grading: $(VENV)/etc/jupyter/nbgrader_config.py ## the course's grading settings for every nbgrader command in this environment
-
-# Order-only on install: rewritten when autograde.py changes, not on every make test-fast.
-$(VENV)/etc/jupyter/nbgrader_config.py: paper2prod/autograde.py | install
-	$(BIN)/python -m paper2prod.autograde install
 
 grade: setup ## grade your notebook: make grade LESSON=04 [NOTEBOOK=path]; feedback in feedback/
 	@test -n "$(LESSON)" || (echo "usage: make grade LESSON=04 [NOTEBOOK=path/to/copy.ipynb]" && false)

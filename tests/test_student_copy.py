@@ -438,15 +438,17 @@ def _recipes(makefile: Path) -> dict[str, list[str]]:
 
 
 def test_the_copy_sets_up_as_the_course_does():
-    """The copy's Makefile repeats the course's set-up recipes (it must work without the course's):
-    a change to one must reach the other."""
-    course = _recipes(student_copy.ROOT / "Makefile")
-    copy = _recipes(student_copy.ROOT / student_copy.COPY_FILES / "Makefile")
-    differ = [target for target in SHARED_RECIPES if course.get(target) != copy.get(target)]
-    assert not differ, (
-        f"the set-up recipes of {differ} differ between Makefile and "
-        f"{student_copy.COPY_FILES}/Makefile: make the copy's do what the course's does"
-    )
+    """The copy's Makefile and the course's take their set-up recipes from one file, setup.mk, which the
+    copy ships: neither may define one of them itself (it would override the shared one, or drift)."""
+    shared = _recipes(student_copy.ROOT / "setup.mk")
+    missing = [target for target in SHARED_RECIPES if not shared.get(target)]
+    assert not missing, f"setup.mk lacks the set-up recipes of {missing}"
+    for makefile in (student_copy.ROOT / "Makefile", student_copy.ROOT / student_copy.COPY_FILES / "Makefile"):
+        text = makefile.read_text()
+        assert re.search(r"^include setup\.mk$", text, flags=re.MULTILINE), f"{makefile} does not include setup.mk"
+        own = [target for target in SHARED_RECIPES if _recipes(makefile).get(target)]
+        assert not own, f"{makefile} defines {own} itself: change setup.mk instead, which both Makefiles include"
+    assert "setup.mk" in student_copy.ALWAYS, "the copy's Makefile includes setup.mk, so the copy must ship it"
 
 
 # ---------------------------------------------------------------- republishing (issue 23, part 3)

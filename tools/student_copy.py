@@ -37,6 +37,7 @@ from tools.notebooks import ROOT
 ALWAYS = [
     "pyproject.toml",
     "LICENSE",
+    "setup.mk",
     "requirements.lock",
     "environment.yml",
     "postBuild",
