@@ -52,7 +52,9 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	: > $@
 
-install: $(VENV)/.installed ## install the package with the groups the target needs (EXTRAS), pinned by the lock
+# The package with the groups the target needs (EXTRAS), pinned by the lock. Like kernel and grading, a
+# step of setup, so not in `make help` (a student's list stays short).
+install: $(VENV)/.installed
 	@grep -qxF "extras=$(EXTRAS)" $(VENV)/.installed || { \
 		$(BIN)/python -m pip install --quiet $(PIN) -e ".$(if $(EXTRAS),[$(EXTRAS)])" && \
 		echo "extras=$(EXTRAS)" >> $(VENV)/.installed; }
@@ -60,13 +62,14 @@ install: $(VENV)/.installed ## install the package with the groups the target ne
 data: install ## fetch the course data (from PAPER2PROD_DATA_MIRROR when set)
 	$(BIN)/python -m paper2prod.data fetch $(DATASETS)
 
-kernel: install ## register the "Python 3 (paper2prod)" Jupyter kernel
+# The "Python 3 (paper2prod)" Jupyter kernel.
+kernel: install
 	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
 		--display-name "Python 3 (paper2prod)" > /dev/null
 
 # The course's grading settings (cell timeouts) for Validate and every nbgrader command in this
 # environment, and the instructor's JupyterLab panels hidden.
-grading: $(VENV)/etc/jupyter/nbgrader_config.py ## the course's grading settings for every nbgrader command in this environment
+grading: $(VENV)/etc/jupyter/nbgrader_config.py
 
 # Order-only on install: rewritten when autograde.py changes, not on every command.
 $(VENV)/etc/jupyter/nbgrader_config.py: paper2prod/autograde.py | install
