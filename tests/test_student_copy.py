@@ -51,7 +51,7 @@ INSTRUCTOR_ONLY = (
 RELEASE_POINTS = [name[:2] for name in assignments()] + ["all"]
 BINARY = (".pyc", ".png", ".jpg", ".gz", ".zip", ".parquet")
 
-# ---------------------------------------------------------------- answer keys (issue 23, part 2)
+# ---------------------------------------------------------------- answer keys
 # Written down from paper2prod/messy_export.py and paper2prod/testkit.py as they were when the issue was
 # filed: the text that gives a lesson's grading away. A copy may hold what the lessons need, but none of
 # this in readable form, at any release point: both lessons need their module while they run, so a
@@ -241,7 +241,7 @@ def test_student_copy_refuses_bad_input(tmp_path, capsys):
     assert (tmp_path / "other" / "notes.txt").read_text() == "not a copy"
 
 
-# ---------------------------------------------------------------- what the copy says (issue 23, part 1)
+# ---------------------------------------------------------------- what the copy says
 
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 # What a copy never holds, so no page of it may point there.
@@ -451,7 +451,7 @@ def test_the_copy_sets_up_as_the_course_does():
     assert "setup.mk" in student_copy.ALWAYS, "the copy's Makefile includes setup.mk, so the copy must ship it"
 
 
-# ---------------------------------------------------------------- republishing (issue 23, part 3)
+# ---------------------------------------------------------------- republishing
 
 
 def _git(*args: str, cwd: Path) -> str:

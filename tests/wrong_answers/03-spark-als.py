@@ -46,7 +46,7 @@ BIGGER_IS_BETTER = """def tune(estimator, train, ranks, reg_params, seed=42):
     return fitted.bestModel, table.sort_values("rmse", ascending=False, ignore_index=True)
 """
 
-# Near misses (issue 15 section 6): each passes a careless check and must still lose its points.
+# Near misses: each passes a careless check and must still lose its points.
 TIE_BY_HIGHEST_ID = STRICT_THRESHOLD.replace(
     '.filter(F.col("n_ratings") > min_ratings)', '.filter(F.col("n_ratings") >= min_ratings)'
 ).replace(
@@ -113,7 +113,7 @@ GRID_OF_RANKS_ONLY = """def tune(estimator, train, ranks, reg_params, seed=42):
     return fitted.bestModel, table.sort_values("rmse", ignore_index=True)
 """
 
-# Near misses the hidden tests catch on hand-made edge cases (issue 21 section 5).
+# Near misses the hidden tests catch on hand-made edge cases.
 # Titles first, then ratings: a film nobody rated keeps one empty row, which count("*") counts.
 FROM_THE_CATALOGUE = """def film_summary(ratings, movies, min_ratings):
     joined = movies.select("movieId", "title").join(ratings, on="movieId", how="left")
