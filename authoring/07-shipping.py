@@ -1151,10 +1151,11 @@ print(f"measured model, {NDCG} on the holdout of the history: {launch}")
 # decision on what remains, and serve its lists with everything the user rated excluded, as the job
 # would serve a model that was not refit; then compare it, paired on the same holdout users, with the
 # model trained on the whole train part. The difference is what learning from each user's newest
-# ratings adds (the cost of not refitting), one step back in time.
+# ratings adds (the cost of not refitting), one step back in time. The next cell prints it; the one
+# after it makes the production model.
 
-# %%
-inner_train, _ = chronological_split(history_train)  # the train part without each user's newest 20%
+# %% tags=["demo"]
+inner_train = chronological_split(history_train)[0]  # the train part without each user's newest 20%
 without_newest = job.fit(inner_train.cache(), decision)
 without_scores = job.per_user_quality(without_newest, decision, history_train, history_test, decision.k)[NDCG]
 refit_gain = compare(launch_scores, without_scores)
@@ -1162,6 +1163,8 @@ print(f"{NDCG}, trained with each user's newest ratings minus without them, on t
 print("the newest ratings " + ("help: not refitting costs real quality" if refit_gain.low > 0 else
                                "hurt beyond the noise" if refit_gain.high < 0 else
                                "make no difference beyond the noise here; the refit costs one more fit a night"))
+
+# %%
 model = job.fit(history_sdf, decision)  # the production model: the same decision, refit on all of the history
 
 # %% [markdown]
