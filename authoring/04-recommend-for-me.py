@@ -475,6 +475,10 @@ expect(abs(_with_biases["RMSE"] - _course["RMSE"]) > 1e-6,
 passed(f"λ {ALS_SETTINGS['regParam']}, weighted: {_course}; with biases: {_with_biases}")
 ### BEGIN HIDDEN TESTS
 # An independent reference for two settings the sweep below also uses, and the near misses it tells apart.
+# The lists of the Spark model fitted above (`predicted`), the same whatever λ: ranking them is a slip.
+_spark_lists = top_k(np.where(seen | np.isnan(predicted), -np.inf, predicted))
+
+
 def _reference(lam, weighted, below, biases=False):
     _scores = numpy_predictions(lam, weighted, biases)
     _cells = (row_of[known_test["userId"]].to_numpy(), column_of[known_test["movieId"]].to_numpy())
@@ -487,7 +491,8 @@ def _reference(lam, weighted, below, biases=False):
             "train RMSE": float(np.sqrt(np.mean(_train_errors ** 2))),
             "mine": int((_n[_lists[row_of[MY_USER_ID]]] < below).sum()), "all": int((_n[_lists] < below).sum()),
             "distinct": int(np.unique(_lists[_n[_lists] < below]).size),
-            "rated kept": int((_n[_with_rated] < below).sum()), "at most": int((_n[_lists] <= below).sum())}
+            "rated kept": int((_n[_with_rated] < below).sum()), "at most": int((_n[_lists] <= below).sum()),
+            "spark": (int((_n[_spark_lists[row_of[MY_USER_ID]]] < below).sum()), int((_n[_spark_lists] < below).sum()))}
 
 
 for _lam, _weighted, _below, _biases in [(0.1, True, 5, False), (2, False, 20, False), (20, False, 3, True)]:
@@ -496,6 +501,9 @@ for _lam, _weighted, _below, _biases in [(0.1, True, 5, False), (2, False, 20, F
     _setting = f"measure_regularisation({_lam}, weighted={_weighted}, below={_below}, biases={_biases})"
     assert abs(_got["RMSE"] - _want["train RMSE"]) > 1e-6, (
         f"{_setting}: your RMSE is the error on the training ratings; measure it on known_test")
+    assert abs(_got["RMSE"] - _want["RMSE"] ** 2) > 1e-6, (
+        f"{_setting}: your RMSE, {_got['RMSE']:.4f}, is the mean squared error (expected {_want['RMSE']:.4f}, "
+        f"whose square is {_want['RMSE'] ** 2:.4f}): take the square root of the mean")
     assert abs(_got["RMSE"] - _want["RMSE"]) < 1e-6, (
         f"{_setting}: RMSE {_got['RMSE']:.4f}, expected {_want['RMSE']:.4f}. Pass lam, weighted and biases on "
         "to numpy_predictions unchanged (not the course's λ, not the other penalty) and use known_test")
@@ -506,6 +514,12 @@ for _lam, _weighted, _below, _biases in [(0.1, True, 5, False), (2, False, 20, F
                                         "recommendable(scores) before top_k"),
                          ("at most", "you counted films with at most `below` ratings; use fewer than `below`")]:
         assert _rare[1] != _want[_slip] or _want[_slip] == _want["all"], f"{_setting}: {_hint}"
+    assert _rare != _want["spark"] or _want["spark"] == (_want["mine"], _want["all"]), (
+        f"{_setting}: your lists come from the Spark model in `predicted`, which does not change with lam; rank "
+        "the scores numpy_predictions returns for this setting")
+    assert _rare[1] != _want["all"] - _want["mine"] or _want["mine"] == 0, (
+        f"{_setting}: 'rare in all top 10s' is {_rare[1]}, which is {_want['all']} minus the {_want['mine']} of your "
+        "own top 10: count every user's list, yours included")
     assert _rare == (_want["mine"], _want["all"]), (
         f"{_setting}: expected {_want['mine']} rare films in your top 10 and {_want['all']} in all top 10s, "
         f"got {_rare[0]} and {_rare[1]}. Use the `below` argument and the training counts n_ratings_by_column")
@@ -721,7 +735,13 @@ expect(np.isneginf(_masked[0]) and np.isneginf(_masked[3]),
 passed("masked after scoring")
 ### BEGIN HIDDEN TESTS
 _matrix = np.array([[1.0, 2.0, 3.0, 4.0], [-4.0, -3.0, -2.0, -1.0]])
-_out = mask_rare_films(_matrix, _counts, 2)
+try:
+    _out = mask_rare_films(_matrix, _counts, 2)
+except (IndexError, ValueError) as _error:
+    raise AssertionError(
+        f"mask_rare_films failed on a users x films matrix (2 users, 4 films, 4 counts): {_error}. The counts "
+        "belong to the last axis, the films: mask those columns in every row (np.where broadcasts a vector "
+        "over the rows)") from None
 assert _out.shape == (2, 4), "a users x films matrix should come back with the same shape"
 assert np.isneginf(_out[:, 0]).all() and (_out[:, 1:] == _matrix[:, 1:]).all(), "mask whole film columns"
 assert np.array_equal(mask_rare_films(_scores, _counts, 1), _scores), "min_ratings=1 masks nothing"
@@ -796,7 +816,8 @@ expect(sorted(_result.index) == [10, 20, 30], f"The index should be the film ids
 expect(abs(_result[10] - 5 / 3) > 1e-6, "Film 10 came out as 5/3: that shrinks towards zero. Add damping "
        "times the global mean of all ratings to the sum: shrink towards the global mean, not towards zero.")
 expect_close(_result[10], (5 + 2 * 19 / 7) / (1 + 2), "damped_mean(...)[10]",
-             hint="One rating of 5 plus two pretend ratings at the global mean 19/7, divided by 3.")
+             hint="One rating of 5 plus two pretend ratings at the global mean 19/7 (the mean of all seven "
+                  "ratings, not of the films' means), divided by 3.")
 expect_close(_result[20], (12 + 2 * 19 / 7) / (4 + 2), "damped_mean(...)[20]")
 passed("damped means by hand")
 ### BEGIN HIDDEN TESTS
@@ -893,12 +914,17 @@ assert abs(precision_at_k(["b", "a"], {"a"}, k=2) - 0.5) < 1e-9, "ids need not b
 assert abs(precision_at_k([7, 8], {7, 8}, k=2) - 1.0) < 1e-9
 assert abs(precision_at_k(np.array([4, 5, 6, 7]), {1, 5, 7}) - 0.2) < 1e-9, "k defaults to 10"
 assert abs(precision_at_k([5, 5, 6], {5}, k=3) - 1 / 3) < 1e-9, "a repeated film counts once"
+assert precision_at_k([5, 5, 6], {6}, k=2) == 0, (
+    "precision_at_k([5, 5, 6], {6}, k=2) should be 0: the first 2 places hold film 5 twice and film 6 is third. "
+    "A repeat's later places are misses: take the first k places, then count each film once")
 _rng = np.random.default_rng(7)
 for _ in range(50):
     _rec = list(_rng.integers(0, 40, size=_rng.integers(1, 15)))  # repeats included
     _rel = set(_rng.choice(40, size=_rng.integers(1, 12), replace=False).tolist())
     _k = int(_rng.integers(1, 12))
-    assert abs(precision_at_k(_rec, _rel, _k) - len(set(_rec[:_k]) & _rel) / _k) < 1e-9
+    _want = len(set(_rec[:_k]) & _rel) / _k
+    assert abs(precision_at_k(_rec, _rel, _k) - _want) < 1e-9, (
+        f"precision_at_k({[int(_f) for _f in _rec]}, {sorted(int(_f) for _f in _rel)}, k={_k}) should be {_want:.4f}")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -937,12 +963,17 @@ assert recall_at_k([], {3, 4}, k=5) == 0, "an empty list finds nothing"
 assert abs(recall_at_k(np.array([70001, 8, 9]), {9, 70001, 3, 4}, k=2) - 0.25) < 1e-9, "an array as the list"
 assert abs(recall_at_k([5, 5, 6], {5, 7}, k=3) - 0.5) < 1e-9, "a repeated film counts once"
 assert abs(recall_at_k(np.array([9] * 12), {9}) - 1.0) < 1e-9, "k defaults to 10; a repeat counts once"
+assert recall_at_k([5, 5, 6], {6}, k=2) == 0, (
+    "recall_at_k([5, 5, 6], {6}, k=2) should be 0: the first 2 places hold film 5 twice and film 6 is third. "
+    "A repeat's later places are misses: take the first k places, then count each film once")
 _rng = np.random.default_rng(8)
 for _ in range(50):
     _rec = list(_rng.integers(0, 40, size=_rng.integers(1, 15)))  # repeats included
     _rel = set(_rng.choice(40, size=_rng.integers(1, 12), replace=False).tolist())
     _k = int(_rng.integers(1, 12))
-    assert abs(recall_at_k(_rec, _rel, _k) - len(set(_rec[:_k]) & _rel) / len(_rel)) < 1e-9
+    _want = len(set(_rec[:_k]) & _rel) / len(_rel)
+    assert abs(recall_at_k(_rec, _rel, _k) - _want) < 1e-9, (
+        f"recall_at_k({[int(_f) for _f in _rec]}, {sorted(int(_f) for _f in _rel)}, k={_k}) should be {_want:.4f}")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1043,6 +1074,9 @@ _lists = {1: [10, 11, 12], 2: [20, 21], 4: [40]}
 _relevant = {1: {11, 12}, 2: {99}, 3: {30}, 5: set()}
 _scores = per_user(_hits_in_first_k, _lists, _relevant, k=2)
 expect(isinstance(_scores, pd.Series), f"per_user should return a pandas Series, not a {type(_scores).__name__}.")
+expect(set(_scores.index) <= set(_relevant) | set(_lists), f"The Series should be indexed by user (the keys of "
+       f"`relevant`, here {sorted(_relevant)}); got the index {sorted(_scores.index)}, which holds ids that are no "
+       "user's. Key each score by its user.")
 expect(3 in _scores.index, f"User 3 has a relevant film but no list; they must score 0 (an empty list finds "
        f"nothing), not be skipped. Your users: {sorted(_scores.index)}.")
 expect(4 not in _scores.index and 5 not in _scores.index, f"Users 4 (a list, nothing relevant) and 5 (an empty "
