@@ -201,6 +201,11 @@ expect(isinstance(_plan, pd.DataFrame), f"choose_work should return the chosen r
        f"{type(_plan).__name__}; e.g. backlog.loc[chosen_index].")
 _chosen = set(_plan["item"])
 expect("must A" in _chosen, "A required item is missing: every row with required=True goes in first.")
+expect(len(_plan) == len(_chosen), f"The plan holds an item more than once ({sorted(_plan['item'])}): take the "
+       "required items once, then go through the OTHER items only.")
+expect(_plan["effort_days"].sum() <= 4.0 + 1e-9, f"On a test backlog with 4 days, the plan needs "
+       f"{float(_plan['effort_days'].sum()):g} days: the required items use days too, so start from days minus "
+       "their effort, and subtract the effort of each item you take.")
 expect(_chosen != {"must A", "big"}, "On a test backlog you picked the item with the largest impact ('big', 10.5 "
        "points for 3 days); rank by impact per day (impact / effort_days) instead.")
 expect(_chosen != {"must A", "small good"}, "On a test backlog you stopped at the first item that did not fit; "
@@ -243,6 +248,10 @@ def _reference_plan(backlog, days):
     return set(taken)
 
 
+_exact_fit = sorted(choose_work(_backlog, 2.0)["item"])
+assert _exact_fit == sorted(_reference_plan(_backlog, 2.0)) == ["must A", "small good"], (
+    f"With 2 days, 'must A' (1 day) leaves 1 day and 'small good' needs exactly 1 day: it fits (an item fits when "
+    f"its effort is at most the days left: <=, not <). Expected ['must A', 'small good'], got {_exact_fit}.")
 _expected = _reference_plan(BACKLOG, DAYS_AVAILABLE)
 assert set(week_plan["item"]) == _expected, f"week_plan should hold {sorted(_expected)}"
 assert abs(week_plan["impact"].sum() - BACKLOG.set_index("item").loc[sorted(_expected), "impact"].sum()) < 1e-9
@@ -600,6 +609,11 @@ expect(_got != "noisy but higher", "choose_setting picked the highest mean, but 
 expect(_got != "clearly worse", "choose_setting picked a setting that is decidedly WORSE than the default: "
        "`.decided` says the interval excludes zero on either side; also check that the mean difference is "
        "positive.")
+_paired = compare(_results["clearly better"], _results["plain"])
+expect(_got != "plain", f"choose_setting kept the default, but 'clearly better' beats it: compare(results['clearly "
+       f"better'], results['plain']) has mean {_paired.mean:.3f} and interval {_paired.low:.3f} to {_paired.high:.3f}, "
+       "which excludes zero (.decided). Judge each candidate with compare, user by user (paired), not by whether "
+       "two separate intervals overlap.")
 expect(_got == "clearly better", f"Of these results only 'clearly better' beats the default by more than the "
        f"noise; got {_got!r}.")
 expect(choose_setting({"plain": _base, "clearly worse": _results["clearly worse"]}, "plain") == "plain",
@@ -619,7 +633,7 @@ _pair = {"plain": _base, "good": _base + 0.020 + _close,
 assert not compare(_pair["a bit better"], _pair["good"]).decided and compare(_pair["a bit better"], _base).decided
 assert choose_setting(_pair, "plain") == "a bit better", ("each candidate is judged against the DEFAULT, and of "
     "those decidedly better than it the highest mean wins (not the first, not by comparing with the best so far, "
-    "not by the interval's lower end)")
+    "not by the interval's lower end, not the largest key)")
 _solo = {"x": _base}
 assert choose_setting(_solo, "x") == "x", "a single candidate is the default"
 _reordered = {"better": _base + 0.02 + _rng.normal(0, 0.005, len(_users)), "plain": _base.sample(frac=1, random_state=1)}
@@ -722,9 +736,11 @@ def _reference_stop(curve, min_gain):
     return len(curve)
 
 
+assert should_stop([0.10, 0.105], 0.01), ("should_stop([0.10, 0.105], 0.01) should be True: two scores are "
+    "enough to judge a step (0.105 - 0.10 = 0.005 < 0.01); stop from len(scores) >= 2 on, not > 2")
 _rng = np.random.default_rng(6)
 for _trial in range(200):
-    _curve = list(np.round(np.cumsum(_rng.normal(0.006, 0.01, int(_rng.integers(1, 9)))), 4))
+    _curve = [float(v) for v in np.round(np.cumsum(_rng.normal(0.006, 0.01, int(_rng.integers(1, 9)))), 4)]
     _gain = float(_rng.choice([0.0, 0.002, 0.005, 0.01]))
     if any(abs((b - a) - _gain) < 1e-9 for a, b in zip(_curve, _curve[1:])):
         continue  # a gain of exactly min_gain: floating point decides, and no student should lose on that
@@ -746,10 +762,13 @@ expect(best_step([0.1, 0.3, 0.2, 0.9], 3) == 1, "Only the steps that ran count: 
        "should be 1; the 0.9 was never measured.")
 passed("the best finished step")
 ### BEGIN HIDDEN TESTS
-assert best_step([0.2, 0.2, 0.1], 3) == 0, "on a tie, the earlier (cheaper) step"
+assert best_step([0.1, 0.2, 0.205], 3) == 2, ("best_step([0.1, 0.2, 0.205], 3) should be 2: the rule stopped "
+    "after the third step because it gained only 0.005, but that step ran and scored best, so it ships (the best "
+    "of ALL the steps that ran, the last one included)")
+assert best_step([0.2, 0.2, 0.1], 3) == 0, "best_step([0.2, 0.2, 0.1], 3) should be 0: on a tie, the earlier (cheaper) step"
 _rng = np.random.default_rng(7)
 for _trial in range(100):
-    _curve = list(np.round(_rng.random(int(_rng.integers(1, 9))), 2))
+    _curve = [float(v) for v in np.round(_rng.random(int(_rng.integers(1, 9))), 2)]
     _steps = int(_rng.integers(1, len(_curve) + 1))
     _ran = _curve[:_steps]
     assert best_step(_curve, _steps) == _ran.index(max(_ran)), f"best_step({_curve}, {_steps})"
@@ -919,22 +938,41 @@ _model = fit_als(to_spark(spark, implicit_signal(_train, decision.signal, decisi
 _reference = top_k_unseen(_model, _train, eligible_films(_train, Brief()), Brief().k)  # users with factors
 _same = len(delivery.recommendations.merge(_reference, on=["userId", "movieId", "rank"])) / len(_reference)
 assert _same > 0.99, (f"only {_same:.0%} of your lists match the decided model: train on implicit_signal(train, "
-                      "decision.signal, decision.rating_floor) with decision.rank and decision.alpha, on all of train")
+                      "decision.signal, decision.rating_floor) with decision.rank and decision.alpha, on all of train, "
+                      "and score every eligible film (candidates=eligible_films(train, brief))")
+def _liked_ranking(ratings, min_ratings):
+    """Films with at least min_ratings ratings whose average is at least the overall one, most-rated first."""
+    stats = ratings.groupby("movieId")["rating"].agg(["size", "mean"])
+    liked = stats[(stats["size"] >= min_ratings) & (stats["mean"] >= ratings["rating"].mean())]
+    return list(liked.sort_values("size", ascending=False, kind="stable").index)
+
+
 # New users, on data where the conditions matter: the most-rated film is disliked, one film's average is
-# exactly the overall average (3.5 stars), and the average of film averages (3.875) differs from it.
+# exactly the overall average (3.5 stars), and the average of film averages (3.875) differs from it. Only four
+# films qualify (2, 3, 4 and 6; films 7 and 8 average 5 stars but have 3 and 4 ratings), fewer than k = 5: the
+# list is shorter than k, never padded with films below min_ratings.
 _films = [(1, 12, 1.0), (2, 10, 4.5), (3, 9, 3.5), (4, 8, 4.0), (5, 7, 3.0), (6, 6, 5.0), (7, 3, 5.0), (8, 4, 5.0)]
 _tiny = pd.DataFrame([(user, film, stars, 1_500_000_000 + user) for film, count, stars in _films
                       for user in range(1, count + 1)], columns=["userId", "movieId", "rating", "timestamp"])
-_small_brief = Brief(k=3, min_ratings=5)
+_small_brief = Brief(k=5, min_ratings=5)
 # A floor that leaves ratings out, and a rank below the number of films: on eight films Spark's solve is
 # only well posed for rank < 8 (and a user with only negative entries would get no regularisation at all).
 from dataclasses import replace as _replace
 
 _floor_decision = _replace(decision, signal="ratings at or above the floor", rating_floor=3.5, rank=2)
-_got = list(ship(spark, _tiny, _small_brief, _floor_decision).new_user)
-assert _got != [1, 2, 3], (f"new_user on a test set is {_got}: film 1 is the most rated but averages 1 star; keep "
-                           "only films whose average is at least train's overall average")
-assert _got == [2, 3, 4], (f"new_user on a test set should be [2, 3, 4], got {_got}: films with at least "
+# A floor of 3 stars leaves five eligible films with factors (2-6), enough for lists of k = 5.
+_low_floor = _replace(_floor_decision, rating_floor=3.0)
+_got = list(ship(spark, _tiny, _small_brief, _low_floor).new_user)
+assert 1 not in _got, (f"new_user on a test set is {_got}: film 1 is the most rated but averages 1 star; keep "
+                       "only films whose average is at least train's overall average")
+assert not set(_got) & {7, 8}, (f"new_user on a test set is {_got}: films 7 and 8 average 5 stars but have only 3 and "
+                                "4 ratings, fewer than brief.min_ratings (5); keep only films with at least "
+                                "brief.min_ratings ratings, even when fewer than brief.k films qualify")
+_from_signal = _liked_ranking(implicit_signal(_tiny, _low_floor.signal, _low_floor.rating_floor), 5)[:5]
+assert _from_signal != [2, 3, 4, 6] and _got != _from_signal, (f"new_user on a test set should be [2, 3, 4, 6], got "
+    f"{_got}: count and average each film over ALL the ratings in train, not over the signal (a rating floor "
+    "leaves the low ratings out, so every film left looks liked)")
+assert _got == [2, 3, 4, 6], (f"new_user on a test set should be [2, 3, 4, 6], got {_got}: films with at least "
                            "brief.min_ratings ratings whose average is at least (>=) the overall average of all "
                            "ratings in train (not the average of film averages), most-rated first")
 # A user whose every rating is below the floor has no factors and gets the fallback: the whole ranking,
@@ -949,7 +987,9 @@ _extra += [(13, 2, 1.0, 1_500_000_013), (14, 2, 5.0, 1_500_000_014), (14, 3, 1.0
 # of high ratings.
 _extra += [(user, 15, 5.0 if user < 29 else 1.0, 1_500_000_000 + user) for user in range(20, 36)]
 _floored = pd.concat([_tiny, pd.DataFrame(_extra, columns=_tiny.columns)], ignore_index=True)
-_shipped = ship(spark, _floored, _small_brief, _floor_decision)
+# On this table, at least 6 ratings: films 6 and 9-12 have exactly 6, and "at least" includes them.
+_floored_brief = Brief(k=3, min_ratings=6)
+_shipped = ship(spark, _floored, _floored_brief, _floor_decision)
 _liked_ratings = _floored[_floored["rating"] >= _floored["rating"].mean()]["movieId"].value_counts()
 _by_average = _floored.groupby("movieId")["rating"].mean()
 assert _liked_ratings[15] > _floored["movieId"].value_counts()[4] and _by_average[15] < _floored["rating"].mean()
@@ -958,9 +998,12 @@ assert not _user_14 & {2, 3}, (f"with a rating floor, user 14 (rated film 2 five
                                f"offered {sorted(_user_14 & {2, 3})}: pass all of train as `seen` to top_k_unseen, "
                                "not the signal (a film rated one star is still seen)")
 _stats = _floored.groupby("movieId")["rating"].agg(["size", "mean"])
-_ranking = list(_stats[(_stats["size"] >= 5) & (_stats["mean"] >= _floored["rating"].mean())]
-                .sort_values("size", ascending=False, kind="stable").index)
+_ranking = _liked_ranking(_floored, _floored_brief.min_ratings)
 _expected = [film for film in _ranking if film != 2][:3]
+_more_than_min = [film for film in _ranking if _stats.loc[film, "size"] > _floored_brief.min_ratings]
+assert list(_shipped.new_user) != _more_than_min[:3], (f"with min_ratings=6, new_user should be {_ranking[:3]}, got "
+    f"{list(_shipped.new_user)}: films 6 and 9-12 have exactly 6 ratings, and 'at least brief.min_ratings' includes "
+    "them (>=, not >)")
 assert list(_shipped.new_user) == _ranking[:3], (f"new_user should be {_ranking[:3]}, got {list(_shipped.new_user)}: "
     "film 15 has many high ratings but an average below the overall one; a film is liked when its AVERAGE "
     "rating is at least the overall average (group by film first), not when it has many high ratings")
@@ -1049,7 +1092,9 @@ _b = _a.astype({"userId": "int32", "movieId": "int32"}).iloc[::-1]
 assert bool(same_recommendations(_a, _b)), "integer width (int32 vs int64) does not change a recommendation"
 assert not same_recommendations(_a, _a.assign(userId=[1, 2, 2])), "a film given to another user is different"
 _c = pd.concat([_a, _a.iloc[[0]]])
-assert not same_recommendations(_c, pd.concat([_a, _a.iloc[[1]]])), "duplicated rows must be compared too"
+assert not same_recommendations(_c, pd.concat([_a, _a.iloc[[1]]])), ("same_recommendations said True for two tables "
+    "of 4 rows, one with (user 1, film 10, rank 1) twice, the other with (user 1, film 11, rank 2) twice: each row "
+    "counts as many times as it occurs, so compare the sorted tables row by row, not sets of rows")
 assert not same_recommendations(_a.iloc[[0, 0, 1]], _a), ("a row twice and another row missing is not the same "
                                                           "table (a merge counts the pairs, not the rows)")
 ### END HIDDEN TESTS
@@ -1182,6 +1227,9 @@ expect(_got != len(_days) - 1, "find_elbow returned the last point (the best qua
        "curve bends, not where it peaks.")
 expect(_got != 3, "find_elbow returned 3, one past the elbow: return the index counted from 0 (what np.argmax "
        "gives), not a position counted from 1.")
+expect(_got != 1, "find_elbow returned 1 for this curve. Did you divide by the maximum alone? Rescale with "
+       "(x - min) / (max - min): quality here runs from 0.20 to 0.255, so dividing by 0.255 leaves it between 0.78 "
+       "and 1 instead of 0 and 1.")
 expect(_got == 2, f"For days {_days} and quality {_quality} the elbow is at index 2 (largest y' - x' after "
        f"rescaling); got {_got}.")
 expect(find_elbow([0, 10, 20, 30], [0.0, 0.9, 0.95, 1.0]) == 1, "For effort [0, 10, 20, 30] and quality "
@@ -1204,12 +1252,21 @@ assert find_elbow([0, 1, 2, 3, 4], [0.0, 0.5, 0.75, 0.8, 1.0]) == 1, ("indices 1
                                                                     "y' - x' (0.25): on a tie, the first one")
 assert find_elbow([0, 1, 2, 3], [0.0, 0.6, 0.1, 1.0]) == 1, ("the elbow is furthest ABOVE the chord (largest y' - x'), "
                                                            "not furthest from it: a point below the chord is a dip")
+# The last step made things worse, so the best quality is not the last point: rescale by min and max.
+_dropped = find_elbow([0, 1, 2, 3, 4], [0.0, 0.5, 0.8, 1.0, 0.7])
+assert _dropped == _reference_elbow([0, 1, 2, 3, 4], [0.0, 0.5, 0.8, 1.0, 0.7]) == 2, (
+    f"find_elbow([0, 1, 2, 3, 4], [0.0, 0.5, 0.8, 1.0, 0.7]) should be 2, got {_dropped}: rescale each axis by its "
+    "minimum and maximum, (y - min) / (max - min), not by the first and last points (here the last quality, 0.7, "
+    "is not the highest)")
 _rng = np.random.default_rng(11)
 for _trial in range(100):
     _n = int(_rng.integers(3, 12))
     _x = np.cumsum(_rng.uniform(0.5, 5, _n))
     _y = 1 - np.exp(-_x / _rng.uniform(1, 20)) + _rng.normal(0, 0.01, _n)
-    assert find_elbow(list(_x), list(_y)) == _reference_elbow(_x, _y), f"elbow of {list(_x)}, {list(_y)}"
+    assert find_elbow(list(_x), list(_y)) == _reference_elbow(_x, _y), (
+        f"find_elbow({[round(float(v), 3) for v in _x]}, {[round(float(v), 3) for v in _y]}) should be "
+        f"{_reference_elbow(_x, _y)}: rescale both axes by their minimum and maximum, then take the first index "
+        "with the largest y' - x'")
 ### END HIDDEN TESTS
 
 # %%

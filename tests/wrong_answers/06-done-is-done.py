@@ -181,6 +181,83 @@ def find_elbow(effort, quality):
     return int(len(gap) - 1 - np.argmax(gap[::-1]))
 """
 
+# Near misses of the right rule (each checked against the hidden tests; see docs/lessons/06-done-is-done.md).
+_SCOPE_RULE = """
+def choose_work(backlog, days):
+    required = backlog[backlog["required"]]
+    days_left = days - required["effort_days"].sum()
+    if days_left < 0:
+        raise ValueError("the required items do not fit")
+    optional = backlog[~backlog["required"]].assign(per_day=lambda b: b["impact"] / b["effort_days"])
+    optional = optional.sort_values(["per_day", "effort_days"], ascending=[False, True], kind="stable")
+    chosen = list(required.index)
+    for index, row in optional.iterrows():
+        if row["effort_days"] <= days_left:
+            chosen.append(index)
+            days_left -= row["effort_days"]
+    return backlog.loc[chosen]
+
+
+week_plan = choose_work(BACKLOG, DAYS_AVAILABLE)
+out_of_scope = {item: f"{item} does not fit this week" for item in set(BACKLOG["item"]) - set(week_plan["item"])}
+"""
+# Exercise 1: an item that fills the days left exactly does not "fit" (< instead of <=).
+_SCOPE_STRICT_FIT = _SCOPE_RULE.replace('row["effort_days"] <= days_left', 'row["effort_days"] < days_left')
+# Exercise 1: the greedy pass runs over the whole backlog, so a required item is taken (and paid for) twice.
+_SCOPE_REQUIRED_AGAIN = _SCOPE_RULE.replace('optional = backlog[~backlog["required"]]', "optional = backlog")
+# Exercise 1: the required items' days are never subtracted from the days left.
+_SCOPE_DAYS_NOT_REDUCED = _SCOPE_RULE.replace(
+    """days_left = days - required["effort_days"].sum()
+    if days_left < 0:""",
+    """days_left = days
+    if required["effort_days"].sum() > days:""",
+)
+# Exercise 2a: "better by more than the noise" read as two separate intervals that do not overlap (unpaired).
+_SETTING_UNPAIRED = """
+def choose_setting(results, default):
+    better = {name: scores.mean() for name, scores in results.items()
+              if name != default and bootstrap_interval(scores).low > bootstrap_interval(results[default]).high}
+    return max(better, key=better.get) if better else default
+"""
+# Exercise 2a: max over the qualifying keys, not over their means (right whenever the largest key wins).
+_SETTING_LARGEST_KEY = """
+def choose_setting(results, default):
+    better = {name: scores.mean() for name, scores in results.items()
+              if name != default and compare(scores, results[default]).decided
+              and compare(scores, results[default]).mean > 0}
+    return max(better) if better else default
+"""
+# Exercise 2b: the rule waits for three scores; the best step leaves out the one the rule stopped at.
+_TIMEBOX_THREE_SCORES_BEST_BEFORE_STOP = _TIMEBOX.format(
+    **{**_RIGHT, "best": "int(np.argmax(curve[: max(steps_run - 1, 1)]))"}
+).replace("len(scores) >= 2", "len(scores) > 2")
+# Exercise 4: rows compared as sets, so which row is duplicated does not count.
+_SAME_AS_SETS = (
+    "columns = ['userId', 'rank', 'movieId']\n    tidy = [set(map(tuple, frame[columns].astype('int64').to_numpy())) "
+    "for frame in (a, b)]\n    return tidy[0] == tidy[1]"
+)
+# Exercise 6: rescaled by the first and last points (the chord's ends) instead of each axis's min and max;
+# the distance from the chord on either side; or each axis divided by its maximum alone.
+_ELBOW_FIRST_LAST = """
+def find_elbow(effort, quality):
+    x, y = np.asarray(effort, dtype=float), np.asarray(quality, dtype=float)
+    x = (x - x[0]) / (x[-1] - x[0])
+    y = (y - y[0]) / (y[-1] - y[0])
+    return int(np.argmax(y - x))
+"""
+_ELBOW_EITHER_SIDE = """
+def find_elbow(effort, quality):
+    x, y = np.asarray(effort, dtype=float), np.asarray(quality, dtype=float)
+    x = (x - x.min()) / (x.max() - x.min())
+    y = (y - y.min()) / (y.max() - y.min())
+    return int(np.argmax(np.abs(y - x)))
+"""
+_ELBOW_BY_MAX = """
+def find_elbow(effort, quality):
+    x, y = np.asarray(effort, dtype=float), np.asarray(quality, dtype=float)
+    return int(np.argmax(y / y.max() - x / x.max()))
+"""
+
 WRONG_ANSWERS = [
     dict(
         name="planning-slips",
@@ -190,14 +267,23 @@ WRONG_ANSWERS = [
             "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "gain": "abs(scores[-1] - scores[-2]) < min_gain"}),
             "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "seen": "signals"}),
             "ex6_elbow": _ELBOW_IN_RAW_UNITS,
+            "ex4_done": _DONE.format(same=_SAME_AS_SETS, how=_HOW),
         },
-        loses=["ex1_choose_check", "ex2_setting_check", "ex2_rule_check", "ex3_ship_check", "ex6_elbow_check"],
+        loses=[
+            "ex1_choose_check",
+            "ex2_setting_check",
+            "ex2_rule_check",
+            "ex3_ship_check",
+            "ex6_elbow_check",
+            "ex4_same_check",
+        ],
         says={
             "ex1_choose_check": "rank by impact per day",
             "ex2_setting_check": "within the noise",
             "ex2_rule_check": "Did you take an absolute value?",
             "ex3_ship_check": "pass all of train as `seen`",
             "ex6_elbow_check": "Rescale both axes to 0..1 first",
+            "ex4_same_check": "not sets of rows",
         },
     ),
     dict(
@@ -207,13 +293,24 @@ WRONG_ANSWERS = [
             "ex2_setting": _SETTING_EITHER_SIGN,
             "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "best": "steps_run - 1"}),
             "ex4_done": _DONE.format(same="return bool(a.equals(b))", how=_HOW),
+            "ex1_scope": _SCOPE_STRICT_FIT,
+            "ex6_elbow": _ELBOW_FIRST_LAST,
         },
-        loses=["ex3_ship_check", "ex2_setting_check", "ex2_best_check", "ex4_same_check"],
+        loses=[
+            "ex3_ship_check",
+            "ex2_setting_check",
+            "ex2_best_check",
+            "ex4_same_check",
+            "ex1_choose_check",
+            "ex6_elbow_check",
+        ],
         says={
             "ex3_ship_check": "Score only eligible films",
             "ex2_setting_check": "decidedly worse than the default",
             "ex2_best_check": "Keep the best one",
             "ex4_same_check": "sort by user and rank",
+            "ex1_choose_check": "<=, not <",
+            "ex6_elbow_check": "not by the first and last points",
         },
     ),
     dict(
@@ -250,13 +347,24 @@ WRONG_ANSWERS = [
             "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "gain": "scores[-1] - scores[-2] <= min_gain"}),
             "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "liked": '(films["size"] >= brief.min_ratings)'}),
             "ex4_done": _DONE.format(same=_SAME_BY_MERGE, how=_HOW),
+            "ex1_scope": _SCOPE_REQUIRED_AGAIN,
+            "ex6_elbow": _ELBOW_EITHER_SIDE,
         },
-        loses=["ex2_setting_check", "ex2_rule_check", "ex3_ship_check", "ex4_same_check"],
+        loses=[
+            "ex2_setting_check",
+            "ex2_rule_check",
+            "ex3_ship_check",
+            "ex4_same_check",
+            "ex1_choose_check",
+            "ex6_elbow_check",
+        ],
         says={
             "ex2_setting_check": "not by the interval's lower end",
             "ex2_rule_check": "compare with <, not <=",
             "ex4_same_check": "a merge counts the pairs",
             "ex3_ship_check": "film 1 is the most rated but averages 1 star",
+            "ex1_choose_check": "take the required items once",
+            "ex6_elbow_check": "not furthest from it",
         },
     ),
     dict(
@@ -265,12 +373,16 @@ WRONG_ANSWERS = [
             "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "best": "int(np.argmax(curve))"}),
             "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "signals": "train"}),
             "ex6_elbow": _ELBOW_LAST_ON_TIE,
+            "ex1_scope": _SCOPE_DAYS_NOT_REDUCED,
+            "ex2_setting": _SETTING_UNPAIRED,
         },
-        loses=["ex2_best_check", "ex3_ship_check", "ex6_elbow_check"],
+        loses=["ex2_best_check", "ex3_ship_check", "ex6_elbow_check", "ex1_choose_check", "ex2_setting_check"],
         says={
             "ex2_best_check": "the 0.9 was never measured",
             "ex3_ship_check": "match the decided model",
             "ex6_elbow_check": "on a tie, the first one",
+            "ex1_choose_check": "the required items use days too",
+            "ex2_setting_check": "not by whether two separate intervals overlap",
         },
     ),
     dict(
@@ -283,11 +395,16 @@ WRONG_ANSWERS = [
                     "liked": '(films["size"] >= brief.min_ratings) & (films["mean"] >= films["mean"].mean())',
                 }
             ),
+            "ex2_setting": _SETTING_LARGEST_KEY,
+            "ex2_timebox": _TIMEBOX_THREE_SCORES_BEST_BEFORE_STOP,
         },
-        loses=["ex1_choose_check", "ex3_ship_check"],
+        loses=["ex1_choose_check", "ex3_ship_check", "ex2_setting_check", "ex2_rule_check", "ex2_best_check"],
         says={
             "ex1_choose_check": "raise only when they need MORE days",
             "ex3_ship_check": "not the average of film averages",
+            "ex2_setting_check": "not the largest key",
+            "ex2_rule_check": "not > 2",
+            "ex2_best_check": "the last one included",
         },
     ),
     dict(
@@ -298,14 +415,23 @@ WRONG_ANSWERS = [
             "ex2_timebox": _TIMEBOX.format(**{**_RIGHT, "gain": "scores[-1] - max(scores[:-1]) < min_gain"}),
             "ex3_ship": _SHIP.format(**{**_SHIP_RIGHT, "fallback": ", fallback=ranked[: brief.k]"}),
             "ex4_done": _DONE.format(same=_SAME_STRICT_DTYPE, how=_HOW),
+            "ex6_elbow": _ELBOW_BY_MAX,
         },
-        loses=["ex1_choose_check", "ex2_setting_check", "ex2_rule_check", "ex3_ship_check", "ex4_same_check"],
+        loses=[
+            "ex1_choose_check",
+            "ex2_setting_check",
+            "ex2_rule_check",
+            "ex3_ship_check",
+            "ex4_same_check",
+            "ex6_elbow_check",
+        ],
         says={
             "ex1_choose_check": "the tie goes to the smaller effort",
             "ex2_setting_check": "the larger mean wins",
             "ex2_rule_check": "not with the best score so far",
             "ex3_ship_check": "the WHOLE new-user ranking",
             "ex4_same_check": "int32",
+            "ex6_elbow_check": "Did you divide by the maximum alone?",
         },
     ),
 ]
