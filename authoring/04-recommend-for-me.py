@@ -522,7 +522,9 @@ for _lam, _weighted, _below, _biases in [(0.1, True, 5, False), (2, False, 20, F
         "own top 10: count every user's list, yours included")
     assert _rare == (_want["mine"], _want["all"]), (
         f"{_setting}: expected {_want['mine']} rare films in your top 10 and {_want['all']} in all top 10s, "
-        f"got {_rare[0]} and {_rare[1]}. Use the `below` argument and the training counts n_ratings_by_column")
+        f"got {_rare[0]} and {_rare[1]}. The lists are top_k(recommendable(scores)) of this setting's scores, best "
+        "first; count the films with fewer than `below` training ratings (n_ratings_by_column), in your row "
+        "row_of[MY_USER_ID] and in every row")
 ### END HIDDEN TESTS
 
 # %% [markdown]
