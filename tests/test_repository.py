@@ -49,3 +49,19 @@ def test_nothing_cites_a_design_file_outside_the_repository():
         and p.name != "test_repository.py"
     ]
     assert not citing, f"cite DESIGN.md, which is not in the repository (use docs/design.md): {citing}"
+
+
+def test_nothing_cites_an_issue_number():
+    """The course's readers (students, instructors, a new author) have no issue tracker: a file says
+    what and why, and the history of how it came about lives in commit messages."""
+    issue = re.compile(r"\bissue \d+", re.IGNORECASE)
+    citing = [
+        f"{p.relative_to(ROOT)}: {match.group(0)}"
+        for folder in ("paper2prod", "tools", "tests", "docs", "authoring", "slides/src", "datasets")
+        for p in (ROOT / folder).rglob("*")
+        if p.suffix in (".py", ".md") and p.is_file() and p.name != "test_repository.py"
+        for match in [issue.search(p.read_text())]
+        if match
+    ] + [f"{p.name}: {m.group(0)}" for p in (ROOT / "README.md", ROOT / "Makefile", ROOT / "setup.mk")
+         for m in [issue.search(p.read_text())] if m]
+    assert not citing, f"files cite issue numbers their readers cannot look up: {citing}"
