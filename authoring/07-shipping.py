@@ -276,6 +276,13 @@ expect(serving.serving_version(_root) == "v1" and (_root / "v2").is_dir(),
        "rollback(root, 'v1') should point serving.json at v1 (point_to) and leave every version folder in place")
 passed("the promotion gate and rollback")
 ### BEGIN HIDDEN TESTS
+# The reason, promoted or refused, is one log line that names the served version and prints the interval.
+assert "v1" in str(_same[1]) and "interval" in str(_same[1]), "a promotion's reason too names the served version " \
+    f"and prints the difference with its interval (str(compare(...)) does); got {_same[1]!r}"
+assert not any("\n" in str(_verdict[1]) for _verdict in [_same, _refused]), "the reason is one line (the job logs " \
+    f"it as one log line): no line breaks; got {_same[1]!r} and {_refused[1]!r}"
+assert "history" in json.loads((_root / "serving.json").read_text()), "rollback should move the pointer with " \
+    "point_to(root, version, reason), which keeps serving.json's history of every change"
 # Against the served version, not the newest folder: v2 is newer and much better, but v1 is served.
 _scores["v2"] = _champion + 0.3
 assert serving.promotion_verdict(_root, _champion, _scores.get)[0] is True, \
@@ -310,16 +317,20 @@ shutil.rmtree(_root / "v3-candidate")
 # Rollback: refuses what cannot be served, deletes nothing, records why.
 (_root / "v3").mkdir()  # a crashed run: no run.json
 for _bad in ["v3", "v9"]:
+    _raised = None
     try:
         serving.rollback(_root, _bad)
-        raise AssertionError(f"rollback to {_bad} (incomplete or missing) must raise ValueError")
-    except ValueError:
-        pass
+    except Exception as _error:
+        _raised = _error
+    assert isinstance(_raised, ValueError), f"rollback to {_bad} (incomplete or missing) must raise ValueError (the " \
+        f"command line turns it into exit code 3); got {_raised!r}"
     assert serving.serving_version(_root) == "v2", "a refused rollback changes nothing"
 serving.rollback(_root, "v1")
 assert serving.serving_version(_root) == "v1" and sorted(p.name for p in _root.iterdir() if p.is_dir()) == \
     ["v1", "v2", "v3"], "rollback only moves the pointer"
-assert len(json.loads((_root / "serving.json").read_text())["history"]) == 4, "each change is in the history"
+_history = [change.get("version") for change in json.loads((_root / "serving.json").read_text()).get("history", [])]
+assert _history == ["v1", "v1", "v2", "v1"], "each change is in serving.json's history (point_to keeps it): expected " \
+    f"['v1', 'v1', 'v2', 'v1'], got {_history}"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -810,7 +821,12 @@ _argv_missing = ["--input", str(_missing), "--output", str(WORK / "out-missing")
                  "--decision", str(DECISION_FILE)]
 # No log capture here: the job's own lines must reach a redirected stderr, as under a scheduler or a test runner.
 with contextlib.redirect_stderr(io.StringIO()) as _stderr:
-    _code = _job.main(_argv_missing, spark=spark)
+    try:
+        _code = _job.main(_argv_missing, spark=spark)
+    except SystemExit as _stop:
+        raise AssertionError(f"main stopped with exit code {_stop.code} on a valid command line; argparse said "
+                             f"{_stderr.getvalue()[-300:]!r}. Pass main's argv on: parse_args(argv), not "
+                             "parse_args() (which reads the notebook's own sys.argv).") from None
 expect(_code == _job.EXIT_BAD_INPUT, f"main returned {_code!r} for an input file that does not exist; expected "
        "EXIT_BAD_INPUT (3), so that the person on call knows to look at the data, not the code.")
 expect("ERROR nightly_recs" in _stderr.getvalue() and str(_missing) in _stderr.getvalue(),
@@ -849,8 +865,9 @@ expect(_code == _job.EXIT_OK, f"main returned {_code!r} on good data; expected E
 try:
     spark.range(3).count()
 except Exception:
+    spark = get_spark("07-shipping")  # a new session, so that the rest of the notebook still runs
     raise AssertionError("main stopped the Spark session it was given: stop only a session main started itself "
-                         "(run the first code cell again to get a new one).") from None
+                         "(this check started a new one for the rest of the notebook).") from None
 expect(_printed.getvalue() == "", f"main printed {_printed.getvalue()[:200]!r}: a job logs (log.info) instead of "
        "printing, so every line has a time and a level and lands in the scheduler's log.")
 expect("INFO nightly_recs" in _said.getvalue(), "main should log at least one INFO line saying what it did "
@@ -877,13 +894,16 @@ expect(sorted((str(p), p.stat().st_mtime_ns) for p in _version.rglob("*")) == _b
 pd.DataFrame({"user": [1, 2], "film": [3, 4], "stars": [4.0, 5.0]}).to_csv(_folder / "wrong.csv", index=False)
 _wrong = ["--input", str(_folder / "wrong.csv"), "--output", str(_folder / "out"), "--model-version", "t2",
           "--decision", str(_folder / "decision.json")]
-with contextlib.redirect_stderr(io.StringIO()):
+with contextlib.redirect_stderr(io.StringIO()) as _said_bad:
     _bad = _job.main(_wrong, spark=spark)
 expect(_bad == _job.EXIT_BAD_INPUT, f"a CSV without userId/movieId/rating columns gave {_bad!r}; read_ratings "
        "raises BadInput, which main should turn into EXIT_BAD_INPUT (3).")
 expect(not (_folder / "out" / "t2").exists(), "a failed run must not leave a t2 folder behind")
 passed("the job writes a version, serves it, refuses to overwrite, and says what went wrong")
 ### BEGIN HIDDEN TESTS
+expect("t1" in _said_bad.getvalue(), "every error line names the version still served (t1 here), so that the person "
+       "on call knows what users get meanwhile; the bad-input run logged "
+       f"{[line[-200:] for line in _said_bad.getvalue().splitlines() if ' ERROR ' in line]}")
 _recs = shipping.read_recommendations(_version / "recommendations")
 expect(set(_recs.groupby("userId").size()) == {5} and set(_recs["userId"]) == set(_ratings["userId"]),
        "every user gets the decision's k (5) films, user 2 (no factors) too")
@@ -895,7 +915,11 @@ expect(_run["promotion"]["promoted"] is True and _run["brief"]["ranking quality"
 expect(_run.get("decision_file") == str(_folder / "decision.json") and "ndcg@5" in _run.get("ranking", {}),
        "run.json records the decision file and the ranking quality")
 with contextlib.redirect_stderr(io.StringIO()):
-    _wrong_decision = _job.main(_argv[:5] + ["t4", "--decision", str(_folder / "none.json")], spark=spark)
+    try:
+        _wrong_decision = _job.main(_argv[:5] + ["t4", "--decision", str(_folder / "none.json")], spark=spark)
+    except Exception as _error:
+        raise AssertionError(f"main raised {_error!r} for a missing decision file; call load_decision inside the "
+                             "try, so that its BadInput becomes EXIT_BAD_INPUT (3)") from None
 expect(_wrong_decision == _job.EXIT_BAD_INPUT, "a missing decision file is bad input (load_decision raises BadInput)")
 expect(shipping.serving_version(_folder / "out") == "t1" and not (_folder / "out" / "t4").exists(),
        "a bad run changes nothing")
@@ -916,6 +940,8 @@ with shipping.capture_logs("nightly_recs") as _records, contextlib.redirect_stde
         raise AssertionError(f"main raised {_error!r}; it should return EXIT_FAILED (1)") from None
 expect(_lost == _job.EXIT_FAILED, f"an unexpected error should give EXIT_FAILED (1), got {_lost!r}")
 expect(any(r.levelno >= logging.ERROR and r.exc_info for r in _records), "log.exception keeps the traceback")
+expect(any(r.levelno >= logging.ERROR and "t1" in r.getMessage() for r in _records),
+       "the error line of a failed run names the version still served (t1 here)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1253,13 +1279,17 @@ except ValueError:
                          f"{_saved.get('created_at')!r}") from None
 expect(_created.tzinfo is not None and abs((datetime.now(timezone.utc) - _created).total_seconds()) < 3600,
        f"created_at should be the current time in UTC, with its time zone; got {_created}")
+_second = None
 try:
     save_model_version(_tiny_model, _root, "v1", _meta)
-    _overwrote = True
-except FileExistsError:
-    _overwrote = False
-expect(not _overwrote, "saving version v1 a second time should raise FileExistsError: never overwrite a version.")
+except Exception as _error:
+    _second = _error
+expect(isinstance(_second, FileExistsError), "saving version v1 a second time should raise FileExistsError before "
+       "writing anything (never overwrite a version: check whether root/version exists first); got "
+       f"{'no error' if _second is None else type(_second).__name__ + ': ' + str(_second)[:150]}")
 _loaded, _loaded_meta = load_model_version(_root, "v1", {"data_sha256": "abc123", "params": {"rank": 2}})
+expect(isinstance(_loaded, ALSModel) and isinstance(_loaded_meta, dict), "load_model_version should return (model, "
+       f"metadata) in that order, the ALSModel first; got ({type(_loaded).__name__}, {type(_loaded_meta).__name__})")
 expect(_loaded.rank == 2 and _loaded.userFactors.count() == _tiny_model.userFactors.count(),
        "load_model_version should return the saved ALSModel (ALSModel.load(root/version/model)) and its metadata")
 try:
@@ -1293,7 +1323,9 @@ try:
     load_model_version(_root, "v1", {"data_sha256": "abc123", "params": {"rank": 3}, "schema": 2})
     raise AssertionError("a different rank and a missing key must be refused")
 except ModelMismatch as _mismatch:
-    assert "params" in str(_mismatch) and "schema" in str(_mismatch), "every mismatched key is named"
+    assert "params" in str(_mismatch) and "schema" in str(_mismatch), "every mismatched key is named, a missing " \
+        f"one too (params differs, schema is missing): collect them all, then raise; the message was {str(_mismatch)!r}"
+    assert "v1" in str(_mismatch), f"the ModelMismatch message names the version it refuses (v1); got {str(_mismatch)!r}"
 try:
     load_model_version(_root, "v9", {})
     raise AssertionError("a version that does not exist must raise FileNotFoundError")

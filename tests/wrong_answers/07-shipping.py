@@ -12,8 +12,12 @@ from shipping_reference import JOB_CELL, SERVING_CELL, cell_source
 
 
 def patched(cell: str, old: str, new: str) -> str:
-    source = cell_source(cell)
-    assert source.count(old) == 1, f"the reference {cell} changed; update this wrong answer ({old[:40]!r})"
+    return also(cell_source(cell), old, new)
+
+
+def also(source: str, old: str, new: str) -> str:
+    """A second mistake in an already patched cell (one the other test cell of that exercise catches)."""
+    assert source.count(old) == 1, f"the reference changed; update this wrong answer ({old[:40]!r})"
     return source.replace(old, new)
 
 
@@ -164,6 +168,78 @@ NO_POINT_TO = patched(
     "",
 )
 
+# Near misses of the command line (ex2_cli_check), each paired below with a mistake in main that only
+# ex2_run_check catches. "Nearly right": the default from the text's 1% misread as 0.1.
+SHARE_DEFAULT = """    parser.add_argument("--max-bad-share", type=share, default=0.01,"""
+OVERWRITES_TENTH = also(OVERWRITES_VERSION, SHARE_DEFAULT, SHARE_DEFAULT.replace("0.01", "0.1"))
+# A float is a float: 1.5 (150% of the rows may be bad) is accepted.
+NO_RERUN_HINT_FLOAT = also(NO_RERUN_HINT, SHARE_DEFAULT, SHARE_DEFAULT.replace("type=share", "type=float"))
+# The environment read in main: a scheduler's PAPER2PROD_SPARK_MASTER never shows in args.master.
+NO_POINT_TO_MASTER_IN_MAIN = also(
+    also(NO_POINT_TO, 'parser.add_argument("--master", default=os.environ.get("PAPER2PROD_SPARK_MASTER"),',
+         'parser.add_argument("--master", default=None,'),
+    "spark = spark or start_spark(args.master)",
+    'spark = spark or start_spark(args.master or os.environ.get("PAPER2PROD_SPARK_MASTER"))',
+)
+# --log-level takes any text; and main stops the session it was given (the notebook's, mid-lesson).
+FREE_LEVEL_STOPS_SPARK = also(
+    patched(JOB_CELL, """    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])""",
+            """    parser.add_argument("--log-level", default="INFO")"""),
+    "        if own_session and spark is not None:\n",
+    "        if spark is not None:\n",
+)
+# --model-version defaults to today, so a forgotten argument silently names the run; and the bad-input error
+# line does not say which version users still get.
+DATED_VERSION_SILENT_ERROR = also(
+    patched(JOB_CELL, 'parser.add_argument("--model-version", required=True,',
+            'parser.add_argument("--model-version", default=time.strftime("%Y-%m-%d"),'),
+    'log.error("bad input: %s; serving %s unchanged", error, serving.serving_version(root))',
+    'log.error("bad input: %s", error)',
+)
+
+EX3 = cell_source("ex3_versions")
+
+
+def versions(old: str, new: str) -> str:
+    return also(EX3, old, new)
+
+
+# No check of its own: Spark refuses to save over model/, with its own exception instead of FileExistsError.
+SPARK_REFUSES = versions(
+    """    if folder.exists():
+        raise FileExistsError(f"model version {version} already exists in {root}; pick a new version")
+""",
+    "",
+)
+# (metadata, model): the order the student finds natural, not the one asked for.
+SWAPPED = versions('return ALSModel.load(str(folder / "model")), metadata',
+                   'return metadata, ALSModel.load(str(folder / "model"))')
+# Compares only the keys the metadata has: a key it lacks is never a mismatch.
+PRESENT_KEYS_ONLY = versions("if metadata.get(key, missing) != want]", "if key in metadata and metadata[key] != want]")
+# The refusal lists the fields but not which version it refused.
+MISMATCH_NAMES_NO_VERSION = versions(
+    'raise ModelMismatch(f"refusing to load model version {version}: " + "; ".join(problems))',
+    'raise ModelMismatch("; ".join(problems))',
+)
+
+# Against the previous month instead of the launch value: a slow slide never alarms.
+PREVIOUS_MONTH = """def quality_alert(quality, launch, min_users=10, months_in_a_row=2):
+    streak, reference_low = 0, launch.low
+    for month, row in quality.iterrows():
+        if row["users"] < min_users:
+            continue
+        streak = streak + 1 if row["high"] < reference_low else 0
+        reference_low = row["low"]
+        if streak >= months_in_a_row:
+            return month
+    return None
+"""
+
+# Tried once by hand, not submitted (every submission already replaces ex1_serving, so another would cost a whole
+# notebook run), all caught by ex1_serving_check: refusing when difference.low < 0; compare(champion, challenger);
+# a promotion's reason without the served version and interval; a reason over two lines; rollback raising
+# FileNotFoundError; rollback writing serving.json itself (no history).
+
 
 def alert(condition: str, skip_small: bool = True, reset: bool = True) -> str:
     skip = '        if row["users"] < min_users:\n            continue\n' if skip_small else ""
@@ -199,59 +275,80 @@ WRONG_ANSWERS = [
         },
     ),
     dict(
-        name="unpaired-overwrite-small-months",
+        name="unpaired-overwrite-tenth-spark-refuses-small-months",
         cells={
             "ex1_serving": UNPAIRED,
-            "ex2_job": OVERWRITES_VERSION,
+            "ex2_job": OVERWRITES_TENTH,
+            "ex3_versions": SPARK_REFUSES,
             "ex4_alert": alert('row["high"] < launch.low', skip_small=False),
         },
-        loses=["ex1_serving_check", "ex2_run_check", "ex4_alert_check"],
+        loses=["ex1_serving_check", "ex2_cli_check", "ex2_run_check", "ex3_versions_check", "ex4_alert_check"],
         says={
             "ex1_serving_check": "compare(challenger, champion)",
+            "ex2_cli_check": "--max-bad-share 0.01",
             "ex2_run_check": "already exists",
+            "ex3_versions_check": "check whether root/version exists first",
             "ex4_alert_check": "min_users",
         },
     ),
     dict(
-        name="rollback-deletes-no-hint-no-reset",
+        name="rollback-deletes-no-hint-float-swapped-no-reset",
         cells={
             "ex1_serving": ROLLBACK_DELETES,
-            "ex2_job": NO_RERUN_HINT,
+            "ex2_job": NO_RERUN_HINT_FLOAT,
+            "ex3_versions": SWAPPED,
             "ex4_alert": alert('row["high"] < launch.low', reset=False),
         },
-        loses=["ex1_serving_check", "ex2_run_check", "ex4_alert_check"],
+        loses=["ex1_serving_check", "ex2_cli_check", "ex2_run_check", "ex3_versions_check", "ex4_alert_check"],
         says={
             "ex1_serving_check": "every version folder",
+            "ex2_cli_check": "use type=share",
             "ex2_run_check": "new --model-version",
+            "ex3_versions_check": "(model, metadata) in that order",
             "ex4_alert_check": "starts the count again",
         },
     ),
     dict(
-        name="newest-not-served",
-        cells={"ex1_serving": NEWEST_VERSION},
-        loses=["ex1_serving_check"],
-        says="serving_version(root)",
+        name="newest-not-served-free-level-stops-spark-present-keys-previous-month",
+        cells={
+            "ex1_serving": NEWEST_VERSION,
+            "ex2_job": FREE_LEVEL_STOPS_SPARK,
+            "ex3_versions": PRESENT_KEYS_ONLY,
+            "ex4_alert": PREVIOUS_MONTH,
+        },
+        # The run check replaces the stopped session, so every later cell still runs.
+        loses=["ex1_serving_check", "ex2_cli_check", "ex2_run_check", "ex3_versions_check", "ex4_alert_check"],
+        says={
+            "ex1_serving_check": "serving_version(root)",
+            "ex2_cli_check": "--log-level must be one of the four levels",
+            "ex2_run_check": "stop only a session main started itself",
+            "ex3_versions_check": "a missing one too",
+            "ex4_alert_check": "launch",
+        },
     ),
     dict(
-        name="unchecked-rollback-naive-lookup-no-pointer-mean-reference",
+        name="unchecked-rollback-naive-lookup-no-pointer-master-in-main-mean-reference",
         cells={
             "ex1_serving": ROLLBACK_UNCHECKED,
-            "ex2_job": NO_POINT_TO,
+            "ex2_job": NO_POINT_TO_MASTER_IN_MAIN,
             "ex3_versions": NAIVE_LOOKUP,
             "ex4_alert": alert('row["high"] < launch.mean'),
         },
-        loses=["ex1_serving_check", "ex2_run_check", "ex3_versions_check", "ex4_alert_check"],
+        loses=["ex1_serving_check", "ex2_cli_check", "ex2_run_check", "ex3_versions_check", "ex4_alert_check"],
         says={
             "ex1_serving_check": "incomplete or missing",
+            "ex2_cli_check": "PAPER2PROD_SPARK_MASTER",
             "ex2_run_check": "serving.point_to",
             "ex3_versions_check": "metadata dict",
             "ex4_alert_check": "launch interval",
         },
     ),
     dict(
-        name="first-served-fixed-two-months",
+        name="first-served-dated-version-silent-error-unnamed-mismatch-fixed-two-months",
         cells={
             "ex1_serving": FIRST_SERVED,
+            "ex2_job": DATED_VERSION_SILENT_ERROR,
+            "ex3_versions": MISMATCH_NAMES_NO_VERSION,
             "ex4_alert": """def quality_alert(quality, launch, min_users=10, months_in_a_row=2):
     previous = None
     for month, row in quality.iterrows():
@@ -264,7 +361,13 @@ WRONG_ANSWERS = [
     return None
 """,
         },
-        loses=["ex1_serving_check", "ex4_alert_check"],
-        says={"ex1_serving_check": "neither the newest nor the first", "ex4_alert_check": "months_in_a_row=3"},
+        loses=["ex1_serving_check", "ex2_cli_check", "ex2_run_check", "ex3_versions_check", "ex4_alert_check"],
+        says={
+            "ex1_serving_check": "neither the newest nor the first",
+            "ex2_cli_check": "--model-version should be required",
+            "ex2_run_check": "names the version still served",
+            "ex3_versions_check": "names the version it refuses",
+            "ex4_alert_check": "months_in_a_row=3",
+        },
     ),
 ]
