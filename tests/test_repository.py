@@ -62,6 +62,10 @@ def test_nothing_cites_an_issue_number():
         if p.suffix in (".py", ".md") and p.is_file() and p.name != "test_repository.py"
         for match in [issue.search(p.read_text())]
         if match
-    ] + [f"{p.name}: {m.group(0)}" for p in (ROOT / "README.md", ROOT / "Makefile", ROOT / "setup.mk")
-         for m in [issue.search(p.read_text())] if m]
+    ] + [
+        f"{p.name}: {m.group(0)}"
+        for p in (ROOT / "README.md", ROOT / "Makefile", ROOT / "setup.mk")
+        for m in [issue.search(p.read_text())]
+        if m
+    ]
     assert not citing, f"files cite issue numbers their readers cannot look up: {citing}"

@@ -397,8 +397,15 @@ WRONG_ANSWERS = [
                 "    return gain / sum(1 / np.log2(i + 2) for i in range(min(k, len(relevant))))"
             ),
         },
-        loses=["ex1b_regularisation_check", "ex5_precision_check", "ex6_recall_check", "ex7_ndcg_check",
-               "ex1_rarely_rated_check", "ex2_drop_rare_check", "ex7b_per_user_check"],
+        loses=[
+            "ex1b_regularisation_check",
+            "ex5_precision_check",
+            "ex6_recall_check",
+            "ex7_ndcg_check",
+            "ex1_rarely_rated_check",
+            "ex2_drop_rare_check",
+            "ex7b_per_user_check",
+        ],
         says={
             "ex1_rarely_rated_check": "use the `below` argument",
             "ex2_drop_rare_check": "film 12 (1 rating) goes",
@@ -483,8 +490,13 @@ WRONG_ANSWERS = [
                 "                      if len(films)})"
             ),
         },
-        loses=["ex1b_regularisation_check", "ex1_rarely_rated_check", "ex2_drop_rare_check", "ex7b_per_user_check",
-               "ex7_ndcg_check"],
+        loses=[
+            "ex1b_regularisation_check",
+            "ex1_rarely_rated_check",
+            "ex2_drop_rare_check",
+            "ex7b_per_user_check",
+            "ex7_ndcg_check",
+        ],
         says={
             "ex7_ndcg_check": "a repeated film counts once, at its first place; its later places are misses",
             "ex1b_regularisation_check": "pass `biases` on to numpy_predictions",

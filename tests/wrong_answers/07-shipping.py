@@ -176,23 +176,32 @@ OVERWRITES_TENTH = also(OVERWRITES_VERSION, SHARE_DEFAULT, SHARE_DEFAULT.replace
 NO_RERUN_HINT_FLOAT = also(NO_RERUN_HINT, SHARE_DEFAULT, SHARE_DEFAULT.replace("type=share", "type=float"))
 # The environment read in main: a scheduler's PAPER2PROD_SPARK_MASTER never shows in args.master.
 NO_POINT_TO_MASTER_IN_MAIN = also(
-    also(NO_POINT_TO, 'parser.add_argument("--master", default=os.environ.get("PAPER2PROD_SPARK_MASTER"),',
-         'parser.add_argument("--master", default=None,'),
+    also(
+        NO_POINT_TO,
+        'parser.add_argument("--master", default=os.environ.get("PAPER2PROD_SPARK_MASTER"),',
+        'parser.add_argument("--master", default=None,',
+    ),
     "spark = spark or start_spark(args.master)",
     'spark = spark or start_spark(args.master or os.environ.get("PAPER2PROD_SPARK_MASTER"))',
 )
 # --log-level takes any text; and main stops the session it was given (the notebook's, mid-lesson).
 FREE_LEVEL_STOPS_SPARK = also(
-    patched(JOB_CELL, """    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])""",
-            """    parser.add_argument("--log-level", default="INFO")"""),
+    patched(
+        JOB_CELL,
+        """    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])""",
+        """    parser.add_argument("--log-level", default="INFO")""",
+    ),
     "        if own_session and spark is not None:\n",
     "        if spark is not None:\n",
 )
 # --model-version defaults to today, so a forgotten argument silently names the run; and the bad-input error
 # line does not say which version users still get.
 DATED_VERSION_SILENT_ERROR = also(
-    patched(JOB_CELL, 'parser.add_argument("--model-version", required=True,',
-            'parser.add_argument("--model-version", default=time.strftime("%Y-%m-%d"),'),
+    patched(
+        JOB_CELL,
+        'parser.add_argument("--model-version", required=True,',
+        'parser.add_argument("--model-version", default=time.strftime("%Y-%m-%d"),',
+    ),
     'log.error("bad input: %s; serving %s unchanged", error, serving.serving_version(root))',
     'log.error("bad input: %s", error)',
 )
@@ -212,8 +221,9 @@ SPARK_REFUSES = versions(
     "",
 )
 # (metadata, model): the order the student finds natural, not the one asked for.
-SWAPPED = versions('return ALSModel.load(str(folder / "model")), metadata',
-                   'return metadata, ALSModel.load(str(folder / "model"))')
+SWAPPED = versions(
+    'return ALSModel.load(str(folder / "model")), metadata', 'return metadata, ALSModel.load(str(folder / "model"))'
+)
 # Compares only the keys the metadata has: a key it lacks is never a mismatch.
 PRESENT_KEYS_ONLY = versions("if metadata.get(key, missing) != want]", "if key in metadata and metadata[key] != want]")
 # The refusal lists the fields but not which version it refused.
