@@ -378,6 +378,21 @@ for _reason in ("repeated_header", "malformed_line", "rating_missing", "rating_n
            "differ. Check the rule for this reason in the exercise text.")
 expect(_parsed_all.count() + _quarantine_all.count() == raw.count(), "parsed and quarantine together should "
        f"hold every row of raw ({raw.count():,}): a row is lost or counted twice.")
+# Every empty field the rule names, and whole numbers beyond the column's range (try_cast gives null there).
+_p, _q = parse_ratings(read_raw_ratings(spark, tiny_csv("parse-hidden.csv", [
+    _header,
+    "20,1,10,4.0,,web",                                # empty rated_at: malformed_line
+    "21,1,3000000000,4.0,964982703,web",               # a film id beyond the int range: malformed_line
+    "99999999999999999999,1,10,4.0,964982703,web",     # an event id beyond the long range: malformed_line
+    "22,1,10,4.0,964982703,web",                       # fine
+])))
+_kept = sorted(-1 if r["event_id"] is None else r["event_id"] for r in _p.collect())
+_held = sorted((-1 if r["event_id"] is None else r["event_id"], r["reason"]) for r in _q.collect())
+_want = [(-1, "malformed_line"), (20, "malformed_line"), (21, "malformed_line")]
+expect(_kept == [22] and _held == _want, f"An empty rated_at is malformed_line, and so is a film id of 3000000000 "
+       f"(beyond the int range: try_cast('int') gives null, and movieId is an int) or an event id of 20 digits "
+       f"(beyond the long range). Expected parsed events [22] and quarantine {_want} (-1: no event id); got "
+       f"{_kept} and {_held}. Test each field the rule names, and test whole numbers with try_cast.")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -441,7 +456,13 @@ for _n, _gap, _word in [(13, 4, "missing"), (7, 2, "extra")]:
 passed("reconcile counts per reason and refuses to lose a row")
 ### BEGIN HIDDEN TESTS
 _nulls = spark.createDataFrame([(4, None), (5, "bot_account"), (6, "bot_account")], "event_id long, reason string")
-expect(_gap_said(6, _clean, _nulls) is not None, "6 rows in and 6 out, but one quarantined row has no reason: "
+try:
+    _said = _gap_said(6, _clean, _nulls)
+except Exception as error:  # the text asks for an AssertionError: say so instead of showing another error
+    raise AssertionError(f"For a quarantined row without a reason, reconcile raised {type(error).__name__} "
+                         f"({str(error)[:120]}); it should raise an AssertionError, as for a gap. Look for null "
+                         "reasons before sorting or counting them.") from None
+expect(_said is not None, "6 rows in and 6 out, but one quarantined row has no reason: "
        "reconcile must raise an AssertionError for a null reason too.")
 _many = spark.range(1500).select(F.col("id").alias("event_id"))
 _said = _gap_said(1506 - 1001, _many, _held)
@@ -573,11 +594,14 @@ _r, _q = _repair_case([
     (20, "legacy-610", 1, 0.5, "1537833599", "web"),      # the last second before the export: fine
     (21, "21", 1, 1.0, "1537833600999", "tv"),            # ms (round down: still the export second), 1 of 10
     (22, "22", 1, 4.0, "1537833601", "ios"),              # one second too late
+    (33, "33", 1, 4.0, "1537833600", "web"),              # exactly the export's second: not after it
     (26, "26", 1, 4.0, "100000000000", "web"),            # not ABOVE 1e11: seconds, so in the far future
 ], "tv")
 expect(_r.get(20) == (610, 1, 0.5, 1537833599) and 22 not in _r,
        f"1537833599 is the last second before the export (fine), 1537833601 is after it (timestamp_in_future); "
        f"got clean {_r} and quarantine {_q}.")
+expect(_r.get(33) == (33, 1, 4.0, 1537833600), f"1537833600 is EXPORTED_AT itself: not AFTER the export, so it "
+       f"stays clean (timestamp_in_future is > EXPORTED_AT, not >=); got {_r.get(33) or _q.get(33)}.")
 expect(_r.get(21) == (21, 1, 0.5, 1537833600), f"1537833600999 ms is 1537833600 s (divide by 1000 and round "
        f"DOWN: rounding gives a second after the export) and 1 on the 0-10 scale is 0.5 stars; got {_r.get(21)} "
        f"(quarantined as {_q.get(21)}).")
@@ -591,9 +615,11 @@ _r, _q = _repair_case([
     (27, "27", 1, 9.5, "2030-01-01T00:00:00Z", "web"),    # out of range AND in the future: rating first
     (28, "legacy-x1", 1, 4.0, "964982703", "web"),        # not a whole number after the prefix
     (29, "29", 1, 4.0, "yesterday", "web"),               # a timestamp nothing can read
+    (34, "abc", 1, 9.0, "964982703", "web"),              # unreadable user AND out of range: malformed first
+    (35, "abc", 1, 4.0, "2030-01-01T00:00:00Z", "web"),   # unreadable user AND in the future: malformed first
 ], "tv")
 _want = {23: "rating_out_of_range", 24: "test_account", 25: "malformed_line", 27: "rating_out_of_range",
-         28: "malformed_line", 29: "malformed_line"}
+         28: "malformed_line", 29: "malformed_line", 34: "malformed_line", 35: "malformed_line"}
 expect(_q == _want and not _r, f"When several reasons apply, the first in the order test_account, "
        f"malformed_line, rating_out_of_range, timestamp_in_future wins: expected quarantine {_want}, got {_q} "
        f"(clean: {_r}).")
@@ -771,9 +797,12 @@ _rows += [(30_000 + i, 13, 1 + i, 3.0, 600_000 + 60 * (i // 60)) for i in range(
 _rows += [(40_000 + i, 14, 1 + i, 3.0, 600_000) for i in range(995)]                # 995 known films ...
 _rows += [(40_000 + i, 14, 1 + i, 3.0, 600_000) for i in range(3)]                  # ... 3 copies ...
 _rows += [(49_000 + i, 14, 5000 + i, 3.0, 600_000) for i in range(3)]               # ... 3 unknown: 1001 rows
+_rows += [(50_000 + i, 15, 1 + i, 3.0, 601_259 + i // 600) for i in range(1200)]   # 600 at :59, 600 at :00
+_rows += [(60_000 + i, 16, 1 + i, 3.0, 702_000 + 3600 * (i // 600)) for i in range(1200)]  # same minute, 2 hours
+_rows += [(70_000, 17, 10, 3.0, 100), (70_000, 17, 10, 4.0, 200)]                   # one event id, two versions
 _kept, _held = _resolve_case(_rows)
 _bots = {user: sum(n for (event, reason), n in _held.items() if reason == "bot_account" and event // 10_000 == k)
-         for user, k in [(11, 1), (12, 2), (13, 3), (14, 4)]}
+         for user, k in [(11, 1), (12, 2), (13, 3), (14, 4), (15, 5), (16, 6)]}
 expect(_bots[11] == 1006, f"User 11 sent 1001 ratings within one minute: all 1006 of their rows are bot_account, "
        f"the 5 in later minutes (re-ratings of films from the burst) too; you quarantined {_bots[11]} as "
        "bot_account. The rule names the user, not the busy minute, and comes before superseded.")
@@ -788,6 +817,17 @@ expect(_bots[14] == 995 and _held.get((40_000, "duplicate_row")) == 1 and _held.
        f"User 14 sent 1001 rows in one minute (995 films, 3 exact copies, 3 unknown films): every row received "
        f"counts towards the limit, so the 995 are bot_account and the copies and unknown films keep their first "
        f"reasons; you quarantined {_bots[14]} as bot_account.")
+expect(_bots[15] == 0, f"User 15 sent 600 ratings in the last second of one minute and 600 in the first second of "
+       f"the next: two minutes of 600 each, not a bot (a minute is floor(timestamp / 60), not any 60 seconds); you "
+       f"quarantined {_bots[15]} as bot_account.")
+expect(_bots[16] == 0, f"User 16 sent 600 ratings in one minute and 600 in the same minute of the next hour: two "
+       f"minutes of 600 each, not a bot (a minute is floor(timestamp / 60), minutes since 1970, not the minute of "
+       f"the hour); you quarantined {_bots[16]} as bot_account.")
+_event = {reason: n for (event, reason), n in _held.items() if event == 70_000}
+expect(_event == {"superseded": 1} and 70_000 in _kept, f"Event 70000 appears twice with other values (3.0 at "
+       f"timestamp 100, 4.0 at 200): not an exact copy, so it is a re-rating (the older one superseded, the newer "
+       f"one clean), not a duplicate_row. Its quarantined rows: {_event}. A copy has the same values in EVERY "
+       "column, not only the same event_id.")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1004,6 +1044,20 @@ _expect_broken("unique events", [(3, 3, 12, 4.0, 964982703), (3, 3, 11, 4.0, 964
                "event 3 three times (the rows beyond the first: 2, not the 1 event nor all 3 of its rows)")
 _expect_broken("unique pairs", [(4, 1, 10, 2.0, 964982800), (5, 1, 10, 3.0, 964982900)], 2,
                "user 1 rating film 10 three times (the rows beyond the first: 2, not the 1 pair nor all 3 rows)")
+_expect_broken("rating range", [(4, 3, 10, 3.7, 964982703)], 1,
+               "a rating of 3.7 (between 0.5 and 5, but not one of HALF_STARS)")
+_expect_broken("unique events", [(1, 1, 10, 4.0, 964982703)], 1,
+               "an exact copy of event 1 (it breaks unique events and unique pairs: unique events comes first)")
+try:  # two ratings of film 99, and a catalogue that lists every other film twice
+    check_contract(spark.createDataFrame(_good + [(4, 3, 99, 4.0, 964982703), (5, 4, 99, 3.0, 964982703)], _schema),
+                   _films.unionByName(_films))
+    _said = None
+except ContractError as error:
+    _said = str(error)
+expect(_said is not None and _said.startswith("films exist") and 2 in _numbers_in(_said), f"Two rows rate film 99, "
+       f"which is not in movies (a catalogue that lists films 10, 11 and 12 twice each): the message should start "
+       f"with 'films exist' and say that 2 rows break it (rows, not films; a film listed twice is still in the "
+       f"catalogue). Got {_said!r}.")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1058,6 +1112,17 @@ expect(_rows == _want, f"Expected the rows whose five fields parse, unchanged, {
        "and no range checks here: this is the table without cleaning.")
 passed("the uncleaned training table")
 ### BEGIN HIDDEN TESTS
+_out = raw_but_parseable(spark.createDataFrame([("7", "3", "20", "8", "964982703", "tv", None),
+                                                ("8", "legacy-4", "21", "4.0", "964982703", "web", None)],
+                                               RAW_RATINGS_SCHEMA))
+_types = dict(_out.dtypes)
+_want = {"event_id": "bigint", "userId": "int", "movieId": "int", "rating": "double", "timestamp": "bigint"}
+expect(_types == _want, f"raw_but_parseable should return event_id bigint (long), userId int, movieId int, rating "
+       f"double and timestamp bigint (long); it returns {_out.dtypes}.")
+_rows = sorted(tuple(r) for r in _out.collect())
+expect(_rows == [(7, 3, 20, 8.0, 964982703)], f"A 'tv' rating of 8 stays 8.0 and 'legacy-4' does not parse as a "
+       f"user id, so only event 7 is kept, unchanged: expected [(7, 3, 20, 8.0, 964982703)], got {_rows}. No "
+       "repairs here (no rescaling, no id prefixes): this is the table without cleaning.")
 _expected = 0
 for _line in messy_export.load(EXPORT).ratings_csv.split("\n")[1:-1]:
     _fields = _line.split(",")

@@ -211,6 +211,24 @@ NAIVE_WITH_STRICT_CAST = """def raw_but_parseable(raw):
                       F.col("movie_id").cast("int").alias("movieId"), F.col("rating").cast("double").alias("rating"),
                       F.col("rated_at").cast("long").alias("timestamp")).dropna()
 """
+# A repair where the text says none: the tv client's 0-10 ratings halved (the visible tiny export has no
+# tv row that parses, and the real export's count does not change).
+NAIVE_RESCALES_TV = """def raw_but_parseable(raw):
+    rating = F.col("rating").try_cast("double")
+    return raw.select(F.col("event_id").try_cast("long").alias("event_id"),
+                      F.col("user_id").try_cast("int").alias("userId"),
+                      F.col("movie_id").try_cast("int").alias("movieId"),
+                      F.when(F.col("client") == "tv", rating / 2).otherwise(rating).alias("rating"),
+                      F.col("rated_at").try_cast("long").alias("timestamp")).dropna()
+"""
+# "int" for every id: the event id comes back as an int, not the long the text asks for.
+NAIVE_EVENT_ID_INT = """def raw_but_parseable(raw):
+    return raw.select(F.col("event_id").try_cast("int").alias("event_id"),
+                      F.col("user_id").try_cast("int").alias("userId"),
+                      F.col("movie_id").try_cast("int").alias("movieId"),
+                      F.col("rating").try_cast("double").alias("rating"),
+                      F.col("rated_at").try_cast("long").alias("timestamp")).dropna()
+"""
 
 WRONG_ANSWERS = [
     dict(
@@ -222,6 +240,7 @@ WRONG_ANSWERS = [
             "ex1_profile": PROFILE_MOST_ACTIVE_CLIENT,
             "ex2_parse": PARSE_DIGITS_ONLY,
             "ex5_resolve": BOT_ONLY_BUSY_MINUTE,
+            "ex7_naive": NAIVE_RESCALES_TV,
         },
         loses=[
             "ex4_repair_check",
@@ -231,6 +250,7 @@ WRONG_ANSWERS = [
             "ex1_profile_check",
             "ex2_parse_check",
             "ex5_resolve_check",
+            "ex7_naive_check",
         ],
         says={
             "ex4_repair_check": "can be repaired",
@@ -240,6 +260,7 @@ WRONG_ANSWERS = [
             "ex1_profile_check": "another client sends more",
             "ex2_parse_check": "are whole numbers",
             "ex5_resolve_check": "names the user, not the busy minute",
+            "ex7_naive_check": "A 'tv' rating of 8 stays 8.0",
         },
     ),
     dict(
@@ -251,6 +272,7 @@ WRONG_ANSWERS = [
             "ex4_repair": REPAIR_HARDCODES_TV,
             "ex3_reconcile": RECONCILE_ALWAYS_MISSING,
             "ex6_contract": CONTRACT_NULLS_IN_RATING_ONLY,
+            "ex7_naive": NAIVE_EVENT_ID_INT,
         },
         loses=[
             "ex5_resolve_check",
@@ -260,6 +282,7 @@ WRONG_ANSWERS = [
             "ex4_repair_check",
             "ex3_reconcile_check",
             "ex6_contract_check",
+            "ex7_naive_check",
         ],
         says={
             "ex5_resolve_check": "keep the latest rating",
@@ -269,6 +292,7 @@ WRONG_ANSWERS = [
             "ex4_repair_check": "not a client name typed into the function",
             "ex3_reconcile_check": "should start with '2 rows extra'",
             "ex6_contract_check": "every column counts",
+            "ex7_naive_check": "event_id bigint (long)",
         },
     ),
     dict(
