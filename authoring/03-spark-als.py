@@ -118,9 +118,30 @@ _tiny_ratings = spark.createDataFrame(
     schema=data.ratings_schema())
 _tiny_movies = spark.createDataFrame([(m, f"Film {m}", "Drama") for m in range(10, 16)],
                                      schema=data.movies_schema())
-_summary = film_summary(_tiny_ratings, _tiny_movies, 2)
+# Which of Spark's "bring the rows to Python" calls film_summary makes (it should make none).
+_pulled, _frame_class = [], type(_tiny_ratings)
+_real_pulls = {name: getattr(_frame_class, name) for name in ("toPandas", "collect")}
+
+
+def _recording(name, real):
+    def call(self, *args, **kwargs):
+        _pulled.append(name)
+        return real(self, *args, **kwargs)
+    return call
+
+
+for _name, _real in _real_pulls.items():
+    setattr(_frame_class, _name, _recording(_name, _real))
+try:
+    _summary = film_summary(_tiny_ratings, _tiny_movies, 2)
+finally:
+    for _name, _real in _real_pulls.items():
+        setattr(_frame_class, _name, _real)
 expect(isinstance(_summary, SparkDataFrame), f"film_summary should return a Spark DataFrame, not a "
        f"{type(_summary).__name__}: keep the work in Spark (no toPandas() inside the function).")
+expect(not _pulled, f"film_summary called {sorted(set(_pulled))} on a Spark DataFrame: that brings the rows into "
+       "Python, which does not scale past one machine's memory. Keep the work in Spark (groupBy, agg, filter, join, "
+       "orderBy) and return the DataFrame; Spark runs it when the caller asks for rows.")
 expect(_summary.columns == ["movieId", "title", "n_ratings", "mean_rating"],
        f"The columns should be ['movieId', 'title', 'n_ratings', 'mean_rating'] in that order; got "
        f"{_summary.columns}. Use .alias(...) to name aggregates and .select(...) to order columns.")
@@ -629,16 +650,18 @@ expect(np.isfinite(_table["rmse"]).all(), f"Some validation RMSEs are not number
 expect(_table["rmse"].is_monotonic_increasing,
        f"table should go from the best grid point to the worst; its rmse column reads {list(_table['rmse'].round(3))}. "
        "For RMSE, lower is better: sort ascending.")
+# A huge regParam shrinks every factor to about zero, so it predicts about 0 stars: its RMSE must be
+# large, and the winner must be the small regParam. This checks that each metric is on its grid point's row.
+_huge = _table[_table["regParam"].astype(float) == 50.0]["rmse"]
+expect((_huge > 2).all() and float(_table["regParam"].iloc[0]) == 0.01,
+       "regParam=50 shrinks every factor to about zero, so the rows labelled regParam 50 should have an RMSE above "
+       f"2 and the best row regParam 0.01; the table reads {_table.round(3).to_dict('records')}. Each RMSE must sit "
+       "on its own grid point's row: label the rows from the grid's ParamMaps (point[estimator.rank], "
+       "point[estimator.regParam]), zipped with validationMetrics in the grid's order.")
 expect(hasattr(_best, "userFactors") and _best.rank == int(_table["rank"].iloc[0]),
        "best_model should be the fitted model of the best grid point (the split's bestModel).")
 passed("a 2 x 2 grid on a tiny data set")
 ### BEGIN HIDDEN TESTS
-# A huge regParam shrinks every factor to about zero, so it predicts about 0 stars: its RMSE must be
-# large, and the winner must be the small regParam. This checks that metrics are paired with the right
-# grid points.
-_huge = _table[_table["regParam"].astype(float) == 50.0]["rmse"]
-assert (_huge > 2).all(), "the rmse of regParam=50 should be above 2: metrics are paired with the wrong grid points"
-assert float(_table["regParam"].iloc[0]) == 0.01, "the best grid point should have regParam 0.01"
 # The validation RMSE of one grid point, computed as TrainValidationSplit(trainRatio=0.8, seed=3) does:
 # a rand(seed) column splits the rows, the estimator is fitted on the part below trainRatio. This docks a
 # forgotten trainRatio (the default is 0.75), an ignored seed, CrossValidator, another metric, or a

@@ -137,6 +137,18 @@ SAMPLE_AND_SUBTRACT = """def cached_split(frame, test_fraction=0.2, seed=42):
 """
 
 # A row with an unseen user and an unseen film counted twice.
+# The grid built regParam first, the rows labelled as if rank came first: every RMSE on another point's row.
+LABELS_IN_ANOTHER_ORDER = """def tune(estimator, train, ranks, reg_params, seed=42):
+    import itertools
+    grid = ParamGridBuilder().addGrid(estimator.regParam, reg_params).addGrid(estimator.rank, ranks).build()
+    search = TrainValidationSplit(estimator=estimator, estimatorParamMaps=grid, trainRatio=0.8, seed=seed,
+                                  evaluator=RegressionEvaluator(metricName="rmse", labelCol="rating"))
+    fitted = search.fit(train)
+    table = pd.DataFrame([{"rank": rank, "regParam": reg, "rmse": m}
+                          for (rank, reg), m in zip(itertools.product(ranks, reg_params), fitted.validationMetrics)])
+    return fitted.bestModel, table.sort_values("rmse", ignore_index=True)
+"""
+
 DROPPED_COUNTED_PER_CAUSE = (
     DROPPED_AS_DISTINCT_IDS.split("\n\n\ndef rmse_and_dropped")[0]
     + """
@@ -184,13 +196,15 @@ WRONG_ANSWERS = [
             "ex2_split": SPLIT_NOT_CACHED,
             "ex4_encode": CODES_FROM_TRAIN_AND_TEST,
             "ex3_als": DROPPED_COUNTED_PER_CAUSE,
+            "ex5_tune": LABELS_IN_ANOTHER_ORDER,
         },
-        loses=["ex1_film_summary_check", "ex2_split_check", "ex4_encode_check", "ex3_als_check"],
+        loses=["ex1_film_summary_check", "ex2_split_check", "ex4_encode_check", "ex3_als_check", "ex5_tune_check"],
         says={
             "ex1_film_summary_check": "'at least' means >=",
             "ex2_split_check": "should both be cached",
             "ex4_encode_check": "from the training set only",
             "ex3_als_check": "count once each",
+            "ex5_tune_check": "must sit on its own grid point's row",
         },
     ),
     dict(
