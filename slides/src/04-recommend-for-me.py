@@ -169,8 +169,8 @@ axes[0].legend(frameon=False)
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# With biases, plain ridge matches the RMSE and keeps one-rating films out: the weighted λ, not accuracy,
-# makes the trap. RMSE scores only pairs someone rated (missing not at random, Steck 2010).
+# With biases, plain ridge matches the RMSE and keeps one-rating films out: the best-RMSE weighted λ,
+# not accuracy, makes the trap. RMSE scores only rated pairs (missing not at random).
 # "Best" here is the best λ *on test*: it flatters both penalties alike, so nothing is chosen from it.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
