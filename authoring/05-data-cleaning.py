@@ -617,12 +617,23 @@ _r, _q = _repair_case([
     (29, "29", 1, 4.0, "yesterday", "web"),               # a timestamp nothing can read
     (34, "abc", 1, 9.0, "964982703", "web"),              # unreadable user AND out of range: malformed first
     (35, "abc", 1, 4.0, "2030-01-01T00:00:00Z", "web"),   # unreadable user AND in the future: malformed first
+    (36, "36", 1, 7.5, "964982703", "tv"),                # 3.75 stars after rescaling: not a half star
 ], "tv")
 _want = {23: "rating_out_of_range", 24: "test_account", 25: "malformed_line", 27: "rating_out_of_range",
-         28: "malformed_line", 29: "malformed_line", 34: "malformed_line", 35: "malformed_line"}
+         28: "malformed_line", 29: "malformed_line", 34: "malformed_line", 35: "malformed_line",
+         36: "rating_out_of_range"}
 expect(_q == _want and not _r, f"When several reasons apply, the first in the order test_account, "
        f"malformed_line, rating_out_of_range, timestamp_in_future wins: expected quarantine {_want}, got {_q} "
        f"(clean: {_r}).")
+# A time with a zone names its moment: 2015-03-04T12:34:56Z is 1425472496 s whatever the session's zone.
+spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+try:
+    _r, _q = _repair_case([(37, "37", 1, 4.0, "2015-03-04T12:34:56Z", "web")], "tv")
+finally:
+    spark.conf.set("spark.sql.session.timeZone", "UTC")  # back to what the platform notes say
+expect(_r.get(37) == (37, 1, 4.0, 1425472496), f"In a session whose zone is America/New_York, "
+       f"2015-03-04T12:34:56Z should still be 1425472496 s (the Z says UTC); got {_r.get(37) or _q.get(37)}. A "
+       "pattern with a quoted 'Z' reads the time in the session's zone: let try_cast('timestamp') read the zone.")
 ### END HIDDEN TESTS
 
 # %% [markdown]
