@@ -789,7 +789,8 @@ plt.show()
 # between user and film blocks each half-iteration, serialising data between stages. At 100 thousand
 # ratings that price is most of Spark's time: `spark_over_numpy` in the printed table says how many times
 # NumPy's time Spark needs for the same arithmetic. As the data grows the fixed price is spread over more
-# work, so Spark's time grows more slowly than the data at first and the gap narrows. Both stay far
+# work, so Spark's time grows more slowly than the data and the gap narrows from the smallest size to the
+# largest (each row is one timing, so on a busy machine a middle row can jump either way). Both stay far
 # above the floor: ALS works on many small matrices, and waits on memory rather than arithmetic.
 #
 # So why does industry use Spark? Because NumPy's line ends at the edge of one machine: the ratings,
