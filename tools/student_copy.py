@@ -72,6 +72,14 @@ TAG = re.compile(r'^RELEASED_WITH\s*=\s*["\'](\d\d-[\w-]+)["\']', re.M)
 MAP_ROW = re.compile(r"^\| (\d\d) \|.*\|$", re.M)
 # Every commit of a published copy names the course commit it was built from.
 TRAILER = "Course-commit:"
+# Said whenever one publication adds more than one lesson: the course is one through-line, so a lesson
+# holds answers to the one before it.
+TOGETHER = (
+    "note: lessons {lessons} are published together, and a lesson holds answers to the one before it "
+    "(lesson 05 brings lesson 04's ranking metrics, lesson 07 ships lesson 06's decision and its fallback rule); "
+    "a graded class publishes one lesson at a time, each after the previous lesson's deadline "
+    "(docs/instructor-guide.md)"
+)
 
 
 class CopyError(Exception):
@@ -270,6 +278,7 @@ def main(argv: list[str]) -> int:
     try:
         shipped = [p.relative_to(ROOT).as_posix() for p in files_for(args.upto)]
         left_out = uncommitted([*shipped, "README.md", COPY_FILES.as_posix()])
+        before = set(lesson_names(args.dest)) if (args.dest / "lessons").is_dir() else set()
         done, lessons = publish(args.dest, args.upto)
     except (CopyError, FileNotFoundError) as error:
         print(f"make student-copy: {error}", file=sys.stderr)
@@ -277,6 +286,8 @@ def main(argv: list[str]) -> int:
     if left_out:
         print(f"uncommitted changes left out (the copy has the last commit's version): {', '.join(left_out)}")
     print(f"{done}; lessons {', '.join(name[:2] for name in lessons)}")
+    if len(added := [name[:2] for name in lessons if name not in before]) > 1:
+        print(TOGETHER.format(lessons=", ".join(added)))
     print(f"then publish it: cd {args.dest} && git push (the first time: add the remote students clone from)")
     return 0
 
