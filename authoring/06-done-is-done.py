@@ -777,11 +777,13 @@ for _trial in range(100):
 # %% [markdown]
 # Now the real thing. Each step fits ALS on the *fit* part and measures NDCG@10 on *validation*; the
 # `Timebox` stops at whichever comes first: the end of the plan, six fits, or your rule. Rank 8 was
-# already fitted while choosing the signal, so that step reuses the measurement (and its recorded time).
+# already fitted while choosing the signal, so that step reuses the measurement: the time box prints the
+# fraction of a second the lookup took, and the table after it gives the fit's recorded seconds.
 #
 # **A budget in fits, not seconds.** A time box at work is on the clock, but a clock makes the result
-# depend on the machine: on a slow or busy laptop the minute runs out earlier, the chosen rank changes,
-# and so does every number after it. So the graded run is budgeted in **fits**, which gives the same
+# depend on the machine: on a slow or busy laptop the minute runs out earlier, and when it runs out
+# before the rule stops, the chosen rank changes, and so does every number after it (the cell after the
+# table shows whether a machine four times slower than this one would have stopped earlier). So the graded run is budgeted in **fits**, which gives the same
 # steps, the same rank and the same numbers on every machine; the cell after it replays the same steps
 # against a 60-second clock to show what the clock would have done here, today.
 
@@ -878,7 +880,7 @@ decision
 #   who rated one of those `brief.k` films would otherwise get fewer than `brief.k`;
 # - `new_user`: the fallback for someone with no ratings: the `brief.k` **most-rated** films among those
 #   with at least `brief.min_ratings` ratings **and** an average rating at least the overall average of
-#   `train`.
+#   `train` (films with the same number of ratings may come in any order).
 #
 # Leave `seconds` alone: the next cell runs your job with `acceptance.timed`, which measures it from the
 # outside, then runs the checks. Only the simplest thing that meets the brief, please: no extra tuning
@@ -1008,10 +1010,14 @@ assert list(_shipped.new_user) == _ranking[:3], (f"new_user should be {_ranking[
     "film 15 has many high ratings but an average below the overall one; a film is liked when its AVERAGE "
     "rating is at least the overall average (group by film first), not when it has many high ratings")
 _user_13 = list(_shipped.recommendations.query("userId == 13").sort_values("rank")["movieId"])
-assert _user_13 == _expected, (f"a user the model has no factors for (user 13 rated only film 2, one star, below "
-                               f"the floor) should get {_expected}, got {_user_13}: pass top_k_unseen the WHOLE "
-                               "new-user ranking as fallback (not only its first brief.k films), so that k films "
-                               "remain after removing what the user rated")
+# Films 6 and 9-12 tie at 6 ratings, and the text leaves the order of a tie open: any of them may come third.
+_same_counts = [int(_stats.loc[f, "size"]) if f in _stats.index else -1 for f in _user_13] == [
+    int(_stats.loc[f, "size"]) for f in _expected]
+_fallback_ok = len(set(_user_13)) == len(_user_13) and set(_user_13) <= set(_ranking) - {2} and _same_counts
+assert _fallback_ok, (f"a user the model has no factors for (user 13 rated only film 2, one star, below the floor) "
+                      f"should get {_expected} (any of the films tied at 6 ratings may come third), got {_user_13}: "
+                      "pass top_k_unseen the WHOLE new-user ranking as fallback (not only its first brief.k films), so "
+                      "that k films remain after removing what the user rated")
 ### END HIDDEN TESTS
 
 # %% [markdown]
