@@ -208,7 +208,6 @@ def popularity_lists(train: pd.DataFrame, brief: Brief) -> dict:
     return lists
 
 
-_popularity_lists = popularity_lists  # the name this module used before it was public
 
 
 def non_inferior(difference: Difference, margin: float) -> bool:
