@@ -208,8 +208,6 @@ def popularity_lists(train: pd.DataFrame, brief: Brief) -> dict:
     return lists
 
 
-
-
 def non_inferior(difference: Difference, margin: float) -> bool:
     """True when the paired interval of model - baseline lies above -margin: the model is at worst
     `margin` below the baseline, for the users these are a sample of (not merely its mean)."""
