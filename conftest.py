@@ -45,7 +45,7 @@ for _blas in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 HEAVY = ("notebooks", "spark", "browser", "cluster")
 # Parametrized tests whose cases spread over the workers (each case runs whole notebooks).
-OWN_UNIT = {"tests/test_grading.py::test_round_trip"}
+OWN_UNIT = {"tests/test_grading.py::test_round_trip", "tests/test_grading.py::test_near_misses"}
 REQUIRABLE = ("browser", "cluster")
 # Queue order for the workers, heaviest first (lower runs earlier); see _queue_rank. The units that
 # run for minutes on one worker (measured with --durations) start first, or they would finish last.
@@ -54,6 +54,7 @@ LONGEST_UNITS = (
     "tests/test_spark_cluster.py",
     "tests/test_shipping_job.py",
     "tests/test_student_browser.py",
+    "tests/test_grading.py::test_near_misses",
 )
 QUEUE = {"round_trip": 1, "notebooks": 2, "cluster": 3, "browser": 4, "spark": 5, "slow": 6}
 

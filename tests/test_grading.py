@@ -1,16 +1,24 @@
-"""The grading round trip for every lesson, read from the gradebook.
+"""The grading round trip for every lesson, read from the gradebook, and every typical wrong answer.
 
-For each assignment: generate the release; autograde the untouched release (zero on every
-autograded cell) and each typical wrong answer in tests/wrong_answers/NN-x.py (zero on the cells it
-should lose, full marks on every other autograded cell, and the student's hint in the feedback).
+For each assignment, through nbgrader (generate the release, submit, autograde, read the gradebook):
+the untouched release scores zero on every autograded cell; the first submission of wrong answers in
+tests/wrong_answers/NN-x.py scores zero on the cells it should lose, with the student's hint in the
+feedback, and full marks on every other autograded cell.
+
+Every wrong answer, through test_near_misses: nbgrader scores a test cell zero exactly when it
+raises, so one kernel per lesson checks them all without a submission each (a submission costs a
+whole notebook run). It runs the solution in order; on reaching an answer cell it runs each wrong
+version of that cell with the cells after it, up to the segment's last test cell (tools.grading
+.segments), then the answer itself, which rebuilds the state and must pass its checks again. Each
+mistake is thus caught on its own, next to a correct notebook, not thanks to an earlier one. A lost
+cell outside the replaced cells' segments, or an end-to-end check (grade_id e2e_...), is a loss that
+earlier mistakes feed: only the nbgrader submission checks those.
 
 Solutions score full marks: nbval executes every solution notebook (solutions/ is in testpaths),
 hidden tests included, and fails on any cell that raises, with a cell timeout no shorter than the
 grader's; an autograded cell scores full marks exactly when it raises nothing. So the round trip
-does not grade the solutions a second time (each submission costs a whole notebook run).
-test_nbval_proves_solutions_score_full_marks checks the premises. On top of that, every wrong answer
-must keep full marks on the cells it does not lose, which reads full marks from the gradebook, in
-the grader's own folder, for every cell that some wrong answer keeps.
+does not grade the solutions a second time. test_nbval_proves_solutions_score_full_marks checks the
+premises.
 
 A wrong answer is a dict:
 
@@ -37,7 +45,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.grading import Course, replace_cell
+from tools.grading import CellByCell, Course, grade_id, replace_cell, segments
 from tools.notebooks import DEMO, ROOT, SOLUTIONS, assignments
 
 WRONG_DIR = Path(__file__).parent / "wrong_answers"
@@ -85,9 +93,11 @@ def test_packing_keeps_dependent_and_overlapping_cases_apart():
 
 
 def submissions(name) -> list[tuple[str, list[dict]]]:
-    """What the round trip hands in for a lesson: the blank release, then each packed group of wrong
-    answers, as (student id, wrong answers)."""
-    return [("blank", [])] + [(f"wrong-{number}", group) for number, group in enumerate(pack(wrong_answers(name)), 1)]
+    """What the round trip hands in for a lesson: the blank release, then the first packed group of
+    wrong answers (test_near_misses checks them all), as (student id, wrong answers)."""
+    return [("blank", [])] + [
+        (f"wrong-{number}", group) for number, group in enumerate(pack(wrong_answers(name))[:1], 1)
+    ]
 
 
 # One test per submission, so that a lesson's notebook runs spread over the workers (conftest.py).
@@ -97,6 +107,10 @@ ROUND_TRIP = [
     for student, group in submissions(name)
 ]
 
+
+# Checks of the whole pipeline (lesson 05's export): several answers feed them, so a loss there is
+# not one answer's; only the nbgrader submission judges them.
+END_TO_END = "e2e_"
 
 SKIPPED_DEMO = "pass  # a demonstration (tag 'demo'): nbval runs it on the solution; the round trip skips it"
 
@@ -165,6 +179,69 @@ def test_round_trip(name, student, group, tmp_path_factory, tmp_path):
     assert not problems, f"{name}, {' + '.join(case['name'] for case in group)}:\n" + "\n".join(problems)
 
 
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", assignments()[::-1])  # the later lessons run longest: queued first
+def test_near_misses(name, tmp_path_factory, tmp_path):
+    """Every wrong answer loses its checks, with its hint, in a notebook that is otherwise right."""
+    course = released_course(name, tmp_path_factory, tmp_path)
+    (notebook,) = course.solution_notebooks(name).values()
+    folder = shutil.copytree(course.root / "lessons" / name, tmp_path / "work")
+    cases = wrong_answers(name)
+    prefix, found = segments(notebook, skip_tag=DEMO)
+    by_answer = {segment.answer: segment for segment in found}
+    problems = [
+        f"{case['name']}: {cell} is not an answer cell of {name}"
+        for case in cases
+        for cell in replaced_cells(case)
+        if cell not in by_answer
+    ]
+    assert not problems, "\n".join(problems)
+    with CellByCell(notebook, folder) as kernel:
+        for index in prefix:
+            kernel.run(index)
+        for segment in found:
+            for case in cases:
+                if segment.answer in replaced_cells(case):
+                    problems += _wrong_version_problems(kernel, notebook, segment, case)
+            for index in segment.cells:  # the answer as written: it rebuilds the state
+                run = kernel.run(index)
+                if grade_id(notebook.cells[index]) in segment.tests and run.raised:
+                    problems.append(
+                        f"the solution's {grade_id(notebook.cells[index])} fails after the wrong versions of "
+                        f"{segment.answer} ran (a wrong answer changes state its cell does not rebuild): {run.error[:400]}"
+                    )
+    assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+def _wrong_version_problems(kernel, notebook, segment, case) -> list[str]:
+    source = replaced_cells(case)[segment.answer]
+    problems, lost_here, runs = [], False, {}
+    with kernel.undone():
+        for index in segment.through_last_test:
+            runs[index] = kernel.run(index, source if index == segment.cells[0] else None)
+    for index, run in runs.items():
+        test = grade_id(notebook.cells[index])
+        if test not in segment.tests or test.startswith(END_TO_END):
+            continue
+        if test in case["loses"]:
+            lost_here = True
+            if not run.raised:
+                problems.append(f"{case['name']}: {test} should score 0 with its {segment.answer}, but passes")
+            elif hint(case, test) not in run.text:
+                problems.append(
+                    f"{case['name']}: feedback of {test} lacks {hint(case, test)!r}; it raised {run.error[:400]!r}"
+                )
+        elif run.raised:
+            problems.append(
+                f"{case['name']}: {test} should keep full marks with its {segment.answer}: {run.error[:400]}"
+            )
+    if not lost_here:
+        problems.append(
+            f"{case['name']}: its {segment.answer} loses none of {segment.tests}; on its own it would score full marks"
+        )
+    return problems
+
+
 def test_every_lesson_has_wrong_answers():
     missing = [name for name in assignments() if not wrong_answers(name)]
     assert not missing, f"no typical wrong answers for {missing} (add tests/wrong_answers/NAME.py)"
@@ -189,3 +266,33 @@ def test_nbval_proves_solutions_score_full_marks(pytestconfig):
             first_line = cell.source.strip().splitlines()[0] if cell.cell_type == "code" and cell.source.strip() else ""
             excused = tags or first_line in ("# NBVAL_SKIP", "# NBVAL_RAISES_EXCEPTION")
             assert not excused, f"{notebook.name}: a cell is excused from nbval, so its errors would go unseen"
+
+
+def test_segments_run_each_answer_up_to_its_last_check():
+    code = nbformat.v4.new_code_cell
+
+    def cell(grade_id="", role="", tags=()):
+        made = code("pass")
+        made.metadata["tags"] = list(tags)
+        if role:
+            made.metadata["nbgrader"] = {"grade_id": grade_id, role: True}
+        return made
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        cell(),  # 0: before any answer
+        cell("a", "solution"),  # 1
+        cell("a_check", "grade"),  # 2
+        cell(tags=["demo"]),  # 3: left out
+        nbformat.v4.new_markdown_cell("text"),  # 4
+        cell(),  # 5: after a's last check
+        cell("b", "solution"),  # 6
+        cell(),  # 7
+        cell("b_check", "grade"),  # 8
+    ]
+    prefix, found = segments(notebook, skip_tag="demo")
+    assert prefix == [0]
+    assert [(s.answer, s.cells, s.tests, s.through_last_test) for s in found] == [
+        ("a", [1, 2, 5], ["a_check"], [1, 2]),
+        ("b", [6, 7, 8], ["b_check"], [6, 7, 8]),
+    ]

@@ -99,7 +99,7 @@ WRONG_ANSWERS = [
             "ex6_recall_check": "Recall divides the hits by the number of relevant films",
             "ex7_ndcg_check": "Did you forget the log discount?",
             "ex7b_per_user_check": "not be skipped",
-            "ex8_threshold_check": "decidedly below the damped popularity baseline",
+            "ex8_threshold_check": "decidedly below",  # the visible check (alone) or the hidden one (after metric slips)
         },
     ),
     dict(
@@ -188,7 +188,7 @@ WRONG_ANSWERS = [
             "ex4_damped_mean_check": "shrink towards the global mean, not towards zero",
             "ex7_ndcg_check": "ideal = 1 + 1/log2(3) + 1/log2(4)",
             "ex7b_per_user_check": "leave them out",
-            "ex8_threshold_check": "gives both a higher NDCG@10 and a higher coverage",
+            "ex8_threshold_check": "a higher NDCG@10 and a higher coverage",  # the visible check or the hidden one
         },
     ),
     dict(
@@ -447,7 +447,7 @@ WRONG_ANSWERS = [
             "ex1b_regularisation_check": "Pass `weighted` on unchanged",
             "ex5_precision_check": "Only the first k recommendations count.",
             "ex7_ndcg_check": "DCG = 1/log2(3) + 1/log2(6)",
-            "ex8_threshold_check": "decidedly below the damped popularity baseline",
+            "ex8_threshold_check": "decidedly below",  # the visible check (alone) or the hidden one (after metric slips)
         },
     ),
     dict(
