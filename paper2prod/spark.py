@@ -8,10 +8,11 @@ Environment variables (all optional):
     PAPER2PROD_SPARK_LOG      file that receives the JVM's own output (default: kernel-PID.log in
                               the session folder; `spark_log_path()` tells which)
 
-Each kernel's Spark files (its JVM log and its ALS checkpoints) live in one folder per user,
-<temp>/paper2prod-spark-USER/ (`session_folder()`). A killed kernel never cleans up after itself, so
-every new session removes what kernels that are gone left there: checkpoints at once, logs once they
-are an hour old (a crash just now stays readable).
+Each kernel's Spark files (its JVM log, and a scratch folder with its ALS checkpoints and everything
+the JVM writes to its temp folder: block manager files, artifacts) live in one folder per user,
+<temp>/paper2prod-spark-USER/ (`session_folder()`). A killed kernel never cleans up after itself (nor
+does a JVM killed with it), so every new session removes what kernels that are gone left there:
+scratch folders at once, logs once they are an hour old (a crash just now stays readable).
 """
 
 from __future__ import annotations
@@ -162,7 +163,9 @@ def get_spark(app_name: str = "paper2prod", conf: dict[str, object] | None = Non
 
     quiet = under_test()
     _remove_leftovers()
-    checkpoints = tempfile.mkdtemp(prefix=f"checkpoints-{os.getpid()}-", dir=session_folder())
+    # The JVM's own temp files go here too: in the temp folder, those of a JVM killed with its kernel
+    # (blockmgr-*, artifacts-*, spark-*) would stay for good.
+    scratch = Path(tempfile.mkdtemp(prefix=f"jvm-{os.getpid()}-", dir=session_folder()))
     builder = (
         SparkSession.builder.appName(app_name)
         .master(master_url())
@@ -172,7 +175,8 @@ def get_spark(app_name: str = "paper2prod", conf: dict[str, object] | None = Non
         .config("spark.ui.enabled", "false" if quiet else "true")
         .config("spark.ui.showConsoleProgress", "false" if quiet else "true")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.extraJavaOptions", java_options())
+        .config("spark.local.dir", str(scratch))
+        .config("spark.driver.extraJavaOptions", f"{java_options()} -Djava.io.tmpdir={scratch}")
     )
     if quiet:  # executors are JVMs of their own on a cluster
         builder = builder.config("spark.executor.extraJavaOptions", SHORT_LIVED_JVM)
@@ -183,19 +187,21 @@ def get_spark(app_name: str = "paper2prod", conf: dict[str, object] | None = Non
     spark.sparkContext.setLogLevel("ERROR")
     # Without a checkpoint directory ALS ignores checkpointInterval and long runs
     # die with StackOverflowError on their ever-growing lineage.
-    spark.sparkContext.setCheckpointDir(checkpoints)
-    atexit.register(shutil.rmtree, checkpoints, True)
+    spark.sparkContext.setCheckpointDir(str(scratch / "checkpoints"))
+    atexit.register(shutil.rmtree, scratch, True)
     return spark
 
 
 # What a kernel leaves, with its process id: in the session folder, and (before there was one) in
 # the temp folder itself.
-_LEFT_BY_A_KERNEL = re.compile(r"^(?:paper2prod-)?(?:checkpoints-(?P<ckpt>\d+)-.*|(?:kernel|spark)-(?P<log>\d+)\.log)$")
+_LEFT_BY_A_KERNEL = re.compile(
+    r"^(?:paper2prod-)?(?:(?:jvm|checkpoints)-(?P<ckpt>\d+)-.*|(?:kernel|spark)-(?P<log>\d+)\.log)$"
+)
 
 
 def _remove_leftovers() -> None:
-    """Delete what sessions whose process is gone left behind: checkpoint folders (ALS checkpoints
-    add up) at once, JVM logs once they are KEEP_DEAD_LOGS old."""
+    """Delete what sessions whose process is gone left behind: scratch folders (ALS checkpoints add
+    up) at once, JVM logs once they are KEEP_DEAD_LOGS old."""
     now = time.time()
     for place in (session_folder(), Path(tempfile.gettempdir())):
         for path in place.iterdir():

@@ -36,6 +36,11 @@ def test_session_is_small_quiet_and_checkpointed():
         assert conf.get("spark.driver.memory") == "1g"
         assert spark.sparkContext.getCheckpointDir()
         assert spark.sparkContext.master == "local[1]"
+        # The JVM's temp files (blockmgr-*, artifacts-*) go to the kernel's scratch folder, removed with it.
+        from pathlib import Path
+        from paper2prod.spark import session_folder
+        jvm_temp = Path(spark.sparkContext._jvm.System.getProperty("java.io.tmpdir"))
+        assert jvm_temp.parent == session_folder() and jvm_temp.name.startswith("jvm-"), jvm_temp
         print(spark.range(10).count())
         """,
         PAPER2PROD_TEST="1",
@@ -110,10 +115,13 @@ def test_kernel_files_live_in_one_folder_and_dead_kernels_files_go(tmp_path, mon
         log.write_text("JVM output")
     for log in (old_dead, old_legacy, mine):
         os.utime(log, (hour_ago, hour_ago))
-    dead_checkpoints = folder / "checkpoints-999999999-abc"
-    dead_checkpoints.mkdir()
+    dead_checkpoints, dead_scratch = folder / "checkpoints-999999999-abc", folder / "jvm-999999999-abc"
+    mine_scratch = folder / f"jvm-{os.getpid()}-abc"
+    for made in (dead_checkpoints, dead_scratch, mine_scratch):
+        made.mkdir()
     spark._remove_leftovers()
     assert not old_dead.exists() and not old_legacy.exists() and not dead_checkpoints.exists()
+    assert not dead_scratch.exists() and mine_scratch.exists()
     assert new_dead.exists(), "a crash just now stays readable"
     assert mine.exists(), "a live kernel's log stays"
 
