@@ -1,9 +1,11 @@
 """The grading round trip for every lesson, read from the gradebook, and every typical wrong answer.
 
 For each assignment, through nbgrader (generate the release, submit, autograde, read the gradebook):
-the untouched release scores zero on every autograded cell; the first submission of wrong answers in
-tests/wrong_answers/NN-x.py scores zero on the cells it should lose, with the student's hint in the
-feedback, and full marks on every other autograded cell.
+the untouched release scores zero on every autograded cell; each submission of wrong answers in
+tests/wrong_answers/NN-x.py that loses a cell only a whole notebook shows (whole_notebook_losses: an
+end-to-end check, or a check after a later answer cell that a mistake feeds) scores zero on the cells
+it should lose, with the student's hint in the feedback, and full marks on every other autograded
+cell.
 
 Every wrong answer, through test_near_misses: nbgrader scores a test cell zero exactly when it
 raises, so one kernel per lesson checks them all without a submission each (a submission costs a
@@ -12,7 +14,7 @@ version of that cell with the cells after it, up to the segment's last test cell
 .segments), then the answer itself, which rebuilds the state and must pass its checks again. Each
 mistake is thus caught on its own, next to a correct notebook, not thanks to an earlier one. A lost
 cell outside the replaced cells' segments, or an end-to-end check (grade_id e2e_...), is a loss that
-earlier mistakes feed: only the nbgrader submission checks those.
+earlier mistakes feed: the nbgrader submissions check those.
 
 Solutions score full marks: nbval executes every solution notebook (solutions/ is in testpaths),
 hidden tests included, and fails on any cell that raises, with a cell timeout no shorter than the
@@ -92,12 +94,30 @@ def test_packing_keeps_dependent_and_overlapping_cases_apart():
     assert names == [["d"], ["a", "b"], ["c", "e"]]
 
 
+# Checks of the whole pipeline (lesson 05's export): several answers feed them, so a loss there is
+# not one answer's; only the nbgrader submission judges them.
+END_TO_END = "e2e_"
+
+
+def whole_notebook_losses(name: str, group: list[dict]) -> set[str]:
+    """The cells a submission loses that only a whole notebook shows: a check outside the segments of
+    the cells it replaces, or an end-to-end check (test_near_misses judges neither)."""
+    (path,) = (SOLUTIONS / name).glob("*.ipynb")
+    _, found = segments(nbformat.read(path, as_version=4), skip_tag=DEMO)
+    tests = {segment.answer: set(segment.tests) for segment in found}
+    outside = set()
+    for case in group:
+        own = set().union(*(tests.get(cell, set()) for cell in replaced_cells(case)))
+        outside |= {cell for cell in case["loses"] if cell not in own or cell.startswith(END_TO_END)}
+    return outside
+
+
 def submissions(name) -> list[tuple[str, list[dict]]]:
-    """What the round trip hands in for a lesson: the blank release, then the first packed group of
-    wrong answers (test_near_misses checks them all), as (student id, wrong answers)."""
-    return [("blank", [])] + [
-        (f"wrong-{number}", group) for number, group in enumerate(pack(wrong_answers(name))[:1], 1)
-    ]
+    """What the round trip hands in for a lesson, as (student id, wrong answers): the blank release,
+    then each packed group of wrong answers that loses a cell only a whole notebook shows
+    (test_near_misses checks every wrong answer's own cells)."""
+    groups = [group for group in pack(wrong_answers(name)) if whole_notebook_losses(name, group)]
+    return [("blank", [])] + [(f"wrong-{number}", group) for number, group in enumerate(groups, 1)]
 
 
 # One test per submission, so that a lesson's notebook runs spread over the workers (conftest.py).
@@ -107,10 +127,6 @@ ROUND_TRIP = [
     for student, group in submissions(name)
 ]
 
-
-# Checks of the whole pipeline (lesson 05's export): several answers feed them, so a loss there is
-# not one answer's; only the nbgrader submission judges them.
-END_TO_END = "e2e_"
 
 SKIPPED_DEMO = "pass  # a demonstration (tag 'demo'): nbval runs it on the solution; the round trip skips it"
 
