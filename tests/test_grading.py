@@ -1,11 +1,11 @@
 """The grading round trip for every lesson, read from the gradebook, and every typical wrong answer.
 
 For each assignment, through nbgrader (generate the release, submit, autograde, read the gradebook):
-the untouched release scores zero on every autograded cell; each submission of wrong answers in
+the untouched release scores zero on every autograded cell; the first submission of wrong answers in
 tests/wrong_answers/NN-x.py that loses a cell only a whole notebook shows (whole_notebook_losses: an
-end-to-end check, or a check after a later answer cell that a mistake feeds) scores zero on the cells
-it should lose, with the student's hint in the feedback, and full marks on every other autograded
-cell.
+end-to-end check, or a check after a later answer cell that a mistake feeds; lessons 01 and 05) scores
+zero on the cells it should lose, with the student's hint in the feedback, and full marks on every
+other autograded cell.
 
 Every wrong answer, through test_near_misses: nbgrader scores a test cell zero exactly when it
 raises, so one kernel per lesson checks them all without a submission each (a submission costs a
@@ -14,7 +14,7 @@ version of that cell with the cells after it, up to the segment's last test cell
 .segments), then the answer itself, which rebuilds the state and must pass its checks again. Each
 mistake is thus caught on its own, next to a correct notebook, not thanks to an earlier one. A lost
 cell outside the replaced cells' segments, or an end-to-end check (grade_id e2e_...), is a loss that
-earlier mistakes feed: the nbgrader submissions check those.
+earlier mistakes feed: the lesson's nbgrader submission checks those.
 
 Solutions score full marks: nbval executes every solution notebook (solutions/ is in testpaths),
 hidden tests included, and fails on any cell that raises, with a cell timeout no shorter than the
@@ -114,10 +114,11 @@ def whole_notebook_losses(name: str, group: list[dict]) -> set[str]:
 
 def submissions(name) -> list[tuple[str, list[dict]]]:
     """What the round trip hands in for a lesson, as (student id, wrong answers): the blank release,
-    then each packed group of wrong answers that loses a cell only a whole notebook shows
-    (test_near_misses checks every wrong answer's own cells)."""
+    then the first packed group of wrong answers that loses a cell only a whole notebook shows, if
+    any (test_near_misses checks every wrong answer's own cells; one whole run per lesson shows that
+    such a cell loses its points through nbgrader too)."""
     groups = [group for group in pack(wrong_answers(name)) if whole_notebook_losses(name, group)]
-    return [("blank", [])] + [(f"wrong-{number}", group) for number, group in enumerate(groups, 1)]
+    return [("blank", [])] + [(f"wrong-{number}", group) for number, group in enumerate(groups[:1], 1)]
 
 
 # One test per submission, so that a lesson's notebook runs spread over the workers (conftest.py).
