@@ -1,10 +1,11 @@
-"""Typical wrong answers for 01-paper-to-code, bundled into submissions.
+"""Typical wrong answers for 01-paper-to-code (checked by tests/test_grading.py).
 
-Each submission replaces several solution cells at once. The exercises' test cells are
+Each entry replaces several solution cells at once; test_near_misses runs each wrong cell beside an
+otherwise correct notebook, and nbgrader grades the first entry as a whole submission. The exercises' test cells are
 isolated from each other (hidden tests run the student's function on reference
 building blocks or stand-ins), so each mistake costs its own exercise. The final
-`targets_check` cell grades the whole reproduction (table and λ sweep), so any bundle
-that breaks the chain on real data also loses it; its hint names the exercises to check.
+`targets_check` cell grades the whole reproduction (table and λ sweep), so any entry
+that breaks the chain on real data also loses it (shown by the whole submission); its hint names the exercises to check.
 
 The near misses of exercises 6 and 7 (the drifting user bias) are the solution with one
 thing changed, made by `_variant` from the authoring source so they follow it; `_variant`

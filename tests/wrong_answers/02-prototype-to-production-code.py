@@ -1,6 +1,7 @@
-"""Typical wrong answers for 02-prototype-to-production-code, bundled into six submissions.
+"""Typical wrong answers for 02-prototype-to-production-code (checked by tests/test_grading.py).
 
-Each submission replaces several solution cells with independent mistakes; every named
+Each entry replaces several solution cells with independent mistakes; test_near_misses runs each
+wrong cell beside an otherwise correct notebook, and every named
 test cell must then score zero (all others full marks) and show its hint. Wrong test
 suites are derived from the model answer, so they stay in step with it.
 """

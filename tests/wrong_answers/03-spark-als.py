@@ -1,5 +1,5 @@
-"""Typical wrong answers for 03-spark-als, bundled into four submissions (each is a
-whole notebook run). Each named test cell must score zero, every other one full
+"""Typical wrong answers for 03-spark-als (checked by tests/test_grading.py: test_near_misses runs
+each wrong cell beside an otherwise correct notebook). Each named test cell must score zero, every other one full
 marks, and the feedback must show the hint in `says`."""
 
 STRICT_THRESHOLD = """def film_summary(ratings, movies, min_ratings):

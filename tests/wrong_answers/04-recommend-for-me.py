@@ -1,12 +1,11 @@
-"""Typical wrong answers for 04-recommend-for-me, bundled seven submissions deep.
+"""Typical wrong answers for 04-recommend-for-me (checked by tests/test_grading.py).
 
-Each bundle replaces several independent solution cells; every named test cell
-must then score zero (all others full marks) and show the hint in `says`.
-Exercise 1b has seven near misses of its own, so there are seven bundles; the others
-ride along. A further 1b near miss needs an eighth submission, which the suite's time
-budget does not allow: the notes (docs/lessons/04-recommend-for-me.md) list those that
-the hidden test names but no bundle hands in (mean squared error, the Spark model's
-lists, your own list left out of "all").
+Each entry replaces several independent solution cells; test_near_misses runs each wrong cell
+beside an otherwise correct notebook, and every named test cell of its exercise must then score
+zero (the others full marks) and show the hint in `says`. Exercise 1b has seven near misses of its
+own, one per entry; the others ride along. The notes (docs/lessons/04-recommend-for-me.md) list
+three more that the hidden test names and were checked once by hand (mean squared error, the Spark
+model's lists, your own list left out of "all").
 """
 
 WRAP = "from paper2prod import ranking as _course_ranking\n\n\n"

@@ -1,8 +1,10 @@
-"""Typical wrong answers for 05-data-cleaning, bundled into three submissions (each is a whole
-notebook run). Each named test cell must score zero, every other one full marks, and the
+"""Typical wrong answers for 05-data-cleaning, in three entries (checked by tests/test_grading.py:
+test_near_misses runs each wrong cell beside an otherwise correct notebook; nbgrader grades the
+first entry as a whole submission). Each named test cell must score zero, every other one full marks, and the
 feedback must show the hint in `says`. The end-to-end cell (e2e_clean_export_check) runs the
 whole cleaning against the manifest, so each of the three typical mistakes of the first drafts
-(dropping repairable rows, keeping the first rating, forgetting the 0-10 client) loses it too.
+(dropping repairable rows, keeping the first rating, forgetting the 0-10 client) loses it too
+(a whole-notebook loss: shown by the first entry's submission).
 The other entries are near misses: each follows the obvious simplification of a rule the text
 states (a smaller unit, a narrower definition, another order or tie-break) and loses its
 exercise in a hidden case that tells the two apart."""

@@ -1,7 +1,7 @@
-"""Typical wrong answers for 06-done-is-done, bundled (each submission is a whole notebook run, with
-about a dozen ALS fits). Each mistake must cost exactly its own test cell and show the hint a student
-would act on; the other cells keep full marks. Exercise 3 (ship) has one near miss per submission,
-since they all cost the same cell."""
+"""Typical wrong answers for 06-done-is-done (checked by tests/test_grading.py: test_near_misses
+runs each wrong cell beside an otherwise correct notebook). Each mistake must cost exactly its own
+test cell and show the hint a student would act on; the other cells keep full marks. Exercise 3 (ship) has one near miss per entry,
+since they all replace the same cell."""
 
 _SCOPE_BY_IMPACT = """
 def choose_work(backlog, days):

@@ -1,4 +1,5 @@
-"""Typical wrong answers for 07-shipping, bundled (each bundle is a full notebook run).
+"""Typical wrong answers for 07-shipping (checked by tests/test_grading.py: test_near_misses runs each
+wrong cell beside an otherwise correct notebook).
 
 The job's and serving.py's wrong versions are made from the reference cells in the solution notebook
 by replacing one piece, so they stay in step with it; each replacement is checked to have happened.
@@ -245,8 +246,7 @@ PREVIOUS_MONTH = """def quality_alert(quality, launch, min_users=10, months_in_a
     return None
 """
 
-# Tried once by hand, not submitted (every submission already replaces ex1_serving, so another would cost a whole
-# notebook run), all caught by ex1_serving_check: refusing when difference.low < 0; compare(champion, challenger);
+# Tried once by hand, not in the entries below, all caught by ex1_serving_check: refusing when difference.low < 0; compare(champion, challenger);
 # a promotion's reason without the served version and interval; a reason over two lines; rollback raising
 # FileNotFoundError; rollback writing serving.json itself (no history).
 
