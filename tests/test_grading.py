@@ -313,3 +313,26 @@ def test_segments_run_each_answer_up_to_its_last_check():
         ("a", [1, 2, 5], ["a_check"], [1, 2]),
         ("b", [6, 7, 8], ["b_check"], [6, 7, 8]),
     ]
+
+
+@pytest.mark.notebooks
+def test_near_miss_harness_fails_a_wrong_answer_that_passes_and_undoes_what_it_leaves(tmp_path):
+    code = nbformat.v4.new_code_cell
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [code("calls = []"), code("def f():\n    return 2"), code("assert f() == 2, 'f should return 2'")]
+    notebook.cells[1].metadata["nbgrader"] = {"grade_id": "ex", "solution": True}
+    notebook.cells[2].metadata["nbgrader"] = {"grade_id": "ex_check", "grade": True}
+    (segment,) = segments(notebook, skip_tag=DEMO)[1]
+    caught = dict(name="three", cell="ex", source="def f():\n    return 3", loses=["ex_check"], says="return 2")
+    passes = dict(name="same", cell="ex", source="def f():\n    return 2", loses=["ex_check"], says="return 2")
+    mute = dict(name="mute", cell="ex", source="def f():\n    return 3", loses=["ex_check"], says="return 7")
+    leaves = "calls.append(1)\nleft = 1\ndef f():\n    return 3"
+    with CellByCell(notebook, tmp_path) as kernel:
+        kernel.run(0)
+        assert _wrong_version_problems(kernel, notebook, segment, caught) == []
+        assert "but passes" in " ".join(_wrong_version_problems(kernel, notebook, segment, passes))
+        assert "lacks 'return 7'" in " ".join(_wrong_version_problems(kernel, notebook, segment, mute))
+        _wrong_version_problems(kernel, notebook, segment, dict(caught, source=leaves))
+        kernel.run(1)
+        assert not kernel.run(2).raised
+        assert kernel.run(1, "assert calls == [] and 'left' not in globals()").raised is False
