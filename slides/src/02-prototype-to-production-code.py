@@ -73,8 +73,10 @@ for ax, name, color in zip(axes, ["ml-100k", "ml-latest-small"], [BLUE, ORANGE])
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Show this after exercise 1. Code that turns an id into a row number by arithmetic works on ml-100k,
-# whose ids are 1..1682 without gaps, and silently mixes films on ml-latest-small.
+# Show this after exercise 1. Code that turns an id into a row number by arithmetic looks right on
+# ml-100k, whose ids are 1..1682 without gaps, and silently mixes films on ml-latest-small. It was
+# already wrong on ml-100k's split: `u1.base` lacks some films, so its largest ids share a column (the
+# lesson asks students to count them).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 2 — tests that bite
@@ -86,9 +88,9 @@ plt.show()
 # - says in its name what it protects: `test_unseen_film_gets_a_documented_answer`.
 #
 # ```python
-# def test_...():
-#     tiny = pd.DataFrame({"userId": [1, 1, 2], "movieId": [10, 20, 10], "rating": [5.0, 3.0, 4.0]})
-#     model = train(tiny, rank=2, seed=0)
+# def test_...(mf):   # mf: the implementation under test (the prototype, or yours)
+#     tiny = pd.DataFrame({"userId": [1, 1, 2], "movieId": [1, 2, 1], "rating": [5.0, 3.0, 4.0]})
+#     model = mf.train(tiny, rank=2, reg=0.1, iterations=5)   # the contract's arguments, all given
 #     assert ...   # something you can check with a pencil
 # ```
 
@@ -172,7 +174,7 @@ pd.DataFrame({"test RMSE": [f"{m.history[-1][2]:.10f}" for m in runs.values()]},
 # - A test that fails on the old code and passes on the new is a bug that stays fixed.
 # - Vectorise after you have tests; report speed-ups as measured ratios.
 # - Seeds, explicit id maps, no globals, a decision for the unseen: production habits.
-# - Weighted or plain λ is a choice (the paper's suits RMSE; lesson 04 shows its price in the lists):
+# - Weighted or plain λ is a choice (the paper chose it for RMSE; lesson 04 shows its price in the lists):
 #   make it on purpose. Code that claims one and does the other is a defect.
 #
 # **Further reading:** Zhou et al. (2008), AAIM, LNCS 5034 · D. Sculley et al. (2015), *Hidden
