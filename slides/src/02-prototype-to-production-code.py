@@ -20,7 +20,7 @@ PROTOTYPE = next(path for folder in ("lessons", "solutions")
                  if (path := Path("..") / folder / "02-prototype-to-production-code" / "research_mf.py").exists())
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The talk this course grew from shows "cutting-edge research embodied in an imperfect
+# The talk this course grew from shows "cutting-edge statistical research embodied in an imperfect
 # implementation", then refines it step by step. This lesson is that journey, hands on. Do not list
 # the planted defects: finding them is the exercise (they are in the instructor notes).
 
