@@ -262,3 +262,31 @@ WRONG_ANSWERS = [
         },
     ),
 ]
+
+# Near misses of make_als alone (each an entry of its own; cheap: Exercise 3's segment only).
+RMSE_AND_DROPPED = """
+
+def rmse_and_dropped(model, test):
+    predictions = model.transform(test).cache()
+    dropped = test.count() - predictions.count()
+    rmse = RegressionEvaluator(metricName="rmse", labelCol="rating", predictionCol="prediction").evaluate(predictions)
+    predictions.unpersist()
+    return rmse, dropped
+"""
+# The lesson's 0.2 typed in, so the argument is ignored.
+TYPED_REG_PARAM = (
+    """def make_als(rank=10, reg_param=0.2, max_iter=10, seed=42):
+    return ALS(userCol="userId", itemCol="movieId", ratingCol="rating", implicitPrefs=False,
+               rank=rank, regParam=0.2, maxIter=max_iter, seed=seed, coldStartStrategy="drop",
+               numUserBlocks=ALS_BLOCKS, numItemBlocks=ALS_BLOCKS)
+"""
+    + RMSE_AND_DROPPED
+)
+# Non-negative factors: another model than the lesson's (the hidden reference fit tells them apart).
+NONNEGATIVE = TYPED_REG_PARAM.replace("regParam=0.2,", "regParam=reg_param, nonnegative=True,")
+WRONG_ANSWERS += [
+    dict(
+        name="reg-param-typed-in", cell="ex3_als", source=TYPED_REG_PARAM, loses=["ex3_als_check"], says="regParam=0.2"
+    ),
+    dict(name="nonnegative-factors", cell="ex3_als", source=NONNEGATIVE, loses=["ex3_als_check"], says="nonnegative"),
+]

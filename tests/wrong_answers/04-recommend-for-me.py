@@ -3,9 +3,9 @@
 Each entry replaces several independent solution cells; test_near_misses runs each wrong cell
 beside an otherwise correct notebook, and every named test cell of its exercise must then score
 zero (the others full marks) and show the hint in `says`. Exercise 1b has seven near misses of its
-own, one per entry; the others ride along. The notes (docs/lessons/04-recommend-for-me.md) list
-three more that the hidden test names and were checked once by hand (mean squared error, the Spark
-model's lists, your own list left out of "all").
+own, one per entry; the others ride along. Three more, each an entry of its own at the end (cheap:
+Exercise 1b's segment only): the mean squared error, the Spark model's lists, your own list left out
+of "all".
 """
 
 WRAP = "from paper2prod import ranking as _course_ranking\n\n\n"
@@ -503,5 +503,51 @@ WRONG_ANSWERS = [
             "ex2_drop_rare_check": "not its distinct users",
             "ex7b_per_user_check": "per_user should return floats",
         },
+    ),
+]
+
+# Near misses of Exercise 1b alone.
+MEASURE = (
+    "def measure_regularisation(lam, weighted, below=5, biases=False):\n"
+    "    scores = numpy_predictions(lam, weighted, biases)\n"
+    "    cells = (row_of[known_test['userId']].to_numpy(), column_of[known_test['movieId']].to_numpy())\n"
+    "    rmse = float(np.sqrt(np.mean((scores[cells] - known_test['rating'].to_numpy()) ** 2)))\n"
+    "    rare = n_ratings_by_column[top_k(recommendable(scores))] < below\n"
+    "    return {'RMSE': rmse, 'rare in your top 10': int(rare[row_of[MY_USER_ID]].sum()),\n"
+    "            'rare in all top 10s': int(rare.sum())}"
+)
+
+
+def _measure(old: str, new: str) -> str:
+    assert MEASURE.count(old) == 1, old
+    return MEASURE.replace(old, new)
+
+
+WRONG_ANSWERS += [
+    dict(
+        name="mean-squared-error",
+        cell="ex1b_regularisation",
+        source=_measure("float(np.sqrt(np.mean(", "float(np.mean(("),  # the square root left out
+        loses=["ex1b_regularisation_check"],
+        says="is the mean squared error",
+    ),
+    dict(
+        name="lists-of-the-spark-model",
+        cell="ex1b_regularisation",
+        source=_measure(
+            "top_k(recommendable(scores))", "top_k(np.where(seen | np.isnan(predicted), -np.inf, predicted))"
+        ),
+        loses=["ex1b_regularisation_check"],
+        says="your lists come from the Spark model",
+    ),
+    dict(
+        name="own-list-left-out-of-all",
+        cell="ex1b_regularisation",
+        source=_measure(
+            "'rare in all top 10s': int(rare.sum())",
+            "'rare in all top 10s': int(rare.sum()) - int(rare[row_of[MY_USER_ID]].sum())",
+        ),
+        loses=["ex1b_regularisation_check"],
+        says="yours included",
     ),
 ]

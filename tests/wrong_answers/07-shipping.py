@@ -246,9 +246,56 @@ PREVIOUS_MONTH = """def quality_alert(quality, launch, min_users=10, months_in_a
     return None
 """
 
-# Tried once by hand, not in the entries below, all caught by ex1_serving_check: refusing when difference.low < 0; compare(champion, challenger);
-# a promotion's reason without the served version and interval; a reason over two lines; rollback raising
-# FileNotFoundError; rollback writing serving.json itself (no history).
+# Near misses of ex1 alone, each an entry of its own after the bundles (cheap: ex1's segment only).
+PROMOTE_REASON = '    return True, f"not worse than the serving version {champion} beyond the interval: {difference}"'
+SERVING_NEAR_MISSES = [
+    # Refused unless the whole interval is at or above 0: a lower mean within the noise is refused.
+    (
+        "low-below-zero-refuses",
+        patched(SERVING_CELL, "    if difference.high < 0:", "    if difference.low < 0:"),
+        "compare the interval with 0",
+    ),
+    # The champion minus the challenger: the sign flips, so a worse challenger is promoted.
+    (
+        "compare-swapped",
+        patched(
+            SERVING_CELL, "compare(challenger, score_version(champion))", "compare(score_version(champion), challenger)"
+        ),
+        "is worse beyond the",
+    ),
+    # A promotion that does not say against what, or by how much.
+    (
+        "bare-promotion-reason",
+        patched(SERVING_CELL, PROMOTE_REASON, '    return True, "promoted"'),
+        "a promotion's reason too names",
+    ),
+    # The reason over two lines: the job logs it as one line.
+    (
+        "reason-on-two-lines",
+        patched(SERVING_CELL, PROMOTE_REASON, PROMOTE_REASON.replace(" beyond", "\\nbeyond")),
+        "the reason is one line",
+    ),
+    # A missing version raises FileNotFoundError, which the command line does not turn into exit code 3.
+    (
+        "rollback-file-not-found",
+        patched(
+            SERVING_CELL,
+            '        raise ValueError(f"cannot roll back',
+            '        raise FileNotFoundError(f"cannot roll back',
+        ),
+        "must raise ValueError",
+    ),
+    # serving.json written by hand: the history of changes is lost.
+    (
+        "rollback-without-history",
+        patched(
+            SERVING_CELL,
+            '    point_to(root, version, f"rollback from {serving_version(root)}")',
+            '    (Path(root) / POINTER).write_text(json.dumps({"version": version}))',
+        ),
+        "keeps serving.json's history",
+    ),
+]
 
 
 def alert(condition: str, skip_small: bool = True, reset: bool = True) -> str:
@@ -380,4 +427,8 @@ WRONG_ANSWERS = [
             "ex4_alert_check": "months_in_a_row=3",
         },
     ),
+]
+WRONG_ANSWERS += [
+    dict(name=name, cell="ex1_serving", source=source, loses=["ex1_serving_check"], says=says)
+    for name, source, says in SERVING_NEAR_MISSES
 ]
