@@ -26,7 +26,7 @@ FURTHER_WORK = further_work_estimates()
 #
 # - In research, "finished" is flexible; the last section is *further work*.
 # - In a product team the deadline is real, and other people's work depends on yours.
-# - The last 10% of accuracy often costs 90% of the time.
+# - The last few points of accuracy often cost most of the time.
 #
 # Today: a brief, a backlog, a time box, and a memo.
 
@@ -89,11 +89,11 @@ ax.set(ylabel="validation RMSE (u1)", xlabel="share of the fit ratings used (eac
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# In the lesson: first measure noise (the same model, two seeds, paired interval) and set `MIN_GAIN` from it;
-# choose the model family, the implicit signal and α (1 to the paper's 40) on a per-user chronological
-# **validation** split, keeping a change only when its interval excludes zero; then ranks 2, 4, …, 64 with a
-# budget of **six fits** (the same result on every machine), ship the **best** step. The test set is used
-# once, on the shipped job. `paper2prod.timebox.Timebox` keeps every finished step.
+# The picture's 0.01 is typed in; the lesson measures noise first (one model, two seeds, paired interval)
+# and sets `MIN_GAIN` from it; it chooses the implicit signal and α (1 to the paper's 40) on a per-user
+# chronological **validation** split, keeping a change only when its interval excludes zero; then ranks
+# 2, 4, …, 64 with a budget of **six fits** (not seconds: a slow machine runs the same steps), and ships the
+# **best** step. The test set is used once, on the shipped job. `Timebox` keeps every finished step.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Implicit ALS: what a rating becomes
