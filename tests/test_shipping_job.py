@@ -409,8 +409,11 @@ def test_work_dir_is_fresh_and_removes_runs_of_dead_processes():
     assert first.parent == second.parent and first.name.startswith(f"run-{os.getpid()}-")
     stale = first.parent / "run-999999999-abc"  # no such process
     (stale / "out").mkdir(parents=True)
-    shipping.work_dir("t")
+    third = shipping.work_dir("t")
     assert not stale.exists() and first.is_dir(), "only runs of processes that are gone are removed"
+    for run in (first, second, third):  # the last removal takes the empty parent with it
+        shipping.remove_work_dir(run)
+    assert not first.parent.exists()
 
 
 def test_remove_work_dir_removes_the_run_and_an_empty_parent():
