@@ -56,7 +56,8 @@ class Brief:
     time_budget_seconds: float = 60.0  # the whole batch job, on the course machine
     # Non-inferiority margin for "ranking quality at least popularity's": the paired 95% interval of
     # NDCG@k(model) - NDCG@k(popularity) must lie above -quality_margin. 0.01 NDCG@10 is about an eighth
-    # of popularity's own score on lesson 06's validation split (it prints both): a loss that small is not worth a narrower catalogue.
+    # of popularity's own score on lesson 06's validation split (it prints both): a loss that small is
+    # not worth a narrower catalogue.
     quality_margin: float = 0.01
 
     def __post_init__(self):
