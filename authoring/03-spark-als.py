@@ -15,12 +15,12 @@
 # 5. time Spark and NumPy as the data grows, and say what "Spark scales out" does and does not mean.
 #
 # ## Why use someone else's ALS?
-# In lesson 01 you turned a paper into code and reproduced its numbers. That is how research works: the
-# code exists to produce a result, and it is trusted because you wrote it and checked it once. A product
-# team mostly does the opposite. It reaches for a library that thousands of people have already run,
-# whose bugs have been found and fixed by others, and that keeps working when the data outgrows one
-# machine. Spark's ALS implements the same algorithm you wrote (Zhou et al., 2008), runs on a laptop or
-# on a cluster of hundreds of machines without a code change, and is maintained by someone else.
+# In lesson 01 you turned a paper into code and compared its numbers with a published table. That is how
+# research works: the code exists to produce a result, and it is trusted because you wrote it and checked
+# it once. A product team mostly does the opposite. It reaches for a library that thousands of people have
+# already run, whose bugs have been found and fixed by others, and that keeps working when the data
+# outgrows one machine. Spark's ALS implements the same algorithm you wrote (Zhou et al., 2008), runs on a
+# laptop or on a cluster of hundreds of machines without a code change, and is maintained by someone else.
 #
 # Using a library well is still work: you have to know what its parameters mean, check that it does what
 # you think on data you understand, avoid its traps, and know when it is the wrong tool. This lesson does
@@ -77,10 +77,13 @@ print("partitions of the ratings file:", ratings.rdd.getNumPartitions())
 print("partitions after a shuffle:", spark.conf.get("spark.sql.shuffle.partitions"))
 
 # %% [markdown]
-# A 2.5 MB file is read as one partition: Spark cuts files into pieces of 128 MB by default, so a big file
-# on a cluster becomes hundreds of tasks. After a shuffle the rows are spread over
-# `spark.sql.shuffle.partitions` partitions; `get_spark` sets it to 4 (Spark's default of 200 suits a
-# cluster, not a laptop, where 200 tiny tasks cost more to schedule than to run).
+# A 2.5 MB file is read as one partition: Spark cuts files into pieces of at most 128 MB
+# (`spark.sql.files.maxPartitionBytes`) and, to give every core a piece, smaller ones, but never below
+# 4 MB (`spark.sql.files.openCostInBytes`). So a big file on a cluster becomes hundreds of tasks, and this
+# one is a single task on any machine. After a shuffle the rows are spread over at most
+# `spark.sql.shuffle.partitions` partitions (adaptive query execution, on by default, merges small ones
+# while the query runs); `get_spark` sets it to 4 (Spark's default of 200 suits a cluster, not a laptop,
+# where 200 tiny tasks cost more to schedule than to run).
 
 # %% [markdown]
 # ## Exercise 1 — A film summary in Spark (2 points)
@@ -207,12 +210,13 @@ assert list(_got.title) == list(_expected.title), "titles differ from movies.csv
 # ### Reading a plan
 # Nothing has run yet for the real data: `top_films` below is a plan. `explain()` prints the physical
 # plan Spark chose. Read it from the bottom up:
-# - `FileScan csv` reads the ratings with the schema you gave (only the columns the query needs);
+# - `FileScan csv` reads the ratings with the schema you gave, and parses only the columns the query needs
+#   (its `ReadSchema`; a CSV file is still read whole);
 # - `HashAggregate` appears twice: each partition first counts and sums its own rows (*partial*), then an
 #   `Exchange hashpartitioning(movieId, ...)` shuffles those small partial results so each film's lie in
 #   one partition, where a second `HashAggregate` finishes them;
-# - `BroadcastHashJoin` joins the titles: the films table is small, so Spark copies it to every executor
-#   instead of shuffling the big table;
+# - `BroadcastHashJoin` joins the titles: the films table is small, so Spark copies it whole to every
+#   executor (`BroadcastExchange`) instead of shuffling it to the partitions that hold each film's counts;
 # - `Sort` after an `Exchange rangepartitioning` puts the result in order across partitions.
 
 # %%
@@ -232,8 +236,11 @@ top_films.show(8, truncate=40)
 # Two traps wait here.
 #
 # **Re-computation.** `randomSplit` is lazy like everything else: every action on its output re-reads the
-# file and re-draws the split. ALS passes over its training data many times, and you will evaluate more
-# than once, so **cache** both parts: after the first action Spark keeps their rows in memory.
+# file and draws the split again (the same rows for the same seed: Spark sorts each partition before it
+# samples, but the work is done again). You will count both parts, fit on one, score the other, copy them
+# to pandas and tune on one, so **cache** both: after the first action Spark keeps their rows in memory
+# (spilling to disk what does not fit). ALS itself reads its input once, into blocks of its own that it
+# keeps cached while it iterates; the cache saves everything else.
 #
 # **Cold start.** A random split puts some films (and, more rarely, users) only in the test part. ALS
 # has learned no factors for them, so by default (`coldStartStrategy="nan"`) it predicts NaN for those
@@ -316,7 +323,8 @@ print(f"train: {train.count():,} ratings   test: {test.count():,} ratings")
 # `make_als(rank, reg_param, max_iter, seed)` returns an **unfitted** `ALS` estimator for explicit
 # ratings with the columns `userId`, `movieId`, `rating`; the given rank, `regParam`, `maxIter` and
 # seed; `coldStartStrategy="drop"`; and `numUserBlocks` and `numItemBlocks` set to `ALS_BLOCKS` (the
-# default of 10 blocks is meant for clusters; 2 to 4 is faster on a laptop).
+# default of 10 blocks is meant for clusters; on a laptop's few cores, fewer blocks mean fewer, larger
+# tasks in every step).
 #
 # `rmse_and_dropped(model, test)` scores a fitted model on a test DataFrame and returns a tuple
 # `(rmse, dropped)`: the RMSE of the predictions, computed with `RegressionEvaluator`, and the number
@@ -562,10 +570,10 @@ passed("Spark's ALS and ALS-WR agree on the same split")
 
 # %% [markdown]
 # Read the printed difference: small, and not zero. The two start from different random factors, Spark
-# stores its factors in single precision, and ten iterations do not reach the exact minimum, so the
-# RMSEs differ in the later decimals. Is the agreement a coincidence? We gave Spark's `regParam` the
-# value of ALS-WR's λ, yet ALS-WR's penalty has a factor, each user's and film's number of ratings,
-# that appears nowhere in Spark's parameter list.
+# stores its factors in single precision, and ten iterations from different starts do not end at exactly
+# the same factors, so the RMSEs differ in the later decimals. Is the agreement a coincidence? We gave
+# Spark's `regParam` the value of ALS-WR's λ, yet ALS-WR's penalty has a factor, each user's and film's
+# number of ratings, that appears nowhere in Spark's parameter list.
 #
 # ## Question — why is `regParam` ALS-WR's λ? (2 points, graded by your instructor)
 # Recall the ALS-WR objective and the normal equations you solved for one user in lesson 01. In three
@@ -682,8 +690,9 @@ _ = _frame.unpersist()
 
 # %% [markdown]
 # Tune on the real training split: ranks 5 and 10, `regParam` from 0.05 to 0.4, five iterations each
-# (half of part 2's ten, to halve the cost): eight fits. The test split stays untouched until the winner
-# is chosen. The cell also prints where the course's settings (rank 10, `regParam` 0.2) stand.
+# (half of part 2's ten, to halve the cost): eight fits, and a ninth that refits the winner on all of
+# `train`. The test split stays untouched until the winner is chosen. The cell also prints where the
+# course's settings (rank 10, `regParam` 0.2) stand.
 
 # %% tags=["demo"]
 best_model, tuning_table = tune(make_als(max_iter=5, seed=42), train, ranks=[5, 10],
@@ -734,15 +743,16 @@ print(f"part 2 (rank {COURSE_RANK}, regParam {COURSE_REG_PARAM}, 10 iterations):
 #
 # Four values by two are a coarse look, not an optimum; with more budget you would refine around the
 # winner and train it longer. Every grid point is a full fit: a 5 × 5 grid with 3-fold cross-validation
-# is 75 fits.
+# is 75 fits, plus one to refit the winner.
 
 # %% [markdown]
 # ## 5. Scale: NumPy against Spark as the data grows
 # Does Spark make ALS fast? Time both on synthetic ratings shaped like MovieLens
 # (`paper2prod.synthetic.make_ratings`) from 100 thousand to a million ratings, a few iterations each.
 # Beside them we draw the **arithmetic floor**: the floating-point operations ALS cannot avoid (building
-# and solving every normal equation) divided by this machine's best rate on a large matrix product. No
-# implementation can beat it; the gap shows how much of the machine each one uses.
+# and solving every normal equation) divided by this machine's best rate on a large matrix product, the
+# fastest double-precision arithmetic it does. Code that builds and solves these equations in double
+# precision on this processor cannot beat it; the gap shows how much of the machine each one uses.
 #
 # Only the fit is timed. The table is copied into Spark and cached before the clock starts: on a real
 # cluster the ratings would already sit in distributed storage. This takes from about 15 seconds on a
@@ -786,16 +796,18 @@ plt.show()
 # ### Reading the plot
 # On one small machine NumPy wins, by a wide margin on small data. Every Spark job pays a fixed price
 # before any arithmetic: planning, splitting ratings into blocks, scheduling tasks, shuffling factors
-# between user and film blocks each half-iteration, serialising data between stages. At 100 thousand
-# ratings that price is most of Spark's time: `spark_over_numpy` in the printed table says how many times
-# NumPy's time Spark needs for the same arithmetic. As the data grows the fixed price is spread over more
-# work, so Spark's time grows more slowly than the data and the gap narrows from the smallest size to the
-# largest (each row is one timing, so on a busy machine a middle row can jump either way). Both stay far
-# above the floor: ALS works on many small matrices, and waits on memory rather than arithmetic.
+# between user and film blocks each half-iteration, serialising data between stages. `spark_over_numpy`
+# in the printed table says how many times NumPy's time Spark needs for the same arithmetic. Compare
+# `spark_s` down the rows: Spark's time grows more slowly than the data, which is what a large fixed price
+# looks like; at 100 thousand ratings it is a large part of Spark's time. As the data grows the fixed price
+# is spread over more work, so the gap narrows from the smallest size to the largest (each row is one
+# timing, so on a busy machine a row can jump either way). Both stay far above the floor:
+# ALS works on many small matrices, which run far below a large product's rate, and the NumPy ALS-WR's
+# small matrix calls keep mostly one core busy, where the floor's large product may use all of them.
 #
 # So why does industry use Spark? Because NumPy's line ends at the edge of one machine: the ratings,
 # the factors and the temporary arrays must fit in its memory, and it uses its cores only. Spark's ALS
-# keeps each block of users and films on a different executor and only ships factors between them, so
+# spreads the blocks of users and films over the executors and only ships factors between them, so
 # the same job can use the memory and cores of many machines, and survives one of them failing. That
 # is "scaling out". It pays off when the data outgrows a machine (hundreds of millions of ratings), or
 # when ALS is one step in a pipeline that already lives on a cluster. For 100 thousand ratings on a
