@@ -1247,9 +1247,9 @@ print(f"\nfiltered beats unfiltered, decided: {filter_helps.decided}; before tra
 # - **rule 2:** a threshold whose NDCG@10 is **decidedly below the damped popularity baseline** (the
 #   paired interval of the difference lies wholly below zero) loses to a list that needs no model at all.
 #
-# Sweeping ten thresholds and keeping the best is tuning, and lesson 03 showed what tuning on the test set
-# does: the winner's score is biased upwards, because among ten noisy measurements the highest is partly
-# luck. So the choice is made on a **validation** split, carved from the training part the way the test
+# Sweeping ten thresholds and keeping the best is tuning, and lesson 03 tuned on a validation split for
+# this reason: among ten noisy measurements the highest is partly luck, so the winner's score on the data
+# it was chosen on is biased upwards. So the choice is made on a **validation** split, carved from the training part the way the test
 # set was carved from everything: each user's latest 20% of their training ratings. The model is refitted
 # on the rest, and every count, every "already rated" and the popularity baseline come from that rest.
 # `threshold_sweep` does it all for any pair of parts, so the same code measures validation, test and the

@@ -3,8 +3,10 @@
 The floor is the number of floating-point operations ALS cannot avoid, divided
 by the best rate this machine reaches on them: a large matrix product (GEMM),
 the most cache-friendly arithmetic there is. Real ALS code works on small
-matrices and waits on memory, so it never reaches the floor; how far above it a
-program stays says how much of the machine it uses.
+matrices (NumPy's small solves keep mostly one core busy, where the floor's
+product may use them all), so it never reaches the floor; how far above it a
+program stays says how much of the machine it uses. Under the test suite BLAS
+runs one thread (conftest.py), so compare ratios from one kind of run only.
 
 Lesson 03 runs a short sweep (Spark ALS, the NumPy ALS-WR of paper2prod.numpy_als,
 the floor) inside its time budget; this command runs the long one, up to a few
