@@ -330,3 +330,85 @@ WRONG_ANSWERS = [
         },
     ),
 ]
+
+# ---------------------------------------------------------------- near misses once tried by hand
+# Each is one cell, built from the templates above, and loses its own exercise in a hidden case. The near misses
+# of Exercises 1, 5 and 6 once tried by hand are not entries: their checks cost 6-14 s a run (the notes list them).
+
+_RIGHT_MESSAGE = "f\"{abs(gap):,} rows {'missing' if gap > 0 else 'extra'}\""
+_RIGHT_REPAIR = _REPAIR.replace("CLIENT", "ten_point_client")
+
+
+def _replaced(source, old, new):
+    """source with old replaced by new; old must be there, so a template change cannot go unnoticed."""
+    assert old in source, f"{old!r} is not in the template"
+    return source.replace(old, new)
+
+
+# A whole number by a regex: it accepts 3000000000 as a film id, which try_cast('int') turns into null.
+PARSE_WHOLE_BY_REGEX = _parse(
+    whole="def WHOLE(column):\n    return ~column.rlike(r'^\\s*[+-]?\\d+\\s*$') | column.isNull()\n\n\n"
+)
+# A null reason answered with a ValueError, not the AssertionError the text asks for.
+RECONCILE_NULL_REASON_VALUE_ERROR = _replaced(
+    _RECONCILE.replace("MESSAGE", _RIGHT_MESSAGE), 'raise AssertionError("quarantined', 'raise ValueError("quarantined'
+)
+# "In the future" read as at or after the export: the export's own second is quarantined.
+REPAIR_FUTURE_AT_EXPORT = _replaced(_RIGHT_REPAIR, "> EXPORTED_AT", ">= EXPORTED_AT")
+# Milliseconds as ">= 100,000,000,000": exactly 1e11 is taken for milliseconds (1970) instead of seconds.
+REPAIR_MS_FROM_1E11 = _replaced(_RIGHT_REPAIR, ".when(number > 100_000_000_000", ".when(number >= 100_000_000_000")
+# Half stars by a range: 3.7 stars (and 3.75 from the tv client) stay clean.
+REPAIR_RANGE_NOT_HALF_STARS = _replaced(
+    _RIGHT_REPAIR, '~F.col("rating").isin(HALF_STARS)', '~F.col("rating").between(0.5, 5)'
+)
+# ISO dates by a pattern with a quoted 'Z': right only in a session whose zone is UTC.
+REPAIR_QUOTED_Z = _replaced(
+    _RIGHT_REPAIR,
+    'F.col("rated_at").try_cast("timestamp").cast("long")',
+    "F.coalesce(F.try_to_timestamp(F.col(\"rated_at\"), F.lit(\"yyyy-MM-dd'T'HH:mm:ss'Z'\")),\n"
+    '                                                F.col("rated_at").try_cast("timestamp")).cast("long")',
+)
+WRONG_ANSWERS += [
+    dict(
+        name="parse-whole-number-by-regex",
+        cell="ex2_parse",
+        source=PARSE_WHOLE_BY_REGEX,
+        loses=["ex2_parse_check"],
+        says="beyond the int range",
+    ),
+    dict(
+        name="reconcile-null-reason-value-error",
+        cell="ex3_reconcile",
+        source=RECONCILE_NULL_REASON_VALUE_ERROR,
+        loses=["ex3_reconcile_check"],
+        says="it should raise an AssertionError, as for a gap",
+    ),
+    dict(
+        name="repair-future-at-export",
+        cell="ex4_repair",
+        source=REPAIR_FUTURE_AT_EXPORT,
+        loses=["ex4_repair_check"],
+        says="not >=",
+    ),
+    dict(
+        name="repair-ms-from-1e11",
+        cell="ex4_repair",
+        source=REPAIR_MS_FROM_1E11,
+        loses=["ex4_repair_check"],
+        says="use > for milliseconds, not >=",
+    ),
+    dict(
+        name="repair-range-not-half-stars",
+        cell="ex4_repair",
+        source=REPAIR_RANGE_NOT_HALF_STARS,
+        loses=["ex4_repair_check"],
+        says="expected quarantine {23: 'rating_out_of_range'",
+    ),
+    dict(
+        name="repair-quoted-z",
+        cell="ex4_repair",
+        source=REPAIR_QUOTED_Z,
+        loses=["ex4_repair_check"],
+        says="reads the time in the session's zone",
+    ),
+]
