@@ -336,3 +336,7 @@ def test_near_miss_harness_fails_a_wrong_answer_that_passes_and_undoes_what_it_l
         kernel.run(1)
         assert not kernel.run(2).raised
         assert kernel.run(1, "assert calls == [] and 'left' not in globals()").raised is False
+        # A list made after the last version (a record of calls) is restored after the next one too.
+        kernel.run(0, "record = []")
+        _wrong_version_problems(kernel, notebook, segment, dict(caught, source=leaves.replace("calls", "record")))
+        assert kernel.run(1, "assert record == []").raised is False

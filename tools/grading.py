@@ -205,10 +205,11 @@ class CellByCell:
     # if they matter.
     _SAVE = """
 import sys as _p2p_sys
-_p2p_saved = (
-    dict(globals()),
+_p2p_saved = (  # the harness's own names (_p2p...) stay out: restoring them would bring back an old snapshot
+    {name: value for name, value in globals().items() if not name.startswith("_p2p")},
     {name: type(value)(value) for name, value in globals().items()
-     if type(value) in (list, dict, set) and name not in ("In", "Out", "_ih", "_oh", "_dh")},
+     if type(value) in (list, dict, set) and name not in ("In", "Out", "_ih", "_oh", "_dh")
+     and not name.startswith("_p2p")},
     set(_p2p_sys.modules),
 )
 """
@@ -218,7 +219,7 @@ _p2p_names, _p2p_contents, _p2p_modules = _p2p_saved
 for _p2p_name in [name for name in globals() if name not in _p2p_names and not name.startswith("_p2p")]:
     del globals()[_p2p_name]
 globals().update(_p2p_names)
-for _p2p_name, _p2p_content in _p2p_contents.items():
+for _p2p_name, _p2p_content in list(_p2p_contents.items()):
     globals()[_p2p_name].clear()
     (globals()[_p2p_name].extend if isinstance(_p2p_content, list) else globals()[_p2p_name].update)(_p2p_content)
 for _p2p_name in [name for name in _p2p_sys.modules if name not in _p2p_modules]:
