@@ -55,14 +55,18 @@ def grades(course: Path, assignment: str, student: str) -> list[Grade]:
     return result
 
 
+def grade_id(cell: dict) -> str:
+    """The nbgrader grade_id of a notebook cell ("" for a cell nbgrader does not track)."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+
+
 def graded_outputs(folder: Path) -> dict[str, list[dict]]:
     """{grade_id: outputs} of the graded cells of the notebooks in an autograded submission folder."""
     outputs = {}
     for path in sorted(folder.glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-            if grade_id:
-                outputs[grade_id] = cell.get("outputs", [])
+            if grade_id(cell):
+                outputs[grade_id(cell)] = cell.get("outputs", [])
     return outputs
 
 

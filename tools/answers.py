@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 
+from paper2prod.gradebook import grade_id
 from tools.notebooks import LESSONS, SOLUTIONS
 
 BLOCKS = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
@@ -62,11 +63,11 @@ def answer_lines(lesson: str, solutions: Path = SOLUTIONS, lessons: Path = LESSO
     found = {}
     for notebook in sorted((solutions / lesson).glob("*.ipynb")):
         for cell in nbformat.read(notebook, as_version=4).cells:
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "?")
+            where = grade_id(cell) or "?"
             for kind, block in BLOCKS.findall(cell.source + "\n"):
                 for line in map(normalise, block.splitlines()):
                     if significant(line) and line not in given:
-                        found.setdefault(line, f"{lesson} {grade_id} ({kind.lower()})")
+                        found.setdefault(line, f"{lesson} {where} ({kind.lower()})")
     return found
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from paper2prod.gradebook import Grade, first_error_line, graded_outputs, grades, output_text, run_nbgrader
+from paper2prod.gradebook import Grade, first_error_line, grade_id, graded_outputs, grades, output_text, run_nbgrader
 from tools.notebooks import ROOT, SOLUTIONS, nbgrader_api, succeeded
 
 
@@ -85,16 +85,16 @@ class Course:
 
 
 def replace_cell(
-    notebooks: dict[str, nbformat.NotebookNode], grade_id: str, source: str
+    notebooks: dict[str, nbformat.NotebookNode], wanted: str, source: str
 ) -> dict[str, nbformat.NotebookNode]:
-    """A copy of the notebooks with one solution cell's code replaced (a wrong answer)."""
+    """A copy of the notebooks with one solution cell's code (grade_id `wanted`) replaced (a wrong answer)."""
     copies = copy.deepcopy(notebooks)
     for notebook in copies.values():
         for cell in notebook.cells:
-            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+            if grade_id(cell) == wanted:
                 cell.source = source
                 return copies
-    raise KeyError(f"no cell with grade_id {grade_id!r}")
+    raise KeyError(f"no cell with grade_id {wanted!r}")
 
 
 # -- near misses, one kernel per lesson -------------------------------------------------------------
@@ -110,10 +110,6 @@ class Segment:
     cells: list[int]  # notebook indices, in order; the answer cell first
     tests: list[str]  # grade_ids of the test cells among them
     through_last_test: list[int]  # the cells a wrong answer reruns: up to its last test cell
-
-
-def grade_id(cell: nbformat.NotebookNode) -> str:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
 
 
 def _is(cell: nbformat.NotebookNode, role: str) -> bool:
