@@ -47,7 +47,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.grading import CellByCell, Course, grade_id, replace_cell, segments
+from tools.grading import END_TO_END, CellByCell, Course, grade_id, replace_cell, segments
 from tools.notebooks import DEMO, ROOT, SOLUTIONS, assignments
 
 WRONG_DIR = Path(__file__).parent / "wrong_answers"
@@ -92,11 +92,6 @@ def test_packing_keeps_dependent_and_overlapping_cases_apart():
     e = dict(name="e", cells={"w": ""}, loses=["y_check"], says="", independent=True)
     names = [[case["name"] for case in group] for group in pack([a, b, c, d, e])]
     assert names == [["d"], ["a", "b"], ["c", "e"]]
-
-
-# Checks of the whole pipeline (lesson 05's export): several answers feed them, so a loss there is
-# not one answer's; only the nbgrader submission judges them.
-END_TO_END = "e2e_"
 
 
 def whole_notebook_losses(name: str, group: list[dict]) -> set[str]:
@@ -306,12 +301,14 @@ def test_segments_run_each_answer_up_to_its_last_check():
         cell("b", "solution"),  # 6
         cell(),  # 7
         cell("b_check", "grade"),  # 8
+        cell(),  # 9: an end-to-end check's input
+        cell("e2e_all_check", "grade"),  # 10: judged by nbgrader only, so no wrong version runs on to it
     ]
     prefix, found = segments(notebook, skip_tag="demo")
     assert prefix == [0]
     assert [(s.answer, s.cells, s.tests, s.through_last_test) for s in found] == [
         ("a", [1, 2, 5], ["a_check"], [1, 2]),
-        ("b", [6, 7, 8], ["b_check"], [6, 7, 8]),
+        ("b", [6, 7, 8, 9, 10], ["b_check", "e2e_all_check"], [6, 7, 8]),
     ]
 
 
