@@ -43,18 +43,23 @@ os.environ.setdefault("PAPER2PROD_SKIP_CLUSTER", "1")
 for _blas in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_blas, "1")
 
+ROOT = Path(__file__).resolve().parent
 HEAVY = ("notebooks", "spark", "browser", "cluster")
 # Parametrized tests whose cases spread over the workers (each case runs whole notebooks).
-OWN_UNIT = {"tests/test_grading.py::test_round_trip", "tests/test_grading.py::test_near_misses"}
+OWN_UNIT = {"tests/test_grading.py::test_round_trip"}
 REQUIRABLE = ("browser", "cluster")
 # Queue order for the workers, heaviest first (lower runs earlier); see _queue_rank. The units that
 # run for minutes on one worker (measured with --durations) start first, or they would finish last.
 LONGEST_UNITS = (
     "tests/test_classroom.py",
+    "solutions/05-data-cleaning/",  # with their wrong answers (tools/near_misses.py)
+    "solutions/07-shipping/",
     "tests/test_spark_cluster.py",
+    "solutions/06-done-is-done/",
+    "solutions/03-spark-als/",
     "tests/test_shipping_job.py",
+    "solutions/04-recommend-for-me/",
     "tests/test_student_browser.py",
-    "tests/test_grading.py::test_near_misses",
 )
 QUEUE = {"round_trip": 1, "notebooks": 2, "cluster": 3, "browser": 4, "spark": 5, "slow": 6}
 
@@ -141,14 +146,47 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def _queue_rank(item) -> int:
-    if item.nodeid.startswith(LONGEST_UNITS):
-        return 0
+    for rank, unit in enumerate(LONGEST_UNITS):
+        if item.nodeid.startswith(unit):
+            return rank - len(LONGEST_UNITS)
     if getattr(item, "originalname", "") == "test_round_trip":
         return QUEUE["round_trip"]
     for name, rank in QUEUE.items():
         if item.get_closest_marker(name):
             return rank
     return len(QUEUE)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """In nbval's run of a solution notebook, the lesson's wrong answers run in nbval's kernel just
+    before the answer cell each replaces (tools/near_misses.py); the cell fails if one of them does
+    not lose its checks with its hint."""
+    near_misses = _near_misses(item)
+    index = next(i for i, cell in enumerate(item.parent.nb.cells) if cell is item.cell) if near_misses else None
+    problems = near_misses.before(index) if near_misses else []
+    result = yield
+    if near_misses:
+        near_misses.kernel.ran_as_written(index)
+        if index == near_misses.last_cell:
+            problems += near_misses.never_run()
+    if problems:
+        lesson = Path(str(item.parent.path)).parent.name
+        raise AssertionError(f"wrong answers of {lesson} (tests/wrong_answers/{lesson}.py):\n" + "\n".join(problems))
+    return result
+
+
+def _near_misses(item):
+    """The wrong answers of the lesson whose solution notebook this nbval cell belongs to, or None."""
+    if not _is_nbval_cell(item) or Path(str(item.parent.path)).parent.parent != ROOT / "solutions":
+        return None
+    if not hasattr(item.parent, "paper2prod_near_misses"):
+        from tools.near_misses import CellByCell, NearMisses, wrong_answers
+
+        name = Path(str(item.parent.path)).parent.name
+        kernel = CellByCell(item.parent.nb, shared=item.parent.kernel).__enter__()
+        item.parent.paper2prod_near_misses = NearMisses(name, kernel) if wrong_answers(name) else None
+    return item.parent.paper2prod_near_misses
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from tests.test_grading import WRONG_DIR, hint, replaced_cells, wrong_answers
+from tools.near_misses import WRONG_DIR, hint, replaced_cells, wrong_answers
 from tools.notebooks import ROOT, SOLUTIONS, assignments
 
 NOTES = ROOT / "docs" / "lessons"
@@ -154,7 +154,7 @@ def test_the_checks_catch_a_typo(tmp_path, monkeypatch):
         f"    dict(name='lost', cell='{solution_id}', source='x = 2', loses=['{solution_id}'], says='fix'),\n"
         "]\n"
     )
-    monkeypatch.setattr("tests.test_grading.WRONG_DIR", tmp_path)
+    monkeypatch.setattr("tools.near_misses.WRONG_DIR", tmp_path)
     text = "\n".join(wrong_answer_problems(name))
     assert f"replaces '{solution_id}x'" in text and "does not parse" in text
     assert "hint for" in text and f"loses '{solution_id}'" in text

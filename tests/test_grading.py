@@ -7,14 +7,11 @@ end-to-end check, or a check after a later answer cell that a mistake feeds; les
 zero on the cells it should lose, with the student's hint in the feedback, and full marks on every
 other autograded cell.
 
-Every wrong answer, through test_near_misses: nbgrader scores a test cell zero exactly when it
-raises, so one kernel per lesson checks them all without a submission each (a submission costs a
-whole notebook run). It runs the solution in order; on reaching an answer cell it runs each wrong
-version of that cell with the cells after it, up to the segment's last test cell (tools.grading
-.segments), then the answer itself, which rebuilds the state and must pass its checks again. Each
-mistake is thus caught on its own, next to a correct notebook, not thanks to an earlier one. A lost
-cell outside the replaced cells' segments, or an end-to-end check (grade_id e2e_...), is a loss that
-earlier mistakes feed: the lesson's nbgrader submission checks those.
+Every wrong answer, through tools/near_misses.py: inside nbval's run of each solution notebook, just
+before an answer cell runs, each wrong version of it runs with the cells after it up to the segment's
+last check and must lose its checks with its hint (conftest.py). A lost cell outside the replaced
+cells' segments, or an end-to-end check (grade_id e2e_...), is a loss that earlier mistakes feed: the
+lesson's nbgrader submission checks those.
 
 Solutions score full marks: nbval executes every solution notebook (solutions/ is in testpaths),
 hidden tests included, and fails on any cell that raises, with a cell timeout no shorter than the
@@ -22,48 +19,32 @@ grader's; an autograded cell scores full marks exactly when it raises nothing. S
 does not grade the solutions a second time. test_nbval_proves_solutions_score_full_marks checks the
 premises.
 
-A wrong answer is a dict:
-
-    name      a short name (it becomes part of the student id)
-    cell + source, or cells = {grade_id: source}
-              the solution cells it replaces; `cells` bundles several mistakes into one submission
-    loses     the test cells that must score zero
-    says      the hint each lost cell must show: one string for all, or {test_id: string}
-    independent (optional, default False)
-              True declares that this mistake changes no result outside `loses`: its replaced cells
-              feed no other test. The harness then packs independent wrong answers into shared
-              submissions, as long as their replaced cells and their lost cells do not overlap, so
-              three one-cell mistakes cost one notebook run instead of three. Leave it False when
-              a later cell uses what the replaced cell computes (an end-to-end check, say).
+A wrong answer is a dict (tools/near_misses.py says what each key means). One that declares itself
+independent changes no result outside its own lost cells, so the round trip may pack it with others
+into one submission, as long as their replaced cells and lost cells do not overlap.
 """
 
 from __future__ import annotations
 
 import os
-import runpy
 import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tools.grading import END_TO_END, CellByCell, Course, grade_id, replace_cell, segments
+from tools.grading import Course, replace_cell
+from tools.near_misses import (
+    END_TO_END,
+    CellByCell,
+    NearMisses,
+    hint,
+    replaced_cells,
+    segments,
+    wrong_answers,
+    wrong_version_problems,
+)
 from tools.notebooks import DEMO, ROOT, SOLUTIONS, assignments
-
-WRONG_DIR = Path(__file__).parent / "wrong_answers"
-
-
-def wrong_answers(name):
-    file = WRONG_DIR / f"{name}.py"
-    return runpy.run_path(str(file))["WRONG_ANSWERS"] if file.exists() else []
-
-
-def replaced_cells(case) -> dict[str, str]:
-    return case["cells"] if "cells" in case else {case["cell"]: case["source"]}
-
-
-def hint(case, cell) -> str:
-    return case["says"] if isinstance(case["says"], str) else case["says"][cell]
 
 
 def pack(cases) -> list[list[dict]]:
@@ -96,7 +77,7 @@ def test_packing_keeps_dependent_and_overlapping_cases_apart():
 
 def whole_notebook_losses(name: str, group: list[dict]) -> set[str]:
     """The cells a submission loses that only a whole notebook shows: a check outside the segments of
-    the cells it replaces, or an end-to-end check (test_near_misses judges neither)."""
+    the cells it replaces, or an end-to-end check (the near-miss check judges neither)."""
     (path,) = (SOLUTIONS / name).glob("*.ipynb")
     _, found = segments(nbformat.read(path, as_version=4), skip_tag=DEMO)
     tests = {segment.answer: set(segment.tests) for segment in found}
@@ -110,7 +91,7 @@ def whole_notebook_losses(name: str, group: list[dict]) -> set[str]:
 def submissions(name) -> list[tuple[str, list[dict]]]:
     """What the round trip hands in for a lesson, as (student id, wrong answers): the blank release,
     then the first packed group of wrong answers that loses a cell only a whole notebook shows, if
-    any (test_near_misses checks every wrong answer's own cells; one whole run per lesson shows that
+    any (the near-miss check judges every wrong answer's own cells; one whole run per lesson shows that
     such a cell loses its points through nbgrader too)."""
     groups = [group for group in pack(wrong_answers(name)) if whole_notebook_losses(name, group)]
     return [("blank", [])] + [(f"wrong-{number}", group) for number, group in enumerate(groups[:1], 1)]
@@ -191,69 +172,6 @@ def test_round_trip(name, student, group, tmp_path_factory, tmp_path):
     assert not problems, f"{name}, {' + '.join(case['name'] for case in group)}:\n" + "\n".join(problems)
 
 
-@pytest.mark.notebooks
-@pytest.mark.parametrize("name", assignments()[::-1])  # the later lessons run longest: queued first
-def test_near_misses(name, tmp_path_factory, tmp_path):
-    """Every wrong answer loses its checks, with its hint, in a notebook that is otherwise right."""
-    course = released_course(name, tmp_path_factory, tmp_path)
-    (notebook,) = course.solution_notebooks(name).values()
-    folder = shutil.copytree(course.root / "lessons" / name, tmp_path / "work")
-    cases = wrong_answers(name)
-    prefix, found = segments(notebook, skip_tag=DEMO)
-    by_answer = {segment.answer: segment for segment in found}
-    problems = [
-        f"{case['name']}: {cell} is not an answer cell of {name}"
-        for case in cases
-        for cell in replaced_cells(case)
-        if cell not in by_answer
-    ]
-    assert not problems, "\n".join(problems)
-    with CellByCell(notebook, folder) as kernel:
-        for index in prefix:
-            kernel.run(index)
-        for segment in found:
-            for case in cases:
-                if segment.answer in replaced_cells(case):
-                    problems += _wrong_version_problems(kernel, notebook, segment, case)
-            for index in segment.cells:  # the answer as written: it rebuilds the state
-                run = kernel.run(index)
-                if grade_id(notebook.cells[index]) in segment.tests and run.raised:
-                    problems.append(
-                        f"the solution's {grade_id(notebook.cells[index])} fails after the wrong versions of "
-                        f"{segment.answer} ran (a wrong answer changes state its cell does not rebuild): {run.error[:400]}"
-                    )
-    assert not problems, f"{name}:\n" + "\n".join(problems)
-
-
-def _wrong_version_problems(kernel, notebook, segment, case) -> list[str]:
-    source = replaced_cells(case)[segment.answer]
-    problems, lost_here, runs = [], False, {}
-    with kernel.undone():
-        for index in segment.through_last_test:
-            runs[index] = kernel.run(index, source if index == segment.cells[0] else None)
-    for index, run in runs.items():
-        test = grade_id(notebook.cells[index])
-        if test not in segment.tests or test.startswith(END_TO_END):
-            continue
-        if test in case["loses"]:
-            lost_here = True
-            if not run.raised:
-                problems.append(f"{case['name']}: {test} should score 0 with its {segment.answer}, but passes")
-            elif hint(case, test) not in run.text:
-                problems.append(
-                    f"{case['name']}: feedback of {test} lacks {hint(case, test)!r}; it raised {run.error[:400]!r}"
-                )
-        elif run.raised:
-            problems.append(
-                f"{case['name']}: {test} should keep full marks with its {segment.answer}: {run.error[:400]}"
-            )
-    if not lost_here:
-        problems.append(
-            f"{case['name']}: its {segment.answer} loses none of {segment.tests}; on its own it would score full marks"
-        )
-    return problems
-
-
 def test_every_lesson_has_wrong_answers():
     missing = [name for name in assignments() if not wrong_answers(name)]
     assert not missing, f"no typical wrong answers for {missing} (add tests/wrong_answers/NAME.py)"
@@ -313,7 +231,7 @@ def test_segments_run_each_answer_up_to_its_last_check():
 
 
 @pytest.mark.notebooks
-def test_near_miss_harness_fails_a_wrong_answer_that_passes_and_undoes_what_it_leaves(tmp_path):
+def test_near_miss_harness_fails_a_wrong_answer_that_passes_and_undoes_what_it_leaves(tmp_path, monkeypatch):
     code = nbformat.v4.new_code_cell
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [code("calls = []"), code("def f():\n    return 2"), code("assert f() == 2, 'f should return 2'")]
@@ -326,14 +244,23 @@ def test_near_miss_harness_fails_a_wrong_answer_that_passes_and_undoes_what_it_l
     leaves = "calls.append(1)\nleft = 1\ndef f():\n    return 3"
     with CellByCell(notebook, tmp_path) as kernel:
         kernel.run(0)
-        assert _wrong_version_problems(kernel, notebook, segment, caught) == []
-        assert "but passes" in " ".join(_wrong_version_problems(kernel, notebook, segment, passes))
-        assert "lacks 'return 7'" in " ".join(_wrong_version_problems(kernel, notebook, segment, mute))
-        _wrong_version_problems(kernel, notebook, segment, dict(caught, source=leaves))
+        assert wrong_version_problems(kernel, segment, caught) == []
+        assert "but passes" in " ".join(wrong_version_problems(kernel, segment, passes))
+        assert "lacks 'return 7'" in " ".join(wrong_version_problems(kernel, segment, mute))
+        wrong_version_problems(kernel, segment, dict(caught, source=leaves))
         kernel.run(1)
         assert not kernel.run(2).raised
         assert kernel.run(1, "assert calls == [] and 'left' not in globals()").raised is False
         # A list made after the last version (a record of calls) is restored after the next one too.
         kernel.run(0, "record = []")
-        _wrong_version_problems(kernel, notebook, segment, dict(caught, source=leaves.replace("calls", "record")))
+        wrong_version_problems(kernel, segment, dict(caught, source=leaves.replace("calls", "record")))
         assert kernel.run(1, "assert record == []").raised is False
+        # A wrong answer that never runs (its cell never reached) is reported at the notebook's end;
+        # one that kills the kernel costs a new kernel, brought back to where the notebook was.
+        dies = dict(caught, name="dies", source="import os\nos._exit(1)", says="KernelDied")
+        monkeypatch.setattr("tools.near_misses.wrong_answers", lambda name: [caught, dies, dict(caught, cell="gone")])
+        near = NearMisses("tiny", kernel)
+        assert near.before(0) == [] and near.last_cell == 2
+        assert near.before(1) == [] and kernel.restarts == 1
+        assert not kernel.run(1, "assert calls == [] and f() == 2 and 'record' not in globals()").raised
+        assert near.never_run() == ["three: its gone never ran"]

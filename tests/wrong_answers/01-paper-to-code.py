@@ -1,6 +1,6 @@
 """Typical wrong answers for 01-paper-to-code (checked by tests/test_grading.py).
 
-Each entry replaces several solution cells at once; test_near_misses runs each wrong cell beside an
+Each entry replaces several solution cells at once; the near-miss check (tools/near_misses.py) runs each wrong cell beside an
 otherwise correct notebook, and nbgrader grades the first entry as a whole submission. The exercises' test cells are
 isolated from each other (hidden tests run the student's function on reference
 building blocks or stand-ins), so each mistake costs its own exercise. The final

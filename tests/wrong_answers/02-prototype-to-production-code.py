@@ -1,6 +1,6 @@
 """Typical wrong answers for 02-prototype-to-production-code (checked by tests/test_grading.py).
 
-Each entry replaces several solution cells with independent mistakes; test_near_misses runs each
+Each entry replaces several solution cells with independent mistakes; the near-miss check (tools/near_misses.py) runs each
 wrong cell beside an otherwise correct notebook, and every named
 test cell must then score zero (all others full marks) and show its hint. Wrong test
 suites are derived from the model answer, so they stay in step with it.

@@ -1,4 +1,4 @@
-"""Typical wrong answers for 03-spark-als (checked by tests/test_grading.py: test_near_misses runs
+"""Typical wrong answers for 03-spark-als (checked by tools/near_misses.py inside nbval's run of the solution, which runs
 each wrong cell beside an otherwise correct notebook). Each named test cell must score zero, every other one full
 marks, and the feedback must show the hint in `says`."""
 

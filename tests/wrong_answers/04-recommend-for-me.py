@@ -1,6 +1,6 @@
 """Typical wrong answers for 04-recommend-for-me (checked by tests/test_grading.py).
 
-Each entry replaces several independent solution cells; test_near_misses runs each wrong cell
+Each entry replaces several independent solution cells; the near-miss check (tools/near_misses.py) runs each wrong cell
 beside an otherwise correct notebook, and every named test cell of its exercise must then score
 zero (the others full marks) and show the hint in `says`. Exercise 1b has seven near misses of its
 own, one per entry; the others ride along. Three more, each an entry of its own at the end (cheap:

@@ -1,5 +1,5 @@
 """Typical wrong answers for 05-data-cleaning, in three entries (checked by tests/test_grading.py:
-test_near_misses runs each wrong cell beside an otherwise correct notebook; nbgrader grades the
+the near-miss check (tools/near_misses.py) runs each wrong cell beside an otherwise correct notebook; nbgrader grades the
 first entry as a whole submission). Each named test cell must score zero, every other one full marks, and the
 feedback must show the hint in `says`. The end-to-end cell (e2e_clean_export_check) runs the
 whole cleaning against the manifest, so each of the three typical mistakes of the first drafts
@@ -402,7 +402,7 @@ WRONG_ANSWERS += [
         cell="ex4_repair",
         source=REPAIR_RANGE_NOT_HALF_STARS,
         loses=["ex4_repair_check"],
-        says="expected quarantine {23: 'rating_out_of_range'",
+        says="test membership (isin), not a range",
     ),
     dict(
         name="repair-quoted-z",

@@ -1,5 +1,5 @@
-"""Typical wrong answers for 06-done-is-done (checked by tests/test_grading.py: test_near_misses
-runs each wrong cell beside an otherwise correct notebook). Each mistake must cost exactly its own
+"""Typical wrong answers for 06-done-is-done (checked by tools/near_misses.py inside nbval's run of the solution,
+which runs each wrong cell beside an otherwise correct notebook). Each mistake must cost exactly its own
 test cell and show the hint a student would act on; the other cells keep full marks. Exercise 3 (ship) has one near miss per entry,
 since they all replace the same cell."""
 

@@ -1,4 +1,4 @@
-"""Typical wrong answers for 07-shipping (checked by tests/test_grading.py: test_near_misses runs each
+"""Typical wrong answers for 07-shipping (checked by tools/near_misses.py inside nbval's run of the solution, which runs each
 wrong cell beside an otherwise correct notebook).
 
 The job's and serving.py's wrong versions are made from the reference cells in the solution notebook
