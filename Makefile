@@ -22,8 +22,9 @@ test: setup ## set up (first time) and run every test (what CI runs)
 	PAPER2PROD_TEST=1 $(BIN)/python -m paper2prod.spark archive & \
 	PAPER2PROD_TEST=1 $(BIN)/python -m pytest $(XDIST); status=$$?; wait; exit $$status
 
-# One lesson, after rebuilding it from its source: its solution notebook (nbval), its grading round trip,
-# its release sync and deck, and the static checks of its wrong answers and notes (conftest.py --lesson).
+# One lesson, after rebuilding it from its source: its solution notebook (nbval, with its wrong answers run
+# in nbval's kernel: tools/near_misses.py), its grading round trip, its release sync and deck, and the static
+# checks of its wrong answers and notes (conftest.py --lesson).
 LESSON_TESTS := tests/test_grading.py tests/test_release.py tests/test_notebooks.py tests/test_slides.py tests/test_authoring_checks.py
 test-lesson: setup ## one lesson's notebook, round trip, release sync and deck: make test-lesson LESSON=03
 	@test -n "$(LESSON)" || (echo "usage: make test-lesson LESSON=03" && false)
