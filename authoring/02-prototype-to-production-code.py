@@ -752,11 +752,13 @@ def _training_rmse(model, ratings):
 # Ids are labels: sparse, huge ids must fit the ratings as well as ids 1..n do.
 _dense = _contiguous(make_ratings(1500, seed=11)[["userId", "movieId", "rating"]])
 _relabelled = _dense.assign(userId=_dense["userId"] * 7 + 3, movieId=_dense["movieId"] * 1009 + 190_000)
-_sparse_model = train_als(_relabelled, rank=3, reg=0.05, iterations=5, seed=0)
+# 20 iterations: then fits from different starting points end within about 0.013 of each other (60 seeds),
+# so the verdict does not hang on the seed (an answer that ignores it loses the seed check, not this one).
+_sparse_model = train_als(_relabelled, rank=3, reg=0.05, iterations=20, seed=0)
 assert sorted(_sparse_model.film_ids) == sorted(_relabelled["movieId"].unique()), "film_ids: each film id once"
 assert len(_sparse_model.film_factors) == len(_sparse_model.film_ids), "one row of film_factors per film id"
 _gap = _training_rmse(_sparse_model, _relabelled) - _training_rmse(
-    train_als(_dense, rank=3, reg=0.05, iterations=5, seed=0), _dense)
+    train_als(_dense, rank=3, reg=0.05, iterations=20, seed=0), _dense)
 assert _gap < 0.02, f"with sparse ids the model fits the same ratings {_gap:.3f} worse (RMSE): films are mixed"
 # The caller's DataFrame stays as it was: shuffled, so that sorting it in place shows.
 _shuffled_input = _relabelled.sample(frac=1.0, random_state=4)
