@@ -321,7 +321,14 @@ expect(_got == 1, f"Films 3, 1 and 2 have 5, 10 and 4 ratings, so one of them ha
 expect(0 <= n_rarely_rated <= K, f"n_rarely_rated is {n_rarely_rated}, but a top {K} holds only {K} films.")
 passed(f"{n_rarely_rated} of {K}")
 ### BEGIN HIDDEN TESTS
-assert count_rarely_rated([7, 1], _counts) == 1, "a film missing from n_ratings has no ratings: it counts"
+try:
+    _with_missing = count_rarely_rated([7, 1], _counts)
+except KeyError as _error:
+    raise AssertionError(
+        f"count_rarely_rated([7, 1], ...) raised KeyError {_error}: film 7 is missing from n_ratings, so it has "
+        "no ratings and counts as rarely rated. n_ratings.loc[ids] (or n_ratings[ids]) fails on a missing id; "
+        "n_ratings.reindex(ids).fillna(0) or n_ratings.get(m, 0) gives it 0 ratings") from None
+assert _with_missing == 1, "a film missing from n_ratings has no ratings: it counts"
 assert count_rarely_rated([4, 5], _counts, below=2) == 1, "use the `below` argument"
 assert count_rarely_rated([], _counts) == 0
 _sparse_ids = pd.Series({1000003: 7, 2: 4, 99: 0})  # ids that are not positions; a film with 0 ratings
@@ -492,6 +499,7 @@ def _reference(lam, weighted, below, biases=False):
             "mine": int((_n[_lists[row_of[MY_USER_ID]]] < below).sum()), "all": int((_n[_lists] < below).sum()),
             "distinct": int(np.unique(_lists[_n[_lists] < below]).size),
             "rated kept": int((_n[_with_rated] < below).sum()), "at most": int((_n[_lists] <= below).sum()),
+            "below 5": int((_n[_lists] < 5).sum()),
             "spark": (int((_n[_spark_lists[row_of[MY_USER_ID]]] < below).sum()), int((_n[_spark_lists] < below).sum()))}
 
 
@@ -512,7 +520,9 @@ for _lam, _weighted, _below, _biases in [(0.1, True, 5, False), (2, False, 20, F
                                       "lists counts 300 times)"),
                          ("rated kept", "your lists include films the user already rated; use "
                                         "recommendable(scores) before top_k"),
-                         ("at most", "you counted films with at most `below` ratings; use fewer than `below`")]:
+                         ("at most", "you counted films with at most `below` ratings; use fewer than `below`"),
+                         ("below 5", f"you counted films with fewer than 5 ratings; use the `below` argument "
+                                     f"(here {_below})")]:
         assert _rare[1] != _want[_slip] or _want[_slip] == _want["all"], f"{_setting}: {_hint}"
     assert _rare != _want["spark"] or _want["spark"] == (_want["mine"], _want["all"]), (
         f"{_setting}: your lists come from the Spark model in `predicted`, which does not change with lam; rank "
@@ -673,8 +683,9 @@ def drop_rare_films(frame, min_ratings):
 
 
 # %% tags=["tests"] grade_id="ex2_drop_rare_check" points=2
-_tiny = spark.createDataFrame([(1, 10, 4.0, 0), (2, 10, 3.0, 0), (3, 10, 5.0, 0), (1, 11, 2.0, 0),
-                               (2, 11, 1.0, 0), (1, 12, 5.0, 0)], schema=data.ratings_schema())
+# Distinct timestamps: a count over a window ordered by time would count only up to each row.
+_tiny = spark.createDataFrame([(1, 10, 4.0, 100), (2, 10, 3.0, 200), (3, 10, 5.0, 300), (1, 11, 2.0, 400),
+                               (2, 11, 1.0, 500), (1, 12, 5.0, 600)], schema=data.ratings_schema())
 _kept = drop_rare_films(_tiny, 2)
 expect(hasattr(_kept, "toPandas"), f"drop_rare_films should return a Spark DataFrame, not a "
        f"{type(_kept).__name__}.")
@@ -686,7 +697,9 @@ expect(11 in _films, f"Film 11 has exactly 2 ratings, so with min_ratings=2 it s
        "Keep films with at least min_ratings ratings (>=).")
 expect(_films == [10, 11], f"With min_ratings=2, films 10 (3 ratings) and 11 (2 ratings) stay and film 12 "
        f"(1 rating) goes; you kept films {_films}.")
-expect(len(_rows) == 5, f"Every rating of a film that stays must stay: expected 5 rows, got {len(_rows)}.")
+expect(len(_rows) == 5, f"Every rating of a film that stays must stay: expected 5 rows, got {len(_rows)}. "
+       "(A count over a window with an orderBy counts only the rows up to the current one: partition by "
+       "movieId without ordering, or count with groupBy and join.)")
 passed("rare films dropped, everything else kept")
 ### BEGIN HIDDEN TESTS
 assert drop_rare_films(_tiny, 1).count() == 6, "min_ratings=1 keeps every row"
@@ -725,7 +738,12 @@ def mask_rare_films(scores, n_ratings, min_ratings):
 _scores = np.array([3.0, -1.0, 4.5, 0.5])
 _counts = np.array([1, 7, 3, 2])
 _before = _scores.copy()
-_masked = mask_rare_films(_scores, _counts, 3)
+try:
+    _masked = mask_rare_films(_scores, _counts, 3)
+except IndexError as _error:
+    raise AssertionError(
+        f"mask_rare_films failed on one user's vector (4 films, 4 counts): {_error}. scores may be a vector or a "
+        "users x films matrix: index the last axis with [..., mask] or use np.where, which works for both.") from None
 expect(isinstance(_masked, np.ndarray) and _masked.shape == _scores.shape,
        f"mask_rare_films should return an array of shape {_scores.shape}; got {_masked!r}.")
 expect(np.array_equal(_scores, _before), "mask_rare_films changed its input: work on a copy (np.where "
@@ -823,7 +841,11 @@ expect(abs(_result[10] - 5 / 3) > 1e-6, "Film 10 came out as 5/3: that shrinks t
 expect_close(_result[10], (5 + 2 * 19 / 7) / (1 + 2), "damped_mean(...)[10]",
              hint="One rating of 5 plus two pretend ratings at the global mean 19/7 (the mean of all seven "
                   "ratings, not of the films' means), divided by 3.")
-expect_close(_result[20], (12 + 2 * 19 / 7) / (4 + 2), "damped_mean(...)[20]")
+expect(abs(_result[20] - (3 + 2 * 19 / 7) / (4 + 2)) > 1e-6, "Film 20 came out as (3 + 2 × 19/7) / 6: its mean "
+       "rating (3) in place of the sum of its four ratings (12). The damped mean adds damping × global mean to "
+       "the film's sum, then divides by its count plus the damping.")
+expect_close(_result[20], (12 + 2 * 19 / 7) / (4 + 2), "damped_mean(...)[20]",
+             hint="Four ratings summing to 12 plus two pretend ratings at 19/7, divided by 6.")
 passed("damped means by hand")
 ### BEGIN HIDDEN TESTS
 assert abs(_result[30] - (2 + 2 * 19 / 7) / 4) < 1e-9
@@ -1077,7 +1099,16 @@ def _hits_in_first_k(recommended, relevant, k=K):  # a stand-in metric, so a sli
 
 _lists = {1: [10, 11, 12], 2: [20, 21], 4: [40]}
 _relevant = {1: {11, 12}, 2: {99}, 3: {30}, 5: set()}
-_scores = per_user(_hits_in_first_k, _lists, _relevant, k=2)
+try:
+    _scores = per_user(_hits_in_first_k, _lists, _relevant, k=2)
+except KeyError as _error:
+    _user = _error.args[0] if _error.args else None
+    raise AssertionError(
+        f"per_user raised KeyError {_error} on lists {_lists} and relevant {_relevant}. "
+        + (f"User {_user} has a relevant film but no list: score them as an empty list would score "
+           "(lists.get(user, [])), do not look up lists[user]." if _user in _relevant else
+           "Loop over the users of `relevant` (those with at least one relevant film), not over `lists`: a user "
+           "with a list but nothing relevant has no entry in `relevant`.")) from None
 expect(isinstance(_scores, pd.Series), f"per_user should return a pandas Series, not a {type(_scores).__name__}.")
 expect(set(_scores.index) <= set(_relevant) | set(_lists), f"The Series should be indexed by user (the keys of "
        f"`relevant`, here {sorted(_relevant)}); got the index {sorted(_scores.index)}, which holds ids that are no "
@@ -1087,6 +1118,14 @@ expect(3 in _scores.index, f"User 3 has a relevant film but no list; they must s
 expect(4 not in _scores.index and 5 not in _scores.index, f"Users 4 (a list, nothing relevant) and 5 (an empty "
        f"set) have nothing to find: leave them out. Your users: {sorted(_scores.index)}.")
 expect(sorted(_scores.index) == [1, 2, 3], f"Expected users [1, 2, 3]; got {sorted(_scores.index)}.")
+_calls = []  # what the metric is called with: (recommended, relevant, k); the list is not in id order
+per_user(lambda recommended, relevant, k=None: _calls.append((recommended, relevant, k)) or 0.0,
+         {7: [71, 70, 5]}, {7: {70}}, k=2)
+expect(len(_calls) == 1 and [int(_f) for _f in _calls[0][0]] == [71, 70, 5] and set(_calls[0][1]) == {70},
+       f"per_user should call metric(recommended, relevant, k): the user's list first, as it is (ranked: a set, "
+       f"np.unique or sorted loses the ranking), then their set of relevant films. For lists {{7: [71, 70, 5]}} and "
+       f"relevant {{7: {{70}}}} it called metric with {[_call[:2] for _call in _calls]}, not ([71, 70, 5], {{70}}).")
+expect(_calls[0][2] == 2, f"per_user(..., k=2) called the metric with k={_calls[0][2]}. Pass k on to the metric.")
 expect(_scores.to_dict() == {1: 1.0, 2: 0.0, 3: 0.0}, f"With k=2 user 1's first two films hold 1 hit, users 2 "
        f"and 3 none; got {_scores.to_dict()}. Pass k on to the metric.")
 passed("one score per user with something to find")

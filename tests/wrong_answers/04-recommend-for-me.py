@@ -5,7 +5,11 @@ beside an otherwise correct notebook, and every named test cell of its exercise 
 zero (the others full marks) and show the hint in `says`. Exercise 1b has seven near misses of its
 own, one per entry; the others ride along. Three more, each an entry of its own at the end (cheap:
 Exercise 1b's segment only): the mean squared error, the Spark model's lists, your own list left out
-of "all".
+of "all". Then near misses whose segments fit nothing: one bundle of exercises 1, 2, 3, 4 and 7b (a
+KeyError from .loc, a window count ordered by time, a mask written for matrices only, a film's mean in
+place of its sum, lists[user]), and two of 7b alone (the metric's arguments swapped; np.unique, which
+sorts the ranked list: it scored full marks before the check called the metric with a list out of id
+order).
 """
 
 WRAP = "from paper2prod import ranking as _course_ranking\n\n\n"
@@ -549,5 +553,85 @@ WRONG_ANSWERS += [
         ),
         loses=["ex1b_regularisation_check"],
         says="yours included",
+    ),
+]
+
+# Near misses found by a second pass over exercises 1-4 and 7b (each cheap: no fit in its segment).
+WRONG_ANSWERS += [
+    dict(
+        name="lookups-windows-and-means",
+        cells={
+            # .loc on the ids: a film missing from n_ratings raises KeyError instead of counting.
+            "ex1_rarely_rated": (
+                "def count_rarely_rated(movie_ids, n_ratings, below=5):\n"
+                "    return int((n_ratings.loc[list(movie_ids)] < below).sum())\n\n\n"
+                "n_rarely_rated = count_rarely_rated(my_top10, film_stats['n_ratings'])"
+            ),
+            # A count over a window ordered by time: a running count, so a film's first ratings go.
+            "ex2_drop_rare": (
+                "from pyspark.sql import Window\n\n\n"
+                "def drop_rare_films(frame, min_ratings):\n"
+                "    so_far = F.count('*').over(Window.partitionBy('movieId').orderBy('timestamp'))\n"
+                "    return frame.withColumn('n', so_far).filter(F.col('n') >= min_ratings).drop('n')"
+            ),
+            # Written for the matrix only: masks columns with [:, mask], which fails on one user's vector.
+            "ex3_mask_rare": (
+                "def mask_rare_films(scores, n_ratings, min_ratings):\n"
+                "    masked = np.array(scores, dtype=float)\n"
+                "    masked[:, np.asarray(n_ratings) < min_ratings] = -np.inf\n"
+                "    return masked"
+            ),
+            # The film's mean rating in place of the sum of its ratings.
+            "ex4_damped_mean": (
+                "def damped_mean(frame, damping):\n"
+                "    global_mean = frame['rating'].mean()\n"
+                "    per_film = frame.groupby('movieId')['rating'].agg(['mean', 'size'])\n"
+                "    return (per_film['mean'] + damping * global_mean) / (per_film['size'] + damping)"
+            ),
+            # lists[user]: a user with relevant films but no list raises KeyError instead of scoring 0.
+            "ex7b_per_user": (
+                "def per_user(metric, lists, relevant, k=K):\n"
+                "    return pd.Series({user: metric(lists[user], films, k) for user, films in relevant.items()\n"
+                "                      if len(films)}, dtype=float)"
+            ),
+        },
+        loses=[
+            "ex1_rarely_rated_check",
+            "ex2_drop_rare_check",
+            "ex3_mask_rare_check",
+            "ex4_damped_mean_check",
+            "ex7b_per_user_check",
+        ],
+        says={
+            "ex1_rarely_rated_check": "n_ratings.loc[ids] (or n_ratings[ids]) fails on a missing id",
+            "ex2_drop_rare_check": "A count over a window with an orderBy",
+            "ex3_mask_rare_check": "index the last axis with [..., mask]",
+            "ex4_damped_mean_check": "its mean rating (3) in place of the sum",
+            "ex7b_per_user_check": "do not look up lists[user]",
+        },
+    ),
+    dict(
+        name="metric-arguments-swapped",
+        cell="ex7b_per_user",
+        # The relevant set passed as the list and the list as the relevant set.
+        source=(
+            "def per_user(metric, lists, relevant, k=K):\n"
+            "    return pd.Series({user: metric(films, lists.get(user, []), k) for user, films in relevant.items()\n"
+            "                      if len(films)}, dtype=float)"
+        ),
+        loses=["ex7b_per_user_check"],
+        says="the user's list first",
+    ),
+    dict(
+        name="ranked-list-deduplicated-by-np-unique",
+        cell="ex7b_per_user",
+        # Repeats removed with np.unique, which also sorts the list by film id: the ranking is lost.
+        source=(
+            "def per_user(metric, lists, relevant, k=K):\n"
+            "    return pd.Series({user: metric(np.unique(lists.get(user, [])), films, k)\n"
+            "                      for user, films in relevant.items() if len(films)}, dtype=float)"
+        ),
+        loses=["ex7b_per_user_check"],
+        says="np.unique or sorted loses the ranking",
     ),
 ]
