@@ -35,7 +35,7 @@ from paper2prod import data
 # | 02:00 | the scheduler starts the job with today's ratings | exit code ≠ 0: alert the person on call |
 # | 02:01 | lesson 05's contract on the file: bad rows quarantined | more than 1% bad: exit 3, yesterday's version stays |
 # | 02:05 | train lesson 06's model on each user's older 80%, NDCG@10 on their newest 20% | yesterday's version stays live |
-# | 02:30 | gate: every criterion of 06's brief, then not worse than the served version (paired interval) | the version is kept, not served; the log says why |
+# | 02:30 | gate: every criterion of 06's brief (its time budget only recorded), then not worse than the served version (paired interval) | the version is kept, not served; the log says why |
 # | 02:35 | passed: refit on **all** the ratings, write version `2024-06-01`, serve it | yesterday's version stays live |
 # | 07:00 | the site serves top 10 from a lookup | new users, and users without factors, get 06's fallback minus what they rated |
 # | monthly | what users got, known and fallback users apart, against the launch interval | two bad months in a row: investigate, revisit the decision |
@@ -46,8 +46,9 @@ from paper2prod import data
 # - The challenger's NDCG per holdout user against the **served** version's, on the same users:
 #   `compare(challenger, champion)`, a paired bootstrap.
 # - Refuse only when the whole 95% interval of the difference is below 0; ties promote (fresher data).
-# - Only a model that meets every criterion of lesson 06's brief gets this far (coverage, beats
-#   popularity, nothing already rated, ...: `paper2prod.acceptance`).
+# - Only a model that meets every criterion of lesson 06's brief gets this far (coverage, not worse
+#   than popularity beyond the margin, nothing already rated, ...: `paper2prod.acceptance`); the time
+#   budget is recorded, not gated.
 # - `python serving.py --output recs rollback 2024-05-31` moves a pointer and deletes nothing.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -142,7 +143,7 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Report **p50 and p99**, not the mean: one slow page in a hundred is a slow page every few seconds.
-# Unknown users get lesson 06's fallback (most-rated eligible films people liked), minus what they rated.
+# Users the model does not know get 06's fallback (most-rated liked eligible films), minus anything they rated.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 4 — watch what users get
@@ -177,9 +178,10 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # With a dozen raters a month, PSI is mostly noise and the unseen share swings. Exercise 4 watches the
-# launch model's monthly NDCG@10 against its launch interval (known and fallback users apart): alert
-# after two judged months in a row below it. At this volume it sees only large drops (the notebook
-# simulates how large), and it watches the launch model, not what each night serves.
+# launch model's monthly NDCG@10 against the launch interval measured on the holdout (known and
+# fallback users apart): alert after two judged months in a row below it. At this volume it sees only
+# large drops (the notebook simulates how large), and it watches the launch model, not what each
+# night serves.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The runbook
@@ -196,7 +198,7 @@ plt.show()
 #
 # - A job has arguments, logs and exit codes that mean something; its output is versioned and atomic.
 # - Bad input is bad input: a contract, a quarantine, a tolerance, then exit 3.
-# - Serve a new version only if it meets the whole brief and is not worse beyond the paired interval;
+# - Serve a new version only if it meets the brief and is not worse beyond the paired interval;
 #   then refit it on all the data. Rollback moves a pointer.
 # - The same code runs on a cluster by changing the master URL.
 # - A model carries its data's checksum and its decision, and refuses to load when either does not match.
