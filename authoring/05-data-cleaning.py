@@ -620,9 +620,9 @@ _r, _q = _repair_case([
     (36, "36", 1, 7.5, "964982703", "tv"),                # 3.75 stars after rescaling: not a half star
 ], "tv")
 _between = {_e: _r[_e][2] for _e in (23, 36) if _e in _r}
-expect(not _between, f"Events {sorted(_between)} came out clean with ratings {sorted(_between.values())}: between "
-       "0.5 and 5 but not half stars. A rating must be one of HALF_STARS (0.5, 1.0, ..., 5.0) after rescaling: "
-       "test membership (isin), not a range; the others are rating_out_of_range.")
+expect(not _between, f"Events {sorted(_between)} came out clean (as {[_between[e] for e in sorted(_between)]}), but "
+       "3.7 stars, and a 'tv' 7.5 (3.75 stars), are not half stars: quarantine them as rating_out_of_range. "
+       "After rescaling, test membership in HALF_STARS (isin), not a range, and never round a rating to a half star.")
 _want = {23: "rating_out_of_range", 24: "test_account", 25: "malformed_line", 27: "rating_out_of_range",
          28: "malformed_line", 29: "malformed_line", 34: "malformed_line", 35: "malformed_line",
          36: "rating_out_of_range"}

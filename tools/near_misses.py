@@ -253,7 +253,7 @@ def wrong_version_problems(kernel: CellByCell, segment: Segment, case: dict) -> 
                 problems.append(f"{case['name']}: {test} should score 0 with its {segment.answer}, but passes")
             elif hint(case, test) not in run.text:
                 problems.append(
-                    f"{case['name']}: feedback of {test} lacks {hint(case, test)!r}; it raised {run.error[:400]!r}"
+                    f"{case['name']}: feedback of {test} lacks {hint(case, test)!r}; it said {run.text.strip()[-600:]!r}"
                 )
         elif run.raised:
             problems.append(

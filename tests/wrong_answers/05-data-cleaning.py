@@ -402,7 +402,7 @@ WRONG_ANSWERS += [
         cell="ex4_repair",
         source=REPAIR_RANGE_NOT_HALF_STARS,
         loses=["ex4_repair_check"],
-        says="test membership (isin), not a range",
+        says="test membership in HALF_STARS (isin), not a range",
     ),
     dict(
         name="repair-quoted-z",
@@ -410,5 +410,48 @@ WRONG_ANSWERS += [
         source=REPAIR_QUOTED_Z,
         loses=["ex4_repair_check"],
         says="reads the time in the session's zone",
+    ),
+]
+
+# Three more near misses of Exercise 4, each a single cell (its segment costs about 2 s).
+_RANGE_FIRST = """              .when(F.col("userId").isNull() | F.col("timestamp").isNull(), "malformed_line")
+              .when(~F.col("rating").isin(HALF_STARS), "rating_out_of_range")"""
+REPAIR_RANGE_BEFORE_IDS = _replaced(
+    _RIGHT_REPAIR,
+    _RANGE_FIRST,
+    """              .when(~F.col("rating").isin(HALF_STARS), "rating_out_of_range")
+              .when(F.col("userId").isNull() | F.col("timestamp").isNull(), "malformed_line")""",
+)
+REPAIR_ONLY_ABOVE_FIVE = _replaced(
+    _RIGHT_REPAIR,
+    'F.when(F.col("client") == ten_point_client, F.col("rating") / 2)',
+    'F.when((F.col("client") == ten_point_client) & (F.col("rating") > 5), F.col("rating") / 2)',
+)
+REPAIR_SNAPS_TO_HALF_STARS = _replaced(
+    _RIGHT_REPAIR,
+    'F.when(F.col("client") == ten_point_client, F.col("rating") / 2)',
+    'F.when(F.col("client") == ten_point_client, F.round(F.col("rating")) / 2)',
+)
+WRONG_ANSWERS += [
+    dict(
+        name="repair-range-before-ids",
+        cell="ex4_repair",
+        source=REPAIR_RANGE_BEFORE_IDS,
+        loses=["ex4_repair_check"],
+        says="When several reasons apply, the first in the order",
+    ),
+    dict(
+        name="repair-only-above-five",
+        cell="ex4_repair",
+        source=REPAIR_ONLY_ABOVE_FIVE,
+        loses=["ex4_repair_check"],
+        says="1 on the 0-10 scale is 0.5 stars",
+    ),
+    dict(
+        name="repair-snaps-to-half-stars",
+        cell="ex4_repair",
+        source=REPAIR_SNAPS_TO_HALF_STARS,
+        loses=["ex4_repair_check"],
+        says="never round a rating to a half star",
     ),
 ]
