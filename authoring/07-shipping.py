@@ -531,7 +531,10 @@ def top_k_unseen(model, users, seen, candidates, k):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    user_factors = model.userFactors.withColumnRenamed("id", "userId").join(users, "userId")
+    # All-zero factors carry no taste (implicit ALS gives them to a user with no positive observation,
+    # e.g. only ratings below the floor with "low ratings as negative"): such a user gets the fallback.
+    user_factors = (model.userFactors.withColumnRenamed("id", "userId")
+                    .where(F.exists("features", lambda x: x != 0)).join(users, "userId"))
     film_factors = (model.itemFactors.withColumnRenamed("id", "movieId")
                     .withColumnRenamed("features", "film_features").join(candidates, "movieId"))
     dot = F.aggregate(F.zip_with("features", "film_features", lambda a, b: a * b), F.lit(0.0), lambda s, x: s + x)
@@ -583,9 +586,9 @@ def served_lists(model, users, ratings, decision):
     The model's best unrated eligible films first; a user the model has no factors for (with the signal
     "ratings at or above the floor": one who rated only below the floor) or with fewer than k unrated
     candidates is completed from the fallback ranking, minus the films they rated and those already on
-    their list (score null). With "low ratings as negative" such a user does get factors, all zero
-    (Spark's implicit ALS has no positive observation for them to fit): every score ties at 0 and the
-    list is their eligible unrated films with the smallest ids (section 4 prints how many such users).
+    their list (score null). With "low ratings as negative" such a user gets factors that are all zero
+    (Spark's implicit ALS has no positive observation for them to fit): top_k_unseen leaves them out, so
+    they get the fallback too (section 4 prints how many such users).
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -1429,7 +1432,7 @@ print(f"{history['userId'].nunique() - len(model_users)} users of the history ha
       "the fallback ranking, minus what they rated")
 all_zero = user_factor_table.loc[~user_factor_table["features"].apply(np.any), "id"]
 print(f"{len(all_zero)} users have factors that are all zero (with 'low ratings as negative': no rating at or above "
-      "the floor); every score ties at 0, so their list is their eligible unrated films in id order")
+      "the floor); every score would tie at 0, so they get the fallback ranking too")
 brief = acceptance.Brief(k=decision.k, min_ratings=decision.min_ratings, relevant_rating=job.LIKED)
 served = acceptance.Delivery(top_n_table[["userId", "movieId", "rank"]], fallback)
 rules = {"every user served": acceptance.check_every_user_served, "nothing already rated":
