@@ -437,10 +437,9 @@ WRONG_ANSWERS = [
 ]
 
 
-# ---------------------------------------------------------------- Exercise 3's near misses once run by hand
+# ---------------------------------------------------------------- Exercise 3's near misses
 # One entry each, a single cell: the reference job with one slip. Each costs a run of Exercise 3's checks (an ALS
-# fit on MovieLens, about 6 s in a loaded run), so only the three that once got full marks are entries; the others the notes list
-# were run once by hand.
+# fit on MovieLens, about 6 s in a loaded run).
 def _ship(old="", new="", **fields):
     """The reference job with some fields of _SHIP changed and old replaced by new (old must be there)."""
     source = _SHIP.format(**{**_SHIP_RIGHT, **fields})
@@ -475,5 +474,68 @@ WRONG_ANSWERS += [
         source=_ship(liked='films["mean"] >= train["rating"].mean()'),
         loses=["ex3_ship_check"],
         says="fewer than brief.min_ratings",
+    ),
+]
+WRONG_ANSWERS += [
+    dict(
+        name="ship-ranking-over-the-signal",
+        cell="ex3_ship",
+        source=_ship(
+            _FILMS_LINE,
+            _FILMS_LINE.replace(
+                "train.groupby", "implicit_signal(train, decision.signal, decision.rating_floor).groupby"
+            ),
+        ),
+        loses=["ex3_ship_check"],
+        says="A new user's list: films with at least brief.min_ratings ratings",
+    ),
+    dict(
+        name="ship-above-the-average",
+        cell="ex3_ship",
+        source=_ship(liked='(films["size"] >= brief.min_ratings) & (films["mean"] > train["rating"].mean())'),
+        loses=["ex3_ship_check"],
+        says="at least (>=) the overall average",
+    ),
+    dict(
+        name="ship-ranked-by-average",
+        cell="ex3_ship",
+        source=_ship('liked.sort_values("size"', 'liked.sort_values("mean"'),
+        loses=["ex3_ship_check"],
+        says="most-rated first",
+    ),
+    dict(
+        name="ship-liked-films-as-candidates",
+        cell="ex3_ship",
+        source=_ship("candidates=eligible_films(train, brief)", "candidates=list(liked.index)"),
+        loses=["ex3_ship_check"],
+        says="eligible_films",
+    ),
+]
+
+# Found by a student working from a class copy: both got "Looks good" from the visible checks.
+_ELBOW_CURVATURE = """
+def find_elbow(effort, quality):
+    x, y = np.asarray(effort, dtype=float), np.asarray(quality, dtype=float)
+    x = (x - x.min()) / (x.max() - x.min())
+    y = (y - y.min()) / (y.max() - y.min())
+    slopes = np.diff(y) / np.diff(x)
+    return int(np.argmax(-np.diff(slopes))) + 1
+"""
+WRONG_ANSWERS += [
+    dict(
+        name="best-step-later-on-tie",
+        cell="ex2_timebox",
+        source=_TIMEBOX.format(
+            **{**_RIGHT, "best": "int(steps_run - 1 - np.argmax(np.asarray(curve[:steps_run])[::-1]))"}
+        ),
+        loses=["ex2_best_check"],
+        says="on a tie, the earlier (cheaper) step",
+    ),
+    dict(
+        name="elbow-by-curvature",
+        cell="ex6_elbow",
+        source=_ELBOW_CURVATURE,
+        loses=["ex6_elbow_check"],
+        says="the sharpest bend",
     ),
 ]
