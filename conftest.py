@@ -181,11 +181,12 @@ def _near_misses(item):
     if not _is_nbval_cell(item) or Path(str(item.parent.path)).parent.parent != ROOT / "solutions":
         return None
     if not hasattr(item.parent, "paper2prod_near_misses"):
-        from tools.near_misses import CellByCell, NearMisses, wrong_answers
+        from tools.near_misses import CellByCell, NearMisses
 
-        name = Path(str(item.parent.path)).parent.name
-        kernel = CellByCell(item.parent.nb, shared=item.parent.kernel).__enter__()
-        item.parent.paper2prod_near_misses = NearMisses(name, kernel) if wrong_answers(name) else None
+        near_misses = NearMisses(
+            Path(str(item.parent.path)).parent.name, CellByCell(item.parent.nb, shared=item.parent.kernel)
+        )
+        item.parent.paper2prod_near_misses = near_misses if near_misses.cases else None
     return item.parent.paper2prod_near_misses
 
 

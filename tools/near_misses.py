@@ -105,9 +105,9 @@ class CellByCell:
             kernel.run(3)                        # cell 3 as written
             kernel.run(5, "def f(): return 1")   # cell 5 with another source
 
-    CellByCell(notebook, shared=nbval_kernel) runs in a kernel that someone else started and runs
-    cells in (anything with a jupyter_client manager `km` and client `kc`); tell it which cells that
-    someone ran as written (`ran_as_written`), so that a new kernel can be brought back to that point.
+    CellByCell(notebook, shared=nbval_kernel), used without `with`, runs in a kernel that someone else
+    started and runs cells in (anything with a jupyter_client manager `km` and client `kc`); tell it which
+    cells that someone ran as written (`ran_as_written`), so that a new kernel can be brought back there.
     """
 
     def __init__(self, notebook: nbformat.NotebookNode, folder: Path | None = None, shared=None):
@@ -115,15 +115,13 @@ class CellByCell:
 
         self.notebook, self.folder, self.shared = notebook, folder, shared
         self.timeout = cell_timeout()  # the grader's limit per cell
-        self.km = self.kc = None
+        self.km, self.kc = (shared.km, shared.kc) if shared is not None else (None, None)
         self._written: list[int] = []  # cells run as written, in order: what a new kernel replays
         self._undoing = False
         self.restarts = 0
 
     def __enter__(self) -> CellByCell:
-        if self.shared is not None:
-            self.km, self.kc = self.shared.km, self.shared.kc
-        else:
+        if self.shared is None:
             from jupyter_client.manager import start_new_kernel
 
             self.km, self.kc = start_new_kernel(kernel_name="python3", startup_timeout=180, cwd=str(self.folder))

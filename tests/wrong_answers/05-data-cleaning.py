@@ -368,50 +368,32 @@ REPAIR_QUOTED_Z = _replaced(
     "F.coalesce(F.try_to_timestamp(F.col(\"rated_at\"), F.lit(\"yyyy-MM-dd'T'HH:mm:ss'Z'\")),\n"
     '                                                F.col("rated_at").try_cast("timestamp")).cast("long")',
 )
-WRONG_ANSWERS += [
-    dict(
-        name="parse-whole-number-by-regex",
-        cell="ex2_parse",
-        source=PARSE_WHOLE_BY_REGEX,
-        loses=["ex2_parse_check"],
-        says="beyond the int range",
+
+
+def _single(cell, *near_misses):
+    """One entry per (name, source, says) near miss of `cell`, each losing only the cell's own check."""
+    return [
+        dict(name=name, cell=cell, source=source, loses=[f"{cell}_check"], says=says)
+        for name, source, says in near_misses
+    ]
+
+
+WRONG_ANSWERS += _single("ex2_parse", ("parse-whole-number-by-regex", PARSE_WHOLE_BY_REGEX, "beyond the int range"))
+WRONG_ANSWERS += _single(
+    "ex3_reconcile",
+    (
+        "reconcile-null-reason-value-error",
+        RECONCILE_NULL_REASON_VALUE_ERROR,
+        "it should raise an AssertionError, as for a gap",
     ),
-    dict(
-        name="reconcile-null-reason-value-error",
-        cell="ex3_reconcile",
-        source=RECONCILE_NULL_REASON_VALUE_ERROR,
-        loses=["ex3_reconcile_check"],
-        says="it should raise an AssertionError, as for a gap",
-    ),
-    dict(
-        name="repair-future-at-export",
-        cell="ex4_repair",
-        source=REPAIR_FUTURE_AT_EXPORT,
-        loses=["ex4_repair_check"],
-        says="not >=",
-    ),
-    dict(
-        name="repair-ms-from-1e11",
-        cell="ex4_repair",
-        source=REPAIR_MS_FROM_1E11,
-        loses=["ex4_repair_check"],
-        says="use > for milliseconds, not >=",
-    ),
-    dict(
-        name="repair-range-not-half-stars",
-        cell="ex4_repair",
-        source=REPAIR_RANGE_NOT_HALF_STARS,
-        loses=["ex4_repair_check"],
-        says="test membership in HALF_STARS (isin), not a range",
-    ),
-    dict(
-        name="repair-quoted-z",
-        cell="ex4_repair",
-        source=REPAIR_QUOTED_Z,
-        loses=["ex4_repair_check"],
-        says="reads the time in the session's zone",
-    ),
-]
+)
+WRONG_ANSWERS += _single(
+    "ex4_repair",
+    ("repair-future-at-export", REPAIR_FUTURE_AT_EXPORT, "not >="),
+    ("repair-ms-from-1e11", REPAIR_MS_FROM_1E11, "use > for milliseconds, not >="),
+    ("repair-range-not-half-stars", REPAIR_RANGE_NOT_HALF_STARS, "test membership in HALF_STARS (isin), not a range"),
+    ("repair-quoted-z", REPAIR_QUOTED_Z, "reads the time in the session's zone"),
+)
 
 # Three more near misses of Exercise 4, each a single cell (its segment costs about 2 s).
 _RANGE_FIRST = """              .when(F.col("userId").isNull() | F.col("timestamp").isNull(), "malformed_line")
@@ -432,26 +414,9 @@ REPAIR_SNAPS_TO_HALF_STARS = _replaced(
     'F.when(F.col("client") == ten_point_client, F.col("rating") / 2)',
     'F.when(F.col("client") == ten_point_client, F.round(F.col("rating")) / 2)',
 )
-WRONG_ANSWERS += [
-    dict(
-        name="repair-range-before-ids",
-        cell="ex4_repair",
-        source=REPAIR_RANGE_BEFORE_IDS,
-        loses=["ex4_repair_check"],
-        says="When several reasons apply, the first in the order",
-    ),
-    dict(
-        name="repair-only-above-five",
-        cell="ex4_repair",
-        source=REPAIR_ONLY_ABOVE_FIVE,
-        loses=["ex4_repair_check"],
-        says="1 on the 0-10 scale is 0.5 stars",
-    ),
-    dict(
-        name="repair-snaps-to-half-stars",
-        cell="ex4_repair",
-        source=REPAIR_SNAPS_TO_HALF_STARS,
-        loses=["ex4_repair_check"],
-        says="never round a rating to a half star",
-    ),
-]
+WRONG_ANSWERS += _single(
+    "ex4_repair",
+    ("repair-range-before-ids", REPAIR_RANGE_BEFORE_IDS, "When several reasons apply, the first in the order"),
+    ("repair-only-above-five", REPAIR_ONLY_ABOVE_FIVE, "1 on the 0-10 scale is 0.5 stars"),
+    ("repair-snaps-to-half-stars", REPAIR_SNAPS_TO_HALF_STARS, "never round a rating to a half star"),
+)

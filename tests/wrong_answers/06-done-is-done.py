@@ -449,67 +449,49 @@ def _ship(old="", new="", **fields):
 
 _FILMS_LINE = 'films = train.groupby("movieId")["rating"].agg(["size", "mean"])'
 
-WRONG_ANSWERS += [
-    dict(
-        name="ship-liked-counted-per-rating",
-        cell="ex3_ship",
-        source=_ship(
+_SIGNAL_FILMS_LINE = _FILMS_LINE.replace(
+    "train.groupby", "implicit_signal(train, decision.signal, decision.rating_floor).groupby"
+)
+_SHIP_SLIPS = [  # (name, the reference job with the slip, the hint ex3_ship_check must show)
+    (
+        "ship-liked-counted-per-rating",
+        _ship(
             _FILMS_LINE,
             'films = train[train["rating"] >= train["rating"].mean()].groupby("movieId")["rating"].agg(["size", "mean"])',
             liked='films["size"] >= brief.min_ratings',
         ),
-        loses=["ex3_ship_check"],
-        says="group by film first",
+        "group by film first",
     ),
-    dict(
-        name="ship-more-than-min-ratings",
-        cell="ex3_ship",
-        source=_ship(liked='(films["size"] > brief.min_ratings) & (films["mean"] >= train["rating"].mean())'),
-        loses=["ex3_ship_check"],
-        says="(>=, not >)",
+    (
+        "ship-more-than-min-ratings",
+        _ship(liked='(films["size"] > brief.min_ratings) & (films["mean"] >= train["rating"].mean())'),
+        "(>=, not >)",
     ),
-    dict(
-        name="ship-new-users-without-min-ratings",
-        cell="ex3_ship",
-        source=_ship(liked='films["mean"] >= train["rating"].mean()'),
-        loses=["ex3_ship_check"],
-        says="fewer than brief.min_ratings",
+    (
+        "ship-new-users-without-min-ratings",
+        _ship(liked='films["mean"] >= train["rating"].mean()'),
+        "fewer than brief.min_ratings",
+    ),
+    (
+        "ship-ranking-over-the-signal",
+        _ship(_FILMS_LINE, _SIGNAL_FILMS_LINE),
+        "A new user's list: films with at least brief.min_ratings ratings",
+    ),
+    (
+        "ship-above-the-average",
+        _ship(liked='(films["size"] >= brief.min_ratings) & (films["mean"] > train["rating"].mean())'),
+        "at least (>=) the overall average",
+    ),
+    ("ship-ranked-by-average", _ship('liked.sort_values("size"', 'liked.sort_values("mean"'), "most-rated first"),
+    (
+        "ship-liked-films-as-candidates",
+        _ship("candidates=eligible_films(train, brief)", "candidates=list(liked.index)"),
+        "eligible_films",
     ),
 ]
 WRONG_ANSWERS += [
-    dict(
-        name="ship-ranking-over-the-signal",
-        cell="ex3_ship",
-        source=_ship(
-            _FILMS_LINE,
-            _FILMS_LINE.replace(
-                "train.groupby", "implicit_signal(train, decision.signal, decision.rating_floor).groupby"
-            ),
-        ),
-        loses=["ex3_ship_check"],
-        says="A new user's list: films with at least brief.min_ratings ratings",
-    ),
-    dict(
-        name="ship-above-the-average",
-        cell="ex3_ship",
-        source=_ship(liked='(films["size"] >= brief.min_ratings) & (films["mean"] > train["rating"].mean())'),
-        loses=["ex3_ship_check"],
-        says="at least (>=) the overall average",
-    ),
-    dict(
-        name="ship-ranked-by-average",
-        cell="ex3_ship",
-        source=_ship('liked.sort_values("size"', 'liked.sort_values("mean"'),
-        loses=["ex3_ship_check"],
-        says="most-rated first",
-    ),
-    dict(
-        name="ship-liked-films-as-candidates",
-        cell="ex3_ship",
-        source=_ship("candidates=eligible_films(train, brief)", "candidates=list(liked.index)"),
-        loses=["ex3_ship_check"],
-        says="eligible_films",
-    ),
+    dict(name=name, cell="ex3_ship", source=source, loses=["ex3_ship_check"], says=says)
+    for name, source, says in _SHIP_SLIPS
 ]
 
 # Found by a student working from a class copy: both got "Looks good" from the visible checks.
