@@ -89,28 +89,17 @@ def test_summarise_has_one_row_per_metric():
     assert table.loc["b", "low"] == table.loc["b", "high"] == 0.5
 
 
-@pytest.mark.spark  # starts a JVM: not in the fast tier
+@pytest.mark.spark  # starts a JVM (the worker's one session, shared with the other Spark tests): not in the fast tier
 def test_spark_and_pandas_split_the_same_rows():
-    import subprocess
-    import sys
+    from paper2prod.spark import get_spark
 
-    code = """
-import pandas as pd
-from paper2prod.evaluation import chronological_split
-from paper2prod.spark import get_spark
-from paper2prod.synthetic import make_ratings
-ratings = make_ratings(n_ratings=2000, n_users=40, n_items=200, seed=3)
-ratings["timestamp"] = ratings["timestamp"] // 1000  # many ties in time
-_, want = chronological_split(ratings, test_fraction=0.25, min_train=4)
-_, got = chronological_split(get_spark("t").createDataFrame(ratings), test_fraction=0.25, min_train=4)
-key = ["userId", "movieId"]
-got = got.toPandas().sort_values(key).reset_index(drop=True)[key]
-assert got.equals(want.sort_values(key).reset_index(drop=True)[key]), (len(got), len(want))
-print("same", len(got))
-"""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split()[0] == "same"
+    ratings = make_ratings(n_ratings=2000, n_users=40, n_items=200, seed=3)
+    ratings["timestamp"] = ratings["timestamp"] // 1000  # many ties in time
+    _, want = chronological_split(ratings, test_fraction=0.25, min_train=4)
+    _, got = chronological_split(get_spark("test-evaluation").createDataFrame(ratings), test_fraction=0.25, min_train=4)
+    key = ["userId", "movieId"]
+    got = got.toPandas().sort_values(key).reset_index(drop=True)[key]
+    assert got.equals(want.sort_values(key).reset_index(drop=True)[key]), (len(got), len(want))
 
 
 def rows(*triples):
@@ -216,32 +205,21 @@ def test_future_share_is_zero_on_a_global_cutoff_and_not_on_the_per_user_split()
     assert np.allclose(future_share(train, test).to_numpy(), brute, equal_nan=True)
 
 
-@pytest.mark.spark  # starts a JVM: not in the fast tier
+@pytest.mark.spark  # starts a JVM (the worker's one session): not in the fast tier
 def test_spark_and_pandas_cut_at_the_same_time():
-    import subprocess
-    import sys
+    from paper2prod.spark import get_spark
 
-    code = """
-import pandas as pd
-from paper2prod.evaluation import cutoff_for_share, global_cutoff_split
-from paper2prod.spark import get_spark
-from paper2prod.synthetic import make_ratings
-ratings = make_ratings(n_ratings=2000, n_users=40, n_items=200, seed=4)
-ratings["timestamp"] = ratings["timestamp"] // 1000  # ties in time, at the cut-off too
-frame = get_spark("t").createDataFrame(ratings)
-cutoff = cutoff_for_share(ratings, 0.3)
-assert cutoff_for_share(frame, 0.3) == cutoff, (cutoff_for_share(frame, 0.3), cutoff)
-want, got = global_cutoff_split(ratings, cutoff), global_cutoff_split(frame, cutoff)
-assert got.counts() == want.counts(), (got.counts(), want.counts())
-assert got.test.columns == list(ratings.columns)
-assert got.cold.columns == list(ratings.columns) + ["cold_user", "cold_item"]
-key = ["userId", "movieId", "timestamp", "cold_user", "cold_item"]
-for part, more in (("train", []), ("test", []), ("cold", ["cold_user", "cold_item"])):
-    a = getattr(got, part).toPandas()[key[:3] + more].sort_values(key[:3]).reset_index(drop=True)
-    b = getattr(want, part)[key[:3] + more].sort_values(key[:3]).reset_index(drop=True)
-    assert a.astype(b.dtypes.to_dict()).equals(b), part
-print("same", want.counts())
-"""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split()[0] == "same"
+    ratings = make_ratings(n_ratings=2000, n_users=40, n_items=200, seed=4)
+    ratings["timestamp"] = ratings["timestamp"] // 1000  # ties in time, at the cut-off too
+    frame = get_spark("test-evaluation").createDataFrame(ratings)
+    cutoff = cutoff_for_share(ratings, 0.3)
+    assert cutoff_for_share(frame, 0.3) == cutoff, (cutoff_for_share(frame, 0.3), cutoff)
+    want, got = global_cutoff_split(ratings, cutoff), global_cutoff_split(frame, cutoff)
+    assert got.counts() == want.counts(), (got.counts(), want.counts())
+    assert got.test.columns == list(ratings.columns)
+    assert got.cold.columns == list(ratings.columns) + ["cold_user", "cold_item"]
+    key = ["userId", "movieId", "timestamp", "cold_user", "cold_item"]
+    for part, more in (("train", []), ("test", []), ("cold", ["cold_user", "cold_item"])):
+        a = getattr(got, part).toPandas()[key[:3] + more].sort_values(key[:3]).reset_index(drop=True)
+        b = getattr(want, part)[key[:3] + more].sort_values(key[:3]).reset_index(drop=True)
+        assert a.astype(b.dtypes.to_dict()).equals(b), part

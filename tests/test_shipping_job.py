@@ -1,8 +1,9 @@
 """Lesson 07's nightly job (the reference answer of Exercise 2), its serving module and its plumbing.
 
-The job runs the way a scheduler runs it where that matters (a new process, `python` or
-`spark-submit`, judged by exit code, log and output folder); everything else calls `main` in this
-process with one shared Spark session, which keeps the bad-input tests to a few seconds each.
+The job runs the way a scheduler runs it where that matters (a new process, judged by exit code, log
+and output folder: `python` here, `spark-submit` in tests/test_spark_cluster.py, which runs it in local
+mode and on a cluster); everything else calls `main` in this process with one shared Spark session,
+which keeps the bad-input tests to a few seconds each.
 """
 
 import ast
@@ -303,28 +304,6 @@ def test_lost_cluster_is_a_failure_with_a_traceback(world, job):
         assert job.main(arguments(folder, "ratings.csv", "lost"), spark=Lost()) == job.EXIT_FAILED
     assert any(r.exc_info for r in records if r.levelno >= logging.ERROR)
     assert not (folder / "out" / "lost").exists()
-
-
-@pytest.mark.spark
-def test_spark_submit_is_quiet_and_writes_a_complete_version(job_file, world, tmp_path):
-    folder, _ = world
-    done = shipping.submit(
-        job_file,
-        arguments(folder, "ratings.csv", "submitted", output=str(tmp_path)),
-        master="local[2]",
-        log_file=tmp_path / "job.log",
-    )
-    assert done.returncode == 0, shipping.job_log(done)[-3000:]
-    lines = shipping.job_log(done).splitlines()
-    # Before the job's first line at most the JVM's own notice ("WARNING: Using incubator modules"), which
-    # Java prints before any logging is set up; no Spark INFO/WARN lines anywhere.
-    first = next((i for i, line in enumerate(lines) if "nightly_recs" in line), len(lines))
-    spark_lines = [line for line in lines if (" INFO " in line or " WARN " in line) and "nightly_recs" not in line]
-    assert first <= 1 and not spark_lines, (
-        "the job's own log comes first, without Spark's start-up lines:\n" + "\n".join(lines[:10])
-    )
-    assert (tmp_path / "submitted" / "run.json").is_file()
-    assert "--driver-java-options" in done.command_line
 
 
 def test_reference_decision_is_lesson_06s_solution():

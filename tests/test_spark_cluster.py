@@ -51,6 +51,18 @@ def assert_nothing_left(state_dir, pids):
     assert spark_cluster.marked_processes(state_dir) == [], "a process of the cluster (an executor?) survived"
 
 
+def assert_quiet(done):
+    """The job's own log comes first, and no Spark INFO/WARN line anywhere: before the job's first line at
+    most the JVM's own notice ("WARNING: Using incubator modules"), which Java prints before any logging
+    is set up."""
+    lines = shipping.job_log(done).splitlines()
+    first = next((i for i, line in enumerate(lines) if "nightly_recs" in line), len(lines))
+    spark_lines = [line for line in lines if (" INFO " in line or " WARN " in line) and "nightly_recs" not in line]
+    assert first <= 1 and not spark_lines, (
+        "the job's own log comes first, without Spark's start-up lines:\n" + "\n".join(lines[:10])
+    )
+
+
 def test_console_script_is_installed():
     script = Path(sys.executable).with_name("paper2prod-cluster")
     assert script.is_file(), "pip install -e . installs the paper2prod-cluster command"
@@ -119,6 +131,13 @@ def test_job_on_the_cluster_gives_the_same_recommendations_as_local_mode(tmp_pat
         "--model-version",
     ]
 
+    # Local mode first: spark-submit as a scheduler runs it, which must also be quiet (this is the suite's
+    # one spark-submit of the job in local mode: every spark-submit costs a JVM and a whole job).
+    local = shipping.submit(job, arguments + ["local"], master="local[2]", log_file=tmp_path / "local.log")
+    assert local.returncode == 0, shipping.job_log(local)[-3000:]
+    assert_quiet(local)
+    assert "--driver-java-options" in local.command_line
+
     cluster = start_or_skip(tmp_path / "cluster")
     try:
         # Only the master URL changes: PAPER2PROD_SPARK_MASTER, which the job reads.
@@ -132,9 +151,6 @@ def test_job_on_the_cluster_gives_the_same_recommendations_as_local_mode(tmp_pat
     assert on_cluster.returncode == 0, shipping.job_log(on_cluster)[-3000:]
     apps = seen_by_master.get("completedapps", []) + seen_by_master.get("activeapps", [])
     assert any(app.get("name") == "nightly-recs" for app in apps), "the master never saw the job"
-
-    local = shipping.submit(job, arguments + ["local"], master="local[2]", log_file=tmp_path / "local.log")
-    assert local.returncode == 0, shipping.job_log(local)[-3000:]
 
     import json
 
