@@ -31,6 +31,9 @@ import pytest
 
 # Quiet Spark (no UI, no progress bars) in everything the tests start, notebooks included.
 os.environ.setdefault("PAPER2PROD_TEST", "1")
+# One task thread per Spark JVM: the workers already fill the cores, and a second thread in each JVM costs
+# more CPU than it saves (docs/design.md). Partitions are set explicitly, so the work is split the same way.
+os.environ.setdefault("PAPER2PROD_SPARK_MASTER", "local[1]")
 # A relative mirror path must not depend on where a notebook kernel runs.
 if os.environ.get("PAPER2PROD_DATA_MIRROR"):
     os.environ["PAPER2PROD_DATA_MIRROR"] = str(Path(os.environ["PAPER2PROD_DATA_MIRROR"]).resolve())
