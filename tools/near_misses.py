@@ -49,6 +49,15 @@ def wrong_answers(name: str) -> list[dict]:
     return runpy.run_path(str(file))["WRONG_ANSWERS"] if file.exists() else []
 
 
+def single_cell(cell: str, *near_misses: tuple[str, str, str]) -> list[dict]:
+    """Wrong answers of one answer cell, written as (name, source, says) rows: each replaces only `cell`
+    and loses only its check, `{cell}_check`."""
+    return [
+        dict(name=name, cell=cell, source=source, loses=[f"{cell}_check"], says=says)
+        for name, source, says in near_misses
+    ]
+
+
 def replaced_cells(case: dict) -> dict[str, str]:
     return case["cells"] if "cells" in case else {case["cell"]: case["source"]}
 

@@ -9,6 +9,8 @@ The other entries are near misses: each follows the obvious simplification of a 
 states (a smaller unit, a narrower definition, another order or tie-break) and loses its
 exercise in a hidden case that tells the two apart."""
 
+from tools.near_misses import single_cell
+
 # ---------------------------------------------------------------- Exercise 1: profile
 
 PROFILE_COUNTS_HEADER = """n_input_rows = spark.read.text(str(RATINGS_FILE)).count()
@@ -370,32 +372,7 @@ REPAIR_QUOTED_Z = _replaced(
 )
 
 
-def _single(cell, *near_misses):
-    """One entry per (name, source, says) near miss of `cell`, each losing only the cell's own check."""
-    return [
-        dict(name=name, cell=cell, source=source, loses=[f"{cell}_check"], says=says)
-        for name, source, says in near_misses
-    ]
-
-
-WRONG_ANSWERS += _single("ex2_parse", ("parse-whole-number-by-regex", PARSE_WHOLE_BY_REGEX, "beyond the int range"))
-WRONG_ANSWERS += _single(
-    "ex3_reconcile",
-    (
-        "reconcile-null-reason-value-error",
-        RECONCILE_NULL_REASON_VALUE_ERROR,
-        "it should raise an AssertionError, as for a gap",
-    ),
-)
-WRONG_ANSWERS += _single(
-    "ex4_repair",
-    ("repair-future-at-export", REPAIR_FUTURE_AT_EXPORT, "not >="),
-    ("repair-ms-from-1e11", REPAIR_MS_FROM_1E11, "use > for milliseconds, not >="),
-    ("repair-range-not-half-stars", REPAIR_RANGE_NOT_HALF_STARS, "test membership in HALF_STARS (isin), not a range"),
-    ("repair-quoted-z", REPAIR_QUOTED_Z, "reads the time in the session's zone"),
-)
-
-# Three more near misses of Exercise 4, each a single cell (its segment costs about 2 s).
+# Near misses of Exercise 4 that reorder or round (each a single cell; its segment costs about 2 s).
 _RANGE_FIRST = """              .when(F.col("userId").isNull() | F.col("timestamp").isNull(), "malformed_line")
               .when(~F.col("rating").isin(HALF_STARS), "rating_out_of_range")"""
 REPAIR_RANGE_BEFORE_IDS = _replaced(
@@ -414,8 +391,21 @@ REPAIR_SNAPS_TO_HALF_STARS = _replaced(
     'F.when(F.col("client") == ten_point_client, F.col("rating") / 2)',
     'F.when(F.col("client") == ten_point_client, F.round(F.col("rating")) / 2)',
 )
-WRONG_ANSWERS += _single(
+WRONG_ANSWERS += single_cell("ex2_parse", ("parse-whole-number-by-regex", PARSE_WHOLE_BY_REGEX, "beyond the int range"))
+WRONG_ANSWERS += single_cell(
+    "ex3_reconcile",
+    (
+        "reconcile-null-reason-value-error",
+        RECONCILE_NULL_REASON_VALUE_ERROR,
+        "it should raise an AssertionError, as for a gap",
+    ),
+)
+WRONG_ANSWERS += single_cell(
     "ex4_repair",
+    ("repair-future-at-export", REPAIR_FUTURE_AT_EXPORT, "not >="),
+    ("repair-ms-from-1e11", REPAIR_MS_FROM_1E11, "use > for milliseconds, not >="),
+    ("repair-range-not-half-stars", REPAIR_RANGE_NOT_HALF_STARS, "test membership in HALF_STARS (isin), not a range"),
+    ("repair-quoted-z", REPAIR_QUOTED_Z, "reads the time in the session's zone"),
     ("repair-range-before-ids", REPAIR_RANGE_BEFORE_IDS, "When several reasons apply, the first in the order"),
     ("repair-only-above-five", REPAIR_ONLY_ABOVE_FIVE, "1 on the 0-10 scale is 0.5 stars"),
     ("repair-snaps-to-half-stars", REPAIR_SNAPS_TO_HALF_STARS, "never round a rating to a half star"),

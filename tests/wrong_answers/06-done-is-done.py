@@ -3,6 +3,8 @@ which runs each wrong cell beside an otherwise correct notebook). Each mistake m
 test cell and show the hint a student would act on; the other cells keep full marks. Exercise 3 (ship) has one near miss per entry,
 since they all replace the same cell."""
 
+from tools.near_misses import single_cell
+
 _SCOPE_BY_IMPACT = """
 def choose_work(backlog, days):
     required = backlog[backlog["required"]]
@@ -489,10 +491,7 @@ _SHIP_SLIPS = [  # (name, the reference job with the slip, the hint ex3_ship_che
         "eligible_films",
     ),
 ]
-WRONG_ANSWERS += [
-    dict(name=name, cell="ex3_ship", source=source, loses=["ex3_ship_check"], says=says)
-    for name, source, says in _SHIP_SLIPS
-]
+WRONG_ANSWERS += single_cell("ex3_ship", *_SHIP_SLIPS)
 
 # Found by a student working from a class copy: both got "Looks good" from the visible checks.
 _ELBOW_CURVATURE = """

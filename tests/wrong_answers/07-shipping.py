@@ -11,6 +11,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from shipping_reference import JOB_CELL, SERVING_CELL, cell_source
 
+from tools.near_misses import single_cell
+
 
 def patched(cell: str, old: str, new: str) -> str:
     return also(cell_source(cell), old, new)
@@ -428,7 +430,4 @@ WRONG_ANSWERS = [
         },
     ),
 ]
-WRONG_ANSWERS += [
-    dict(name=name, cell="ex1_serving", source=source, loses=["ex1_serving_check"], says=says)
-    for name, source, says in SERVING_NEAR_MISSES
-]
+WRONG_ANSWERS += single_cell("ex1_serving", *SERVING_NEAR_MISSES)
