@@ -44,8 +44,11 @@ KEEP_DEAD_LOGS = 3600  # seconds a gone kernel's log stays, to read why it died
 # a JVM that lives a minute. There the JIT's optimising compiler and parallel GC threads cost more CPU
 # than they save: the C1 compiler alone and the serial collector cut lesson 00's CPU by 40%, lesson
 # 03's by 25%, at the same wall time (python -m tools.bench). C1's code is less inlined, so deep
-# lineages need a bigger thread stack (lesson 05 overflowed the default). Students keep the defaults.
-SHORT_LIVED_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss16m"
+# lineages need a bigger thread stack (lesson 05 overflowed the default). C1 alone gets a 48 MB code
+# cache, which Spark's generated classes fill within one run of lesson 07's job: the JVM then flushes
+# and recompiles the same methods for the rest of its life, so the cache is as large as tiered Java's.
+# Students keep the defaults.
+SHORT_LIVED_JVM = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m -XX:+UseSerialGC -Xss16m"
 
 
 def under_test() -> bool:

@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -153,7 +154,14 @@ def _wait_until_idle(url: str, seconds: float) -> None:
     """Until every kernel of the server has been idle for two polls in a row."""
     deadline, idle = time.monotonic() + seconds, 0
     while idle < 2:
-        states = [kernel["execution_state"] for kernel in _get(f"{url}/api/kernels")]
+        try:
+            states = [kernel["execution_state"] for kernel in _get(f"{url}/api/kernels")]
+        except urllib.error.HTTPError as error:
+            # jupyter_server answers 500 when asked in the instant a kernel starts (its last_activity
+            # is not set yet): a kernel that is not idle, not a failure.
+            if error.code != 500:
+                raise
+            states = ["starting"]
         idle = idle + 1 if states and all(state == "idle" for state in states) else 0
         assert time.monotonic() < deadline, f"the kernel is still {states} after {seconds} s"
         time.sleep(1)
