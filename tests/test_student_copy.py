@@ -335,7 +335,7 @@ def test_the_package_documents_itself_for_the_copy(copies):
     assert not found, "docstrings of the package name what a student copy does not hold:\n" + "\n".join(found)
 
 
-def test_the_copy_has_its_own_readme_and_makefile(copies):
+def test_the_copy_has_its_own_readme_makefile_and_conftest(copies):
     copy, _ = copies["02"]
     readme = (copy / "README.md").read_text()
     assert "lessons 00 to 02" in readme and "lessons 03 to 07" in readme
@@ -343,6 +343,10 @@ def test_the_copy_has_its_own_readme_and_makefile(copies):
     assert "## Citation and data licence" in readme and "{{" not in readme
     assert (copy / "README.md").read_bytes() != (student_copy.ROOT / "README.md").read_bytes()
     assert (copy / "Makefile").read_bytes() != (student_copy.ROOT / "Makefile").read_bytes()
+    conftest = (copy / "conftest.py").read_text()
+    assert not NOT_IN_A_COPY.search(conftest) and "wrong answer" not in conftest, (
+        "the copy's conftest.py is the course's"
+    )
     everything = (copies["all"][0] / "README.md").read_text()
     assert "every lesson, 00 to 07" in everything and "arrive here as" not in everything
 

@@ -43,12 +43,16 @@ ALWAYS = [
     "postBuild",
     ".gitignore",
     "docs/student-guide.md",
-    "conftest.py",
 ]
-# The copy's own README (a template), Makefile and data page, in place of the course's (which speak to
-# authors, instructors and workshop hosts too).
+# The copy's own README (a template), Makefile, data page and conftest.py, in place of the course's (which
+# speak to authors, instructors and workshop hosts too; the course's conftest.py also schedules notebooks,
+# wrong answers and a cluster, which a copy does not have).
 COPY_FILES = Path("tools/student_copy_files")
-OWN_FILES = {"Makefile": "Makefile", "datasets/README.md": "datasets-README.md"}  # path in the copy -> file here
+OWN_FILES = {
+    "Makefile": "Makefile",
+    "datasets/README.md": "datasets-README.md",
+    "conftest.py": "conftest.py",
+}  # path in the copy -> file here
 DATA_CARDS = "datasets/ml-*.md"
 # Tests a student can run that reveal no answer (the others need solutions/ or show answers).
 STUDENT_TESTS = [
