@@ -25,28 +25,25 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 from pathlib import Path
 
 import pytest
 
-# Quiet Spark (no UI, no progress bars) in everything the tests start, notebooks included.
-os.environ.setdefault("PAPER2PROD_TEST", "1")
+ROOT = Path(__file__).resolve().parent
+
+# What every test run needs, a class's copy's too: quiet Spark, one BLAS thread per process (several
+# kernels share two cores; multi-threaded BLAS spun and made lesson 01's grading 10x slower), and a
+# mirror path that does not depend on where a kernel runs. One home: the copy's own conftest.py.
+runpy.run_path(str(ROOT / "tools" / "student_copy_files" / "conftest.py"))
 # One task thread per Spark JVM: the workers already fill the cores, and a second thread in each JVM costs
 # more CPU than it saves (docs/design.md). Partitions are set explicitly, so the work is split the same way.
 os.environ.setdefault("PAPER2PROD_SPARK_MASTER", "local[1]")
-# A relative mirror path must not depend on where a notebook kernel runs.
-if os.environ.get("PAPER2PROD_DATA_MIRROR"):
-    os.environ["PAPER2PROD_DATA_MIRROR"] = str(Path(os.environ["PAPER2PROD_DATA_MIRROR"]).resolve())
 # Lesson 07's notebook starts a Spark cluster unless this is set. Its cell catches every failure,
 # so running it under nbval or the grader asserts nothing; tests/test_spark_cluster.py (marked
 # `cluster`, required in CI) checks the same cluster and job. No graded cell depends on it.
 os.environ.setdefault("PAPER2PROD_SKIP_CLUSTER", "1")
-# The suite runs several kernels at once on 2 cores. Multi-threaded BLAS then spins waiting for
-# cores that other kernels hold: lesson 01's grading ran 10x slower. One thread per kernel.
-for _blas in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_blas, "1")
 
-ROOT = Path(__file__).resolve().parent
 HEAVY = ("notebooks", "spark", "browser", "cluster")
 # Parametrized tests whose cases spread over the workers (each case runs whole notebooks).
 OWN_UNIT = {"tests/test_grading.py::test_round_trip"}

@@ -7,6 +7,6 @@ from pathlib import Path
 os.environ.setdefault("PAPER2PROD_TEST", "1")
 if os.environ.get("PAPER2PROD_DATA_MIRROR"):
     os.environ["PAPER2PROD_DATA_MIRROR"] = str(Path(os.environ["PAPER2PROD_DATA_MIRROR"]).resolve())
-# Multi-threaded BLAS spins waiting for cores that Spark holds; one thread is faster on a laptop.
+# Multi-threaded BLAS spins waiting for cores that Spark and other kernels hold: one thread is faster.
 for _blas in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_blas, "1")
