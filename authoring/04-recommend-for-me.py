@@ -708,6 +708,11 @@ assert drop_rare_films(_tiny, 4).count() == 0, "no film has 4 ratings"
 _twice = spark.createDataFrame([(1, 12, 5.0, 0), (1, 12, 4.0, 1), (2, 13, 3.0, 0)], schema=data.ratings_schema())
 assert sorted(r.movieId for r in drop_rare_films(_twice, 2).collect()) == [12, 12], (
     "count each film's rows (a duplicated row counts twice), not its distinct users")
+# An exact copy of a row is a second row: it counts, and both copies stay (no distinct(), before or after).
+_copies = spark.createDataFrame([(1, 14, 5.0, 0), (1, 14, 5.0, 0), (2, 15, 3.0, 0)], schema=data.ratings_schema())
+_copies_kept = drop_rare_films(_copies, 2).count()
+assert _copies_kept == 2, (f"a row that appears twice is two rows: film 14 has 2 and both stay, so 2 rows; got "
+                           f"{_copies_kept}. Count and keep rows as they are: no distinct(), before or after")
 _slice = training_rows.iloc[:3000]  # a slice of the real data, with an answer computed in pandas
 _expected = _slice[_slice.groupby("movieId")["movieId"].transform("size") >= 3]
 _result = drop_rare_films(spark.createDataFrame(_slice, schema=data.ratings_schema()), 3).toPandas()
@@ -769,6 +774,11 @@ assert _out.shape == (2, 4), "a users x films matrix should come back with the s
 assert np.isneginf(_out[:, 0]).all() and (_out[:, 1:] == _matrix[:, 1:]).all(), "mask whole film columns"
 assert np.array_equal(mask_rare_films(_scores, _counts, 1), _scores), "min_ratings=1 masks nothing"
 assert np.isneginf(mask_rare_films(_scores, _counts, 100)).all(), "a high threshold masks everything"
+_fine = np.array([0.1, 0.7, 0.3])
+_fine_out = mask_rare_films(_fine, [5, 5, 1], 2)
+assert _fine_out.dtype == _fine.dtype and (_fine_out[:2] == _fine[:2]).all(), (
+    f"every other score is unchanged: {_fine[:2]} came back as {_fine_out[:2]} ({_fine_out.dtype}); no rounding, "
+    "no other dtype")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -944,6 +954,11 @@ assert abs(precision_at_k([5, 5, 6], {5}, k=3) - 1 / 3) < 1e-9, "a repeated film
 assert precision_at_k([5, 5, 6], {6}, k=2) == 0, (
     "precision_at_k([5, 5, 6], {6}, k=2) should be 0: the first 2 places hold film 5 twice and film 6 is third. "
     "A repeat's later places are misses: take the first k places, then count each film once")
+_kept_set = {2, 5, 9}
+precision_at_k([1, 2, 3, 4, 5], _kept_set, k=5)
+assert _kept_set == {2, 5, 9}, ("precision_at_k([1, 2, 3, 4, 5], relevant, k=5) changed the set it was given: "
+                                f"{{2, 5, 9}} is now {sorted(_kept_set)}. The same sets are scored again by the other "
+                                "metrics and for every threshold: count the hits without removing films from `relevant`")
 _rng = np.random.default_rng(7)
 for _ in range(50):
     _rec = list(_rng.integers(0, 40, size=_rng.integers(1, 15)))  # repeats included
@@ -993,6 +1008,11 @@ assert abs(recall_at_k(np.array([9] * 12), {9}) - 1.0) < 1e-9, "k defaults to 10
 assert recall_at_k([5, 5, 6], {6}, k=2) == 0, (
     "recall_at_k([5, 5, 6], {6}, k=2) should be 0: the first 2 places hold film 5 twice and film 6 is third. "
     "A repeat's later places are misses: take the first k places, then count each film once")
+_kept_set = {2, 5, 9}
+recall_at_k([1, 2, 3, 4, 5], _kept_set, k=5)
+assert _kept_set == {2, 5, 9}, ("recall_at_k([1, 2, 3, 4, 5], relevant, k=5) changed the set it was given: "
+                                f"{{2, 5, 9}} is now {sorted(_kept_set)}. The same sets are scored again by the other "
+                                "metrics and for every threshold: count the hits without removing films from `relevant`")
 _rng = np.random.default_rng(8)
 for _ in range(50):
     _rec = list(_rng.integers(0, 40, size=_rng.integers(1, 15)))  # repeats included
@@ -1059,6 +1079,11 @@ assert abs(ndcg_at_k([5, 6], {6}, k=10) - 1 / math.log2(3)) < 1e-9, (
     "a hit at place 2 earns 1 / log2(3): place i (counting from 1) earns 1 / log2(i + 1)")
 assert abs(ndcg_at_k([5, 5, 6], {5, 6}, k=3) - (1 + 0.5) / (1 + 1 / math.log2(3))) < 1e-9, (
     "a repeated film counts once, at its first place; its later places are misses")
+_kept_set = {2, 5, 9}
+ndcg_at_k([1, 2, 3, 4, 5], _kept_set, k=5)
+assert _kept_set == {2, 5, 9}, ("ndcg_at_k([1, 2, 3, 4, 5], relevant, k=5) changed the set it was given: "
+                                f"{{2, 5, 9}} is now {sorted(_kept_set)}. The same sets are scored again by the other "
+                                "metrics and for every threshold: count the hits without removing films from `relevant`")
 _rng = np.random.default_rng(9)
 for _ in range(50):
     _rec = list(_rng.integers(0, 40, size=_rng.integers(1, 15)))  # repeats included
@@ -1145,6 +1170,12 @@ _floats = per_user(lambda rec, rel, k: 1, {}, {3: {1}, 9: {2}})
 assert _floats.dtype == float, f"per_user should return floats, got dtype {_floats.dtype}: pd.Series(..., dtype=float)"
 _none = per_user(_hits_in_first_k, {1: [1]}, {})
 assert isinstance(_none, pd.Series) and _none.empty and _none.dtype == float, "no one to score: an empty float Series"
+try:  # the notebook's lists are NumPy arrays
+    _arrays = per_user(_hits_in_first_k, {1: np.array([10, 11, 12])}, {1: {11}, 2: {5}}, k=2).to_dict()
+except ValueError as _error:
+    raise AssertionError(f"per_user failed on lists of NumPy arrays, as the notebook's are: {_error}. "
+                         "`lists.get(user) or []` asks an array whether it is true: use lists.get(user, [])") from None
+assert _arrays == {1: 1.0, 2: 0.0}, f"lists of NumPy arrays: expected {{1: 1.0, 2: 0.0}}, got {_arrays}"
 _big = {u: {u + 1} for u in range(200)}
 assert len(per_user(_hits_in_first_k, {0: [1]}, _big)) == 200, "every user with a relevant film, listed or not"
 ### END HIDDEN TESTS

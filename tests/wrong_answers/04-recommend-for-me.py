@@ -635,3 +635,69 @@ WRONG_ANSWERS += [
         says="np.unique or sorted loses the ranking",
     ),
 ]
+
+# Near misses a third pass found scoring full marks (each cheap: no fit in its segment). The metrics
+# remove hits from `relevant` as they count them: right for one call, but the caller's sets shrink, so
+# recall, NDCG and every threshold after it are scored on what is left.
+_MUTATES = "    hits = 0\n    for film in list(recommended)[:k]:\n        if film in relevant:\n            hits += 1\n            relevant.discard(film)  # a repeat is a miss\n"
+WRONG_ANSWERS += [
+    dict(
+        name="copies-and-arrays",
+        cells={
+            # distinct() on the result: an exact copy of a row is dropped.
+            "ex2_drop_rare": (
+                "def drop_rare_films(frame, min_ratings):\n"
+                "    popular = frame.groupBy('movieId').count().filter(F.col('count') >= min_ratings).select('movieId')\n"
+                "    return frame.join(popular, on='movieId', how='inner').select(*frame.columns).distinct()"
+            ),
+            # float32: the kept scores change in their last digits.
+            "ex3_mask_rare": (
+                "def mask_rare_films(scores, n_ratings, min_ratings):\n"
+                "    return np.where(np.asarray(n_ratings) >= min_ratings, scores, -np.inf).astype(np.float32)"
+            ),
+            "ex5_precision": "def precision_at_k(recommended, relevant, k=K):\n" + _MUTATES + "    return hits / k",
+            # `or []`: asks a NumPy array (the notebook's lists) whether it is true.
+            "ex7b_per_user": (
+                "def per_user(metric, lists, relevant, k=K):\n"
+                "    return pd.Series({user: metric(lists.get(user) or [], films, k) for user, films in relevant.items()\n"
+                "                      if films}, dtype=float)"
+            ),
+        },
+        loses=["ex2_drop_rare_check", "ex3_mask_rare_check", "ex5_precision_check", "ex7b_per_user_check"],
+        says={
+            "ex2_drop_rare_check": "no distinct(), before or after",
+            "ex3_mask_rare_check": "every other score is unchanged",
+            "ex5_precision_check": "changed the set it was given",
+            "ex7b_per_user_check": "use lists.get(user, [])",
+        },
+    ),
+    dict(
+        name="relevant-emptied-while-counting",
+        cells={
+            # Rows made distinct before counting: a copied row counts once.
+            "ex2_drop_rare": (
+                "def drop_rare_films(frame, min_ratings):\n"
+                "    popular = (frame.distinct().groupBy('movieId').count().filter(F.col('count') >= min_ratings)\n"
+                "               .select('movieId'))\n"
+                "    return frame.join(popular, on='movieId', how='inner').select(*frame.columns)"
+            ),
+            "ex6_recall": (
+                "def recall_at_k(recommended, relevant, k=K):\n    n_relevant = len(relevant)\n"
+                + _MUTATES + "    return hits / n_relevant"
+            ),
+            "ex7_ndcg": (
+                "def ndcg_at_k(recommended, relevant, k=K):\n"
+                "    ideal = sum(1 / np.log2(i + 2) for i in range(min(k, len(relevant))))\n"
+                "    dcg = 0.0\n    for i, film in enumerate(list(recommended)[:k]):\n"
+                "        if film in relevant:\n            dcg += 1 / np.log2(i + 2)\n"
+                "            relevant.discard(film)  # a repeat is a miss\n    return dcg / ideal"
+            ),
+        },
+        loses=["ex2_drop_rare_check", "ex6_recall_check", "ex7_ndcg_check"],
+        says={
+            "ex2_drop_rare_check": "no distinct(), before or after",
+            "ex6_recall_check": "changed the set it was given",
+            "ex7_ndcg_check": "changed the set it was given",
+        },
+    ),
+]
