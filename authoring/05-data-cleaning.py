@@ -378,6 +378,11 @@ for _reason in ("repeated_header", "malformed_line", "rating_missing", "rating_n
            "differ. Check the rule for this reason in the exercise text.")
 expect(_parsed_all.count() + _quarantine_all.count() == raw.count(), "parsed and quarantine together should "
        f"hold every row of raw ({raw.count():,}): a row is lost or counted twice.")
+# Event ids are longs: 3,000,000,000 is a whole number beyond the int range.
+_big_ids = [r["event_id"] for r in parse_ratings(read_raw_ratings(spark, tiny_csv("parse-big.csv", [
+    _header, "3000000000,1,10,4.0,964982703,web"])))[0].collect()]
+expect(_big_ids == [3_000_000_000], f"Event id 3000000000 is a whole number beyond the int range (event ids are "
+       f"longs): parsed should keep it; it keeps {_big_ids}. Test event_id with try_cast('long'), not 'int'.")
 # Every empty field the rule names, and whole numbers beyond the column's range (try_cast gives null there).
 _p, _q = parse_ratings(read_raw_ratings(spark, tiny_csv("parse-hidden.csv", [
     _header,
@@ -843,6 +848,17 @@ expect(_event == {"superseded": 1} and 70_000 in _kept, f"Event 70000 appears tw
        f"timestamp 100, 4.0 at 200): not an exact copy, so it is a re-rating (the older one superseded, the newer "
        f"one clean), not a duplicate_row. Its quarantined rows: {_event}. A copy has the same values in EVERY "
        "column, not only the same event_id.")
+# A bot busy in two minutes, and a catalogue that lists film 10 twice: still one row out for each row in.
+_rows = [(80_000 + i, 18, 1 + i, 3.0, 600_000 + i % 50) for i in range(1001)]
+_rows += [(82_000 + i, 18, 1 + i, 4.0, 900_000 + i % 50) for i in range(1001)]
+_rows += [(84_000, 19, 10, 4.0, 100)]
+_c, _q = resolve_rows(spark.createDataFrame(_rows, "event_id long, userId int, movieId int, rating double, "
+                                                   "timestamp long"),
+                      _films.unionByName(_films.where(F.col("movieId") == 10)))
+_out = _c.count() + _q.count()
+expect(_out == len(_rows), f"{len(_rows)} rows went in (user 18, a bot in two minutes; user 19 rates film 10, which "
+       f"the catalogue lists twice) and {_out} came out: a join with a table that holds a key twice repeats the "
+       "rows it matches. Make the bots' table and the films' table one row per key (distinct()) before joining.")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1047,6 +1063,17 @@ _expect_broken("no nulls", [(4, 3, 10, None, 964982703), (None, 3, 11, None, 964
 _expect_broken("no nulls", [(None, 3, 10, 4.0, 964982703)], 1, "a null event_id (every column counts)")
 passed("every rule fails loudly, and a clean table passes")
 ### BEGIN HIDDEN TESTS
+_expect_broken("no nulls", [(4, 3, 10, None, 964982703), (5, 3, 11, 9.0, 964982703)], 1,
+               "a null rating and a rating of 9 (no nulls comes before rating range)")
+_expect_broken("unique events", [(1, 3, 99, 4.0, 964982703)], 1,
+               "event 1 again, for film 99, not in movies (unique events comes before films exist)")
+try:
+    _said = _contract_says(spark.createDataFrame(_good, "id long, user int, film int, stars double, ts long"))
+except Exception as _error:  # any other failure is what the message shows
+    _said = f"{type(_error).__name__}: {str(_error)[:200]}"
+expect(_said is not None and _said.startswith("schema"), f"The right types under other names (id, user, film, "
+       f"stars, ts) break the schema rule: the names are part of it. Expected a ContractError starting with "
+       f"'schema', got {_said!r}. Compare clean.dtypes, names and types, with the expected list.")
 _said = _contract_says(spark.createDataFrame(_good, _schema).select("userId", "event_id", "movieId", "rating",
                                                                     "timestamp"))
 expect(_said is not None and _said.startswith("schema"), f"Columns in another order break the schema rule "

@@ -683,7 +683,8 @@ WRONG_ANSWERS += [
             ),
             "ex6_recall": (
                 "def recall_at_k(recommended, relevant, k=K):\n    n_relevant = len(relevant)\n"
-                + _MUTATES + "    return hits / n_relevant"
+                + _MUTATES
+                + "    return hits / n_relevant"
             ),
             "ex7_ndcg": (
                 "def ndcg_at_k(recommended, relevant, k=K):\n"

@@ -1,5 +1,5 @@
-"""Typical wrong answers for 05-data-cleaning, in three entries (checked by tests/test_grading.py:
-the near-miss check (tools/near_misses.py) runs each wrong cell beside an otherwise correct notebook; nbgrader grades the
+"""Typical wrong answers for 05-data-cleaning: three bundles, then single-cell near misses (checked by
+tests/test_grading.py: the near-miss check (tools/near_misses.py) runs each wrong cell beside an otherwise correct notebook; nbgrader grades the
 first entry as a whole submission). Each named test cell must score zero, every other one full marks, and the
 feedback must show the hint in `says`. The end-to-end cell (e2e_clean_export_check) runs the
 whole cleaning against the manifest, so each of the three typical mistakes of the first drafts
@@ -410,3 +410,56 @@ WRONG_ANSWERS += single_cell(
     ("repair-only-above-five", REPAIR_ONLY_ABOVE_FIVE, "1 on the 0-10 scale is 0.5 stars"),
     ("repair-snaps-to-half-stars", REPAIR_SNAPS_TO_HALF_STARS, "never round a rating to a half star"),
 )
+
+# Near misses a third pass found scoring full marks: joins that repeat rows, rules in another order, a
+# schema judged by its types only, and event ids as ints.
+_RIGHT_RESOLVE = _RESOLVE.replace("COPY_COLUMNS", "*CLEAN_COLUMNS")
+RESOLVE_BOTS_NOT_DISTINCT = _replaced(
+    _RIGHT_RESOLVE,
+    '.select("userId", F.lit(True).alias("bot")).distinct()',
+    '.select("userId", F.lit(True).alias("bot"))',
+)
+RESOLVE_FILMS_NOT_DISTINCT = _replaced(
+    _RIGHT_RESOLVE,
+    'known = movies.select("movieId", F.lit(True).alias("known_film")).distinct()',
+    'known = movies.select("movieId", F.lit(True).alias("known_film"))',
+)
+_RIGHT_CONTRACT = _CONTRACT.replace("NULL_ROWS", _ANY_NULL).replace("NULL_MESSAGE", 'f"no nulls: {rows} rows break it"')
+_FILMS_RULE = """    rows = clean.join(movies, "movieId", "left_anti").count()
+    if rows:
+        raise ContractError(f"films exist: {rows} rows break it")
+"""
+_UNIQUE_EVENTS_RULE = """    rows = clean.count() - clean.select("event_id").distinct().count()
+"""
+CONTRACT_FILMS_BEFORE_UNIQUENESS = _replaced(
+    _RIGHT_CONTRACT.replace(_FILMS_RULE, ""), _UNIQUE_EVENTS_RULE, _FILMS_RULE + _UNIQUE_EVENTS_RULE
+)
+_NULLS_RULE = """    rows = clean.count() - clean.dropna().count()
+    if rows:
+        raise ContractError(f"no nulls: {rows} rows break it")
+"""
+_TIMESTAMP_RULE = """    rows = clean.filter((F.col("timestamp") <= 0) | (F.col("timestamp") > EXPORTED_AT)).count()
+    if rows:
+        raise ContractError(f"timestamp range: {rows} rows break it")
+"""
+CONTRACT_NULLS_AFTER_RANGES = _replaced(
+    _RIGHT_CONTRACT.replace(_NULLS_RULE, ""), _TIMESTAMP_RULE, _TIMESTAMP_RULE + _NULLS_RULE
+)
+CONTRACT_SCHEMA_TYPES_ONLY = _replaced(
+    _RIGHT_CONTRACT,
+    "if clean.dtypes != expected:",
+    "if [kind for _, kind in clean.dtypes] != [kind for _, kind in expected]:",
+)
+PARSE_EVENT_ID_AS_INT = _replaced(_parse(), 'WHOLE(F.col("event_id"))', 'F.col("event_id").try_cast("int").isNull()')
+WRONG_ANSWERS += single_cell(
+    "ex5_resolve",
+    ("resolve-bots-not-distinct", RESOLVE_BOTS_NOT_DISTINCT, "repeats the rows it matches"),
+    ("resolve-films-not-distinct", RESOLVE_FILMS_NOT_DISTINCT, "repeats the rows it matches"),
+)
+WRONG_ANSWERS += single_cell(
+    "ex6_contract",
+    ("contract-films-before-uniqueness", CONTRACT_FILMS_BEFORE_UNIQUENESS, "unique events comes before films exist"),
+    ("contract-nulls-after-ranges", CONTRACT_NULLS_AFTER_RANGES, "no nulls comes before rating range"),
+    ("contract-schema-types-only", CONTRACT_SCHEMA_TYPES_ONLY, "the names are part of it"),
+)
+WRONG_ANSWERS += single_cell("ex2_parse", ("parse-event-id-as-int", PARSE_EVENT_ID_AS_INT, "not 'int'"))
