@@ -414,6 +414,12 @@ WRONG_ANSWERS += single_cell(
 # Near misses a third pass found scoring full marks: joins that repeat rows, rules in another order, a
 # schema judged by its types only, and event ids as ints.
 _RIGHT_RESOLVE = _RESOLVE.replace("COPY_COLUMNS", "*CLEAN_COLUMNS")
+# The minute rounded, not floored: the bursts of the check split into two minutes of fewer than 1000.
+RESOLVE_MINUTE_ROUNDED = _replaced(
+    _RIGHT_RESOLVE,
+    'F.floor(F.col("timestamp") / 60).alias("minute")',
+    'F.round(F.col("timestamp") / 60).alias("minute")',
+)
 RESOLVE_BOTS_NOT_DISTINCT = _replaced(
     _RIGHT_RESOLVE,
     '.select("userId", F.lit(True).alias("bot")).distinct()',
@@ -455,6 +461,7 @@ WRONG_ANSWERS += single_cell(
     "ex5_resolve",
     ("resolve-bots-not-distinct", RESOLVE_BOTS_NOT_DISTINCT, "repeats the rows it matches"),
     ("resolve-films-not-distinct", RESOLVE_FILMS_NOT_DISTINCT, "repeats the rows it matches"),
+    ("resolve-minute-rounded", RESOLVE_MINUTE_ROUNDED, "is your minute floor(timestamp / 60)?"),
 )
 WRONG_ANSWERS += single_cell(
     "ex6_contract",
@@ -463,3 +470,10 @@ WRONG_ANSWERS += single_cell(
     ("contract-schema-types-only", CONTRACT_SCHEMA_TYPES_ONLY, "the names are part of it"),
 )
 WRONG_ANSWERS += single_cell("ex2_parse", ("parse-event-id-as-int", PARSE_EVENT_ID_AS_INT, "not 'int'"))
+# The gap answered with a ValueError: caught before, with Python's own error and no word of what to raise.
+RECONCILE_GAP_VALUE_ERROR = _replaced(
+    _RECONCILE.replace("MESSAGE", _RIGHT_MESSAGE), "raise AssertionError(f", "raise ValueError(f"
+)
+WRONG_ANSWERS += single_cell(
+    "ex3_reconcile", ("reconcile-gap-value-error", RECONCILE_GAP_VALUE_ERROR, "it should raise an AssertionError (")
+)
