@@ -49,11 +49,11 @@ def wrong_answers(name: str) -> list[dict]:
     return runpy.run_path(str(file))["WRONG_ANSWERS"] if file.exists() else []
 
 
-def single_cell(cell: str, *near_misses: tuple[str, str, str]) -> list[dict]:
+def single_cell(cell: str, *near_misses: tuple[str, str, str], check: str | None = None) -> list[dict]:
     """Wrong answers of one answer cell, written as (name, source, says) rows: each replaces only `cell`
-    and loses only its check, `{cell}_check`."""
+    and loses only its check, `check` (default `{cell}_check`)."""
     return [
-        dict(name=name, cell=cell, source=source, loses=[f"{cell}_check"], says=says)
+        dict(name=name, cell=cell, source=source, loses=[check or f"{cell}_check"], says=says)
         for name, source, says in near_misses
     ]
 

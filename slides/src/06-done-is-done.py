@@ -89,11 +89,10 @@ ax.set(ylabel="validation RMSE (u1)", xlabel="share of the fit ratings used (eac
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The picture's 0.01 is typed in; the lesson measures noise first (one model, two seeds, paired interval)
-# and sets `MIN_GAIN` from it; it chooses the implicit signal and α (1 to the paper's 40) on a per-user
-# chronological **validation** split, keeping a change only when its interval excludes zero; then ranks
-# 2, 4, …, 64 with a budget of **six fits** (not seconds: a slow machine runs the same steps), and ships the
-# **best** step. The test set is used once, on the shipped job. `Timebox` keeps every finished step.
+# A toy (ML-100k's random u1 split, RMSE, a typed-in 0.01). The lesson sets `MIN_GAIN` from measured noise
+# (two seeds, paired interval); chooses the signal and α (1 to the paper's 40) on a per-user chronological
+# **validation** split, keeping a change only when its interval excludes zero; tries ranks 2, 4, …, 64 with
+# a budget of **six fits** (not seconds), and ships the **best** step. The test set is used once, on the job.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Implicit ALS: what a rating becomes
@@ -114,7 +113,8 @@ plt.show()
 #
 # The simplest pipeline that meets every criterion:
 #
-# **clean data** (05) → **rating-count filter** (04) → **ALS** (03) → **popularity fallback** for new users
+# (cleaning, 05, runs before the job) → **implicit ALS** on the decided signal (06) → only films with ≥ 20
+# ratings (the brief) → never a film already rated → **popular, liked films** for new users
 #
 # ```python
 # from paper2prod.acceptance import Brief, check_delivery
@@ -144,7 +144,9 @@ plt.show()
 #
 # - **what shipped**, and the evidence that it meets the brief;
 # - **what was left out, and why** (impact per effort, risk);
-# - **what to do next**, and what it would cost.
+# - **what to do next**, and what it would cost;
+# - one **risk**; which rank step you ship and why; anything the rule chose that the intervals do not show
+#   better.
 #
 # No jargon the reader must look up; numbers where they help the decision.
 
@@ -163,7 +165,7 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # In the lesson the curve starts at **your measured** NDCG of the shipped model. Find the elbow (rescale both
-# axes, take the point farthest above the chord), then argue whether to
+# axes, take the largest y' - x': the point farthest above the diagonal), then argue whether to
 # continue: what would the next step buy (against `MIN_GAIN`, the paired noise), and what else could those days do?
 
 # %% [markdown] slideshow={"slide_type": "slide"}

@@ -520,3 +520,35 @@ WRONG_ANSWERS += [
         says="the sharpest bend",
     ),
 ]
+
+# Near misses a third pass found scoring full marks (cheap: no fit in their segments).
+_SCOPE_MUTATES = _SCOPE_RULE.replace(
+    """    optional = backlog[~backlog["required"]].assign(per_day=lambda b: b["impact"] / b["effort_days"])
+""",
+    """    backlog["per_day"] = backlog["impact"] / backlog["effort_days"]
+    optional = backlog[~backlog["required"]]
+""",
+)
+_SCOPE_EXTRA_COLUMN = _SCOPE_RULE.replace("    chosen = list(required.index)\n", "    chosen = []\n").replace(
+    "    return backlog.loc[chosen]", "    return pd.concat([required, optional.loc[chosen]])"
+)
+_SCOPE_BY_POSITION = _SCOPE_RULE.replace("return backlog.loc[chosen]", "return backlog.iloc[chosen]")
+_SCOPE_ROUNDED = _SCOPE_RULE.replace('b["impact"] / b["effort_days"]', 'round(b["impact"] / b["effort_days"], 1)')
+_ELBOW_INNER_ONLY = """
+def find_elbow(effort, quality):
+    x, y = np.asarray(effort, dtype=float), np.asarray(quality, dtype=float)
+    x = (x - x.min()) / (x.max() - x.min())
+    y = (y - y.min()) / (y.max() - y.min())
+    return int(np.argmax((y - x)[1:-1])) + 1
+"""
+for _template in (_SCOPE_MUTATES, _SCOPE_EXTRA_COLUMN, _SCOPE_BY_POSITION, _SCOPE_ROUNDED):
+    assert _template != _SCOPE_RULE, "the template changed: update this wrong answer"
+WRONG_ANSWERS += single_cell(
+    "ex1_scope",
+    ("scope-writes-into-the-backlog", _SCOPE_MUTATES, "changed the backlog it was given"),
+    ("scope-returns-an-extra-column", _SCOPE_EXTRA_COLUMN, "should return rows with the backlog's columns"),
+    ("scope-rows-by-position", _SCOPE_BY_POSITION, "not by position (iloc)"),
+    ("scope-impact-per-day-rounded", _SCOPE_ROUNDED, "Compare impact per day unrounded"),
+    check="ex1_choose_check",
+)
+WRONG_ANSWERS += single_cell("ex6_elbow", ("elbow-inner-points-only", _ELBOW_INNER_ONLY, "the ends are candidates too"))
