@@ -399,15 +399,16 @@ assert abs(_student_rmse - np.sqrt(np.mean(_by_hand))) < 1e-4, \
     ("make_als(rank=2, reg_param=0.1, max_iter=5, seed=0) fits another model than ALS with exactly those "
      "settings: pass every argument on (none typed in) and set nothing else (e.g. nonnegative or implicitPrefs)")
 # A test row whose user AND film are both unseen is one dropped row, not two; a repeated row counts twice.
-_edge_test = spark.createDataFrame([(1, 12, 4.0, 0), (99, 999, 3.0, 0), (99, 999, 3.0, 0), (5, 999, 2.0, 0),
-                                    (98, 10, 1.0, 0), (2, 11, 2.0, 0)], schema=data.ratings_schema())
+_edge_test = spark.createDataFrame([(1, 12, 4.0, 0), (1, 12, 4.0, 0), (99, 999, 3.0, 0), (99, 999, 3.0, 0),
+                                    (5, 999, 2.0, 0), (98, 10, 1.0, 0), (2, 11, 2.0, 0)], schema=data.ratings_schema())
 _known_users = {r.userId for r in _tiny_train.select("userId").distinct().collect()}
 _known_films = {r.movieId for r in _tiny_train.select("movieId").distinct().collect()}
 _want_dropped = sum(1 for r in _edge_test.collect() if r.userId not in _known_users or r.movieId not in _known_films)
 _edge_rmse, _edge_dropped = rmse_and_dropped(_reference, _edge_test)
 assert isinstance(_edge_dropped, (int, np.integer)) and int(_edge_dropped) == _want_dropped, (
-    f"Of 6 test rows, {_want_dropped} have an unseen user or film (two rows have both, and count once each), so "
-    f"dropped should be the integer {_want_dropped}; got {_edge_dropped!r}. Count test rows minus prediction rows.")
+    f"Of 7 test rows, {_want_dropped} have an unseen user or film (two rows have both, and count once each; a row "
+    f"that can be scored appears twice and is scored twice), so dropped should be the integer {_want_dropped}; got "
+    f"{_edge_dropped!r}. Count test rows minus prediction rows, as they are (no distinct).")
 assert isinstance(_edge_rmse, (float, np.floating)), f"the RMSE should be a float, got {type(_edge_rmse).__name__}"
 ### END HIDDEN TESTS
 

@@ -290,3 +290,18 @@ WRONG_ANSWERS += [
     ),
     dict(name="nonnegative-factors", cell="ex3_als", source=NONNEGATIVE, loses=["ex3_als_check"], says="nonnegative"),
 ]
+# A near miss a third pass found scoring full marks: duplicate predictions removed, so a test row that can be
+# scored but appears twice counts once among the predictions and once as "dropped".
+DISTINCT_PREDICTIONS = NONNEGATIVE.replace("regParam=reg_param, nonnegative=True,", "regParam=reg_param,").replace(
+    "predictions = model.transform(test).cache()", "predictions = model.transform(test).dropDuplicates().cache()"
+)
+assert "dropDuplicates" in DISTINCT_PREDICTIONS and "nonnegative" not in DISTINCT_PREDICTIONS
+WRONG_ANSWERS += [
+    dict(
+        name="distinct-predictions",
+        cell="ex3_als",
+        source=DISTINCT_PREDICTIONS,
+        loses=["ex3_als_check"],
+        says="as they are (no distinct)",
+    ),
+]
