@@ -552,3 +552,24 @@ WRONG_ANSWERS += single_cell(
     check="ex1_choose_check",
 )
 WRONG_ANSWERS += single_cell("ex6_elbow", ("elbow-inner-points-only", _ELBOW_INNER_ONLY, "the ends are candidates too"))
+_SETTING_PAIRED_BY_POSITION = """
+def choose_setting(results, default):
+    base = results[default].reset_index(drop=True)
+    better = {}
+    for name, scores in results.items():
+        difference = compare(scores.reset_index(drop=True), base)
+        if name != default and difference.decided and difference.mean > 0:
+            better[name] = scores.mean()
+    return max(better, key=better.get) if better else default
+"""
+_SETTING_OWN_INTERVAL = """
+def choose_setting(results, default):
+    better = {name: scores.mean() for name, scores in results.items()
+              if name != default and bootstrap_interval(scores).low > results[default].mean()}
+    return max(better, key=better.get) if better else default
+"""
+WRONG_ANSWERS += single_cell(
+    "ex2_setting",
+    ("setting-paired-by-position", _SETTING_PAIRED_BY_POSITION, "do not reset or reorder the index"),
+    ("setting-own-interval-above-default-mean", _SETTING_OWN_INTERVAL, "not each setting's own interval"),
+)
