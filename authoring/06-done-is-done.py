@@ -613,8 +613,9 @@ print(f"MIN_GAIN = {MIN_GAIN}: half the width of the paired interval of two runs
 # The cell after it runs your rule twice: over the four signals (with alpha 1.0), then over alpha for
 # the signal you chose, from Spark's default 1 up to 40, the value Hu, Koren and Volinsky report working
 # well (section 4 of the paper). Their $r_{ui}$ was how much of a TV show someone watched (0.7 for 70% of
-# it, 2 for a show watched twice), a different scale from ours, which is at most 1 in size (or the stars),
-# so their 40 need not suit us: the grid includes it so that the measurement, not the paper's number,
+# it, 2 for a show watched twice). Their data differ from ours (what $r$ measures, how dense it is), and
+# Spark regularises differently ($\lambda$ scaled by each user's and film's count), so their 40 need not
+# suit us: the grid includes it so that the measurement, not the paper's number,
 # decides. The cell also compares the two floor signals with each other, which the rule does not do (it
 # judges each candidate against the default only): when they are within the noise of each other, the
 # rule still ships the higher mean, but that is a tie broken by a stated rule, not evidence that one is
@@ -1413,8 +1414,9 @@ print(decision_file.read_text())
 #   $1 + \alpha r$, and every unrated pair into weak "not interested": that is why rarely rated films stay
 #   out of its lists. Spark adds two things the paper does not have: `regParam` scaled by each user's and
 #   film's count of positive observations, and negative $r$ as confident "not interested". Decide what
-#   counts as interest and choose $\alpha$ on validation (the paper's 40 is for how much of a show was
-#   watched, not for signals of size 1), keeping a change only when its interval excludes zero.
+#   counts as interest and choose $\alpha$ on validation (the paper's 40 was found on TV-viewing data with
+#   one $\lambda$ for everyone; it need not suit ratings in Spark), keeping a change only when its interval
+#   excludes zero.
 # - **Time-box** exploratory work and state the stopping rule before you look at results, with a threshold
 #   set from measured noise; ship the best finished step, and keep every finished step when time runs out.
 #   Budget graded work in steps, not seconds, so what runs does not depend on the machine's speed.
