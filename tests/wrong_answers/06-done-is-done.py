@@ -549,6 +549,11 @@ WRONG_ANSWERS += single_cell(
     ("scope-returns-an-extra-column", _SCOPE_EXTRA_COLUMN, "should return rows with the backlog's columns"),
     ("scope-rows-by-position", _SCOPE_BY_POSITION, "not by position (iloc)"),
     ("scope-impact-per-day-rounded", _SCOPE_ROUNDED, "Compare impact per day unrounded"),
+    (
+        "scope-raises-runtime-error",
+        _SCOPE_RULE.replace("raise ValueError(", "raise RuntimeError("),
+        "raise ValueError, the error",
+    ),
     check="ex1_choose_check",
 )
 WRONG_ANSWERS += single_cell("ex6_elbow", ("elbow-inner-points-only", _ELBOW_INNER_ONLY, "the ends are candidates too"))
