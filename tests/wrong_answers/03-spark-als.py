@@ -2,6 +2,8 @@
 each wrong cell beside an otherwise correct notebook). Each named test cell must score zero, every other one full
 marks, and the feedback must show the hint in `says`."""
 
+from tools.near_misses import single_cell
+
 STRICT_THRESHOLD = """def film_summary(ratings, movies, min_ratings):
     per_film = (ratings.groupBy("movieId")
                 .agg(F.count("*").alias("n_ratings"), F.avg("rating").alias("mean_rating"))
@@ -296,12 +298,4 @@ DISTINCT_PREDICTIONS = NONNEGATIVE.replace("regParam=reg_param, nonnegative=True
     "predictions = model.transform(test).cache()", "predictions = model.transform(test).dropDuplicates().cache()"
 )
 assert "dropDuplicates" in DISTINCT_PREDICTIONS and "nonnegative" not in DISTINCT_PREDICTIONS
-WRONG_ANSWERS += [
-    dict(
-        name="distinct-predictions",
-        cell="ex3_als",
-        source=DISTINCT_PREDICTIONS,
-        loses=["ex3_als_check"],
-        says="as they are (no distinct)",
-    ),
-]
+WRONG_ANSWERS += single_cell("ex3_als", ("distinct-predictions", DISTINCT_PREDICTIONS, "as they are (no distinct)"))
