@@ -42,7 +42,6 @@
 # committed to the course repository.
 
 # %%
-import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -51,7 +50,7 @@ from pyspark.sql import Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from paper2prod import messy_export
+from paper2prod import messy_export, scratch
 from paper2prod.spark import ALS_BLOCKS, get_spark
 
 spark = get_spark("05-data-cleaning")
@@ -258,8 +257,9 @@ def split_by_reason(flagged, keep_columns):
     return good, quarantine
 
 
-# Small files for the checks below: the tests build their own inputs, so each exercise stands alone.
-SCRATCH = Path(tempfile.mkdtemp(prefix="lesson05-"))
+# Small files for the checks below: the tests build their own inputs, so each exercise stands alone. They
+# go to this run's scratch folder in the temp folder, removed when the kernel stops (or by the next run).
+SCRATCH = scratch.work_dir("05-data-cleaning")
 
 
 def tiny_csv(name, lines):
@@ -944,7 +944,7 @@ _report = check_cleaning(messy_export.load(EXPORT), clean, quarantine, movies)  
 passed("the cleaning handles the planted faults and loses nothing")
 ### BEGIN HIDDEN TESTS
 _fresh = messy_export.generate(seed=7, max_users=300)
-_fresh_folder = Path(tempfile.mkdtemp(prefix="lesson05-seed7-"))
+_fresh_folder = SCRATCH / "seed7"
 _fresh.write(_fresh_folder, manifest=None)  # the answer key stays out of the student's reach
 _fresh_report = check_cleaning(_fresh, *clean_export(spark, _fresh_folder, ten_point_client))  # same hints
 ### END HIDDEN TESTS
@@ -1308,3 +1308,12 @@ side_by_side
 #   Filtering for the Netflix Prize.* Algorithmic Aspects in Information and Management (AAIM 2008), LNCS 5034.
 # - Apache Spark documentation: *CSV Files* (the `mode` and `columnNameOfCorruptRecord` options) and *ANSI
 #   Compliance* (why `cast` fails and `try_cast` does not).
+
+# %% [markdown]
+# ## Clean up
+# The checks wrote their small files into this run's scratch folder in the temp folder. The next cell
+# removes it; run it last.
+
+# %%
+scratch.remove_work_dir(SCRATCH)
+print("removed", SCRATCH, "| still there:", SCRATCH.exists())

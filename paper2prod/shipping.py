@@ -7,61 +7,34 @@ cluster of paper2prod/cluster.py, on the loopback address only.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import logging
 import os
 import shlex
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
+from paper2prod import scratch
 from paper2prod.modules import load_module  # noqa: F401  (lesson 07 calls shipping.load_module)
-from paper2prod.processes import alive as _process_alive
-from paper2prod.scratch import user_temp_folder
 from paper2prod.spark import LOOPBACK, java_options
 
 
-def work_dir(name: str) -> Path:
-    """A fresh scratch folder for one notebook run: <temp>/paper2prod-NAME-USER/run-PID-xxxx.
+def _stop_cluster_in(folder: Path) -> None:
+    if (folder / "cluster" / "cluster.json").is_file():
+        cluster("stop", folder / "cluster")
 
-    Jobs, their outputs and model versions go here rather than next to the notebook, so running a
-    lesson never adds files to the course folder. A kernel that is killed never cleans up after
-    itself, so each new run removes the folders of runs whose process has gone, after stopping any
-    cluster one of them left running (see paper2prod/cluster.py).
-    """
-    base = user_temp_folder(name)
-    for old in base.glob("run-*"):
-        if not _process_alive(_pid_of(old.name)):
-            if (old / "cluster" / "cluster.json").is_file():
-                cluster("stop", old / "cluster")
-            shutil.rmtree(old, ignore_errors=True)
-    folder = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=base))
-    atexit.register(shutil.rmtree, folder, True)
-    return folder
+
+def work_dir(name: str) -> Path:
+    """A fresh scratch folder for one run of lesson 07 (paper2prod.scratch.work_dir): jobs, their
+    outputs and model versions go there. A dead run's folder is removed after stopping any cluster
+    it left running (see paper2prod/cluster.py)."""
+    return scratch.work_dir(name, _stop_cluster_in)
 
 
 def remove_work_dir(folder: Path | str) -> None:
-    """Remove a run's scratch folder now (stopping a cluster left in it), and its parent once empty.
-
-    A notebook's last cell calls it: a kernel that is shut down from outside (nbval, nbconvert, a
-    closed browser tab) may be killed before its exit handlers run, and would leave the folder behind.
-    """
-    folder = Path(folder)
-    if (folder / "cluster" / "cluster.json").is_file():
-        cluster("stop", folder / "cluster")
-    shutil.rmtree(folder, ignore_errors=True)
-    with contextlib.suppress(OSError):
-        folder.parent.rmdir()  # only when no other run of the same notebook is there
-
-
-def _pid_of(run_name: str) -> int:
-    try:
-        return int(run_name.split("-")[1])
-    except (IndexError, ValueError):
-        return -1
+    """Remove a run's scratch folder now, stopping a cluster left in it (the notebook's last cell)."""
+    scratch.remove_work_dir(folder, _stop_cluster_in)
 
 
 DECISION_NAME = "decision.json"

@@ -214,3 +214,15 @@ def test_demo_cells_feed_only_other_demo_cells(source):
             assert demo[later] or not needed, (
                 f"{source.name}: code cell {index} is tagged demo, but code cell {later} reads {sorted(needed)} from it"
             )
+
+
+LESSON_SOURCES = sorted(AUTHORING.glob("[0-9][0-9]-*.py"))
+
+
+@pytest.mark.parametrize("source", LESSON_SOURCES, ids=lambda p: p.stem)
+def test_a_lesson_that_makes_a_scratch_folder_removes_it_last(source):
+    """A kernel shut down from outside (nbval, nbgrader, a closed tab) may die before its exit handlers
+    run, so a lesson that takes a run folder (scratch.work_dir) removes it in its last code cell."""
+    code = [cell.source for cell in jupytext.read(source, fmt="py:percent").cells if cell.cell_type == "code"]
+    if any("work_dir(" in text for text in code):
+        assert "remove_work_dir(" in code[-1], f"{source.name}: its last code cell must call remove_work_dir"

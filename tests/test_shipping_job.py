@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from shipping_reference import NOTEBOOK, reference_job
 
-from paper2prod import shipping
+from paper2prod import scratch, shipping
 from paper2prod.decision import Decision
 
 REFERENCE_DECISION = NOTEBOOK.parent / shipping.REFERENCE_DECISION
@@ -393,6 +393,17 @@ def test_work_dir_is_fresh_and_removes_runs_of_dead_processes():
     for run in (first, second, third):  # the last removal takes the empty parent with it
         shipping.remove_work_dir(run)
     assert not first.parent.exists()
+
+
+def test_a_dead_runs_folder_is_handed_to_before_removal_first():
+    """Lesson 07 stops a cluster a dead run left; lesson 05 has nothing to stop (paper2prod/scratch.py)."""
+    seen = []
+    stale = scratch.user_temp_folder("t-tidy") / "run-999999999-abc"
+    stale.mkdir()
+    run = scratch.work_dir("t-tidy", seen.append)
+    assert seen == [stale] and not stale.exists()
+    scratch.remove_work_dir(run, seen.append)
+    assert seen == [stale, run] and not run.parent.exists()
 
 
 def test_remove_work_dir_removes_the_run_and_an_empty_parent():
