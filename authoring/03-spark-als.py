@@ -380,6 +380,9 @@ _reference = ALS(userCol="userId", itemCol="movieId", ratingCol="rating", rank=2
 _result = rmse_and_dropped(_reference, _tiny_test)
 expect(isinstance(_result, tuple) and len(_result) == 2,
        f"rmse_and_dropped should return a tuple (rmse, dropped), not {_result!r}.")
+expect(not (_result[0] == 3 and _result[1] != 3),
+       f"rmse_and_dropped returned {_result!r}, which looks like (dropped, rmse): return (rmse, dropped), in "
+       "that order.")
 _rmse, _dropped = _result
 expect(int(_dropped) == 3, f"The tiny test has 6 rows: two of an unseen user (99) and one of an unseen "
        f"film (999), so 3 rows should be dropped; got {_dropped}. Count rows, not users or films: the test "
@@ -499,10 +502,14 @@ expect(len(_train_codes) == 4 and sorted(_train_codes.user) == [0, 0, 1, 2]
        f"The tiny training set has users 7, 3, 9 and films 100, 200, 300: their codes should be 0, 1, 2 with "
        f"no gaps; got users {sorted(_train_codes.user)} and films {sorted(_train_codes.item)}. Number the "
        "training set only, and keep every training row.")
-expect(sorted(_test_codes.userId) == [3, 7],
+expect(not {8, 9} & set(_test_codes.userId),
        f"Test rows (8, 100) and (9, 400) have a user or a film that is not in training and must be left out; "
        f"test_codes keeps users {sorted(_test_codes.userId)}. Number users and films from the training set "
        "only, and drop test rows that have no code (Spark's coldStartStrategy='drop' does the same).")
+expect(sorted(_test_codes.userId) == [3, 7],
+       f"Test rows (3, 200) and (7, 300) have a known user and film and must stay; test_codes keeps users "
+       f"{sorted(_test_codes.userId)}. 0 is a code like any other (the first user or film in training): "
+       "get_indexer marks what training lacks with -1, so keep the rows whose codes are 0 or more.")
 _both = pd.concat([_train_codes, _test_codes])
 expect((_both.groupby("userId")["user"].nunique() == 1).all()
        and (_both.groupby("movieId")["item"].nunique() == 1).all(),

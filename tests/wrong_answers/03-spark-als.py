@@ -299,3 +299,20 @@ DISTINCT_PREDICTIONS = NONNEGATIVE.replace("regParam=reg_param, nonnegative=True
 )
 assert "dropDuplicates" in DISTINCT_PREDICTIONS and "nonnegative" not in DISTINCT_PREDICTIONS
 WRONG_ANSWERS += single_cell("ex3_als", ("distinct-predictions", DISTINCT_PREDICTIONS, "as they are (no distinct)"))
+# Near misses whose feedback pointed elsewhere: the tuple in the other order (its "dropped" is the RMSE), and
+# code 0 taken for "unknown" (the first user's and film's test rows are dropped).
+SWAPPED_TUPLE = DISTINCT_PREDICTIONS.replace(".dropDuplicates()", "").replace(
+    "return rmse, dropped", "return dropped, rmse"
+)
+CODES_ABOVE_ZERO = """def encode_split(train, test):
+    users, items = pd.Index(train["userId"].unique()), pd.Index(train["movieId"].unique())
+    def encode(frame):
+        return frame.assign(user=users.get_indexer(frame["userId"]), item=items.get_indexer(frame["movieId"]))
+    test_codes = encode(test)
+    return encode(train), test_codes[(test_codes["user"] > 0) & (test_codes["item"] > 0)]
+"""
+assert "return dropped, rmse" in SWAPPED_TUPLE and "dropDuplicates" not in SWAPPED_TUPLE
+WRONG_ANSWERS += single_cell("ex3_als", ("tuple-in-the-other-order", SWAPPED_TUPLE, "looks like (dropped, rmse)"))
+WRONG_ANSWERS += single_cell(
+    "ex4_encode", ("code-zero-taken-for-unknown", CODES_ABOVE_ZERO, "0 is a code like any other")
+)

@@ -578,3 +578,22 @@ WRONG_ANSWERS += single_cell(
     ("setting-paired-by-position", _SETTING_PAIRED_BY_POSITION, "do not reset or reorder the index"),
     ("setting-own-interval-above-default-mean", _SETTING_OWN_INTERVAL, "not each setting's own interval"),
 )
+
+# same_recommendations sorted by the user alone (rows of one user stay in the order they came), and whole rows
+# compared in each frame's own column order.
+_SAME_BY_USER = _SAME.replace(".sort_values(columns)", ".sort_values('userId')")
+_SAME_OWN_COLUMN_ORDER = (
+    "return bool(a.astype('int64').sort_values(list(a.columns)).reset_index(drop=True)"
+    ".equals(b.astype('int64').sort_values(list(b.columns)).reset_index(drop=True)))"
+)
+assert _SAME_BY_USER.count("sort_values('userId')") == 2
+WRONG_ANSWERS += single_cell(
+    "ex4_done",
+    ("same-sorted-by-user-alone", _DONE.format(same=_SAME_BY_USER, how=_HOW), "not by the user alone"),
+    (
+        "same-in-own-column-order",
+        _DONE.format(same=_SAME_OWN_COLUMN_ORDER, how=_HOW),
+        "select userId, movieId and rank by name",
+    ),
+    check="ex4_same_check",
+)
