@@ -256,7 +256,9 @@ class Estimate:
     level: float = LEVEL
 
     def __str__(self) -> str:
-        return f"{self.mean:.4f} ({self.level:.0%} interval {self.low:.4f} to {self.high:.4f}, {self.users} users)"
+        return (
+            f"{self.mean:.4f} ({self.level * 100:.3g}% interval {self.low:.4f} to {self.high:.4f}, {self.users} users)"
+        )
 
 
 @dataclass(frozen=True)
@@ -271,7 +273,7 @@ class Difference(Estimate):
     def __str__(self) -> str:
         verdict = "outside the interval: a real difference" if self.decided else "within the noise: not decided"
         return (
-            f"{self.mean:+.4f} ({self.level:.0%} interval {self.low:+.4f} to {self.high:+.4f}, "
+            f"{self.mean:+.4f} ({self.level * 100:.3g}% interval {self.low:+.4f} to {self.high:+.4f}, "
             f"{self.users} users): {verdict}"
         )
 
