@@ -351,6 +351,22 @@ def test_the_copy_has_its_own_readme_makefile_and_conftest(copies):
     assert "every lesson, 00 to 07" in everything and "arrive here as" not in everything
 
 
+def test_the_copys_pyproject_is_the_courses_without_what_only_authors_use(copies):
+    """Same package and dependencies (so the two cannot drift), nothing about solutions, decks, the linter or
+    `make lock`, and pytest settings for the copy's own tests."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    copy, _ = copies["02"]
+    text = (copy / "pyproject.toml").read_text()
+    ours, course = tomllib.loads(text), tomllib.loads((student_copy.ROOT / "pyproject.toml").read_text())
+    assert ours["project"]["dependencies"] == course["project"]["dependencies"]
+    assert ours["project"]["optional-dependencies"] == {"test": course["project"]["optional-dependencies"]["test"]}
+    assert ours["tool"]["setuptools"] == course["tool"]["setuptools"] and "ruff" not in ours["tool"]
+    assert ours["tool"]["pytest"]["ini_options"]["testpaths"] == ["tests"]
+    for authors_word in ("solutions", "make lock", "slides", "CI"):
+        assert authors_word not in text, f"the copy's pyproject.toml speaks of {authors_word!r}"
+
+
 def _commands(text: str) -> list[str]:
     """The commands a page tells a reader to run: code spans and lines of code blocks."""
     blocks = re.findall(r"^```(?:bash|sh)?\n(.*?)^```", text, re.S | re.M)
@@ -484,12 +500,17 @@ def test_republishing_updates_the_copy_in_place_and_students_pull_the_next_lesso
     _git("clone", "--quiet", str(published), str(tmp_path / "reader"), cwd=tmp_path)  # never commits
     assert not (student / "lessons" / "02-prototype-to-production-code").exists()
 
-    # Built from the course's last commit: every file copied as it is matches HEAD's, not the working tree's.
+    # Built from the course's last commit: every file copied as it is matches HEAD's, not the working tree's
+    # (README.md, pyproject.toml and OWN_FILES are written for the copy).
     head = {}  # path -> blob id, from lines "<mode> <type> <blob>\t<path>"
     for line in _git("ls-tree", "-r", "HEAD", cwd=student_copy.ROOT).splitlines():
         entry, path = line.split("\t", 1)
         head[path] = entry.split()[2]
-    shipped = [p for p in _git("ls-files", cwd=published).split() if p not in ("README.md", *student_copy.OWN_FILES)]
+    shipped = [
+        p
+        for p in _git("ls-files", cwd=published).split()
+        if p not in ("README.md", "pyproject.toml", *student_copy.OWN_FILES)
+    ]
     blobs = _git("hash-object", *shipped, cwd=published).split()
     assert [name for name, blob in zip(shipped, blobs) if head.get(name) != blob] == []
 

@@ -35,7 +35,6 @@ from tools.notebooks import ROOT
 
 # Files and folders copied as they are (relative to the repository root).
 ALWAYS = [
-    "pyproject.toml",
     "LICENSE",
     "setup.mk",
     "requirements.lock",
@@ -164,6 +163,40 @@ def student_readme(upto: str | None = None, root: Path = ROOT) -> str:
     return text.rstrip() + "\n"
 
 
+# The copy's pyproject.toml: the course's, without what only authors use (the slides and dev groups, the
+# linter's settings, the comments that speak of solutions/, decks and `make lock`), so that it cannot drift
+# from the course's dependencies and says nothing wrong to a student.
+AUTHORS_ONLY_TABLES = re.compile(r"^\[tool\.ruff")
+AUTHORS_ONLY_GROUPS = ("slides", "dev")
+# pytest settings of a copy: its own tests only, which mark nothing but Spark (the course's tiers stay home).
+STUDENT_PYTEST = {"testpaths": '["tests"]', "markers": '["spark: starts a Spark JVM"]'}
+STUDENT_PYPROJECT_HEADER = (
+    "# The course package your notebooks import, and what `make lab` and `make test` install (setup.mk).\n"
+)
+
+
+def student_pyproject(text: str) -> str:
+    """The course's pyproject.toml text as a class's copy holds it (see AUTHORS_ONLY_*)."""
+    kept, table, skipping = [], "", False
+    for line in text.splitlines():
+        if line.startswith("["):
+            table = line.strip()
+        if skipping:  # inside a multi-line array the copy leaves out
+            skipping = line.strip() != "]"
+            continue
+        if AUTHORS_ONLY_TABLES.match(table) or line.lstrip().startswith("#"):
+            continue
+        name = line.split("=")[0].strip()
+        if table == "[project.optional-dependencies]" and name in AUTHORS_ONLY_GROUPS:
+            skipping = not line.rstrip().endswith("]")
+            continue
+        if table == "[tool.pytest.ini_options]" and name in STUDENT_PYTEST:
+            skipping = line.rstrip().endswith("[")
+            line = f"{name} = {STUDENT_PYTEST[name]}"
+        kept.append(line)
+    return STUDENT_PYPROJECT_HEADER + re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip() + "\n"
+
+
 def build(dest: Path, upto: str | None = None, root: Path = ROOT) -> list[Path]:
     """Write the copy of the tree at root into dest, which must be empty or absent; its files."""
     dest = Path(dest)
@@ -176,6 +209,8 @@ def build(dest: Path, upto: str | None = None, root: Path = ROOT) -> list[Path]:
         shutil.copy2(source, target)
         written.append(target)
     dest.mkdir(parents=True, exist_ok=True)
+    (dest / "pyproject.toml").write_text(student_pyproject((root / "pyproject.toml").read_text()))
+    written.append(dest / "pyproject.toml")
     (dest / "README.md").write_text(student_readme(upto, root))
     written.append(dest / "README.md")
     for name, source in OWN_FILES.items():
@@ -281,7 +316,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         shipped = [p.relative_to(ROOT).as_posix() for p in files_for(args.upto)]
-        left_out = uncommitted([*shipped, "README.md", COPY_FILES.as_posix()])
+        left_out = uncommitted([*shipped, "README.md", "pyproject.toml", COPY_FILES.as_posix()])
         before = set(lesson_names(args.dest)) if (args.dest / "lessons").is_dir() else set()
         done, lessons = publish(args.dest, args.upto)
     except (CopyError, FileNotFoundError) as error:
