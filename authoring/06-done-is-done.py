@@ -723,8 +723,7 @@ print(f"\nsignal: {SIGNAL}" + (f" ({RATING_FLOOR} stars)" if RATING_FLOOR else "
 STRICT = 1 - 0.05 / 3
 for chosen, default, results in ((SIGNAL_CHOICE, "every rating", signal_results), (ALPHA, 1.0, alpha_results)):
     if chosen != default:
-        strict = compare(results[chosen], results[default], level=STRICT)
-        print(f"{chosen} minus {default}: {strict}" + ("" if strict.low > 0 else "  (not above zero at this level)"))
+        print(f"{chosen} minus {default}: {compare(results[chosen], results[default], level=STRICT)}")
 
 # %% [markdown]
 # Each run of the rule judged three candidates against its default, each with a 95% interval. A

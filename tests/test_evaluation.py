@@ -223,3 +223,9 @@ def test_spark_and_pandas_cut_at_the_same_time():
         a = getattr(got, part).toPandas()[key[:3] + more].sort_values(key[:3]).reset_index(drop=True)
         b = getattr(want, part)[key[:3] + more].sort_values(key[:3]).reset_index(drop=True)
         assert a.astype(b.dtypes.to_dict()).equals(b), part
+
+
+def test_an_interval_prints_its_level_to_three_figures():
+    values = pd.Series(np.random.default_rng(2).random(200))
+    assert "(95% interval" in str(bootstrap_interval(values))
+    assert "(98.3% interval" in str(compare(values, values * 0.9, level=1 - 0.05 / 3))
